@@ -1,0 +1,47 @@
+"""CleanPipeline: normalise every text field and move boilerplate lines out of the body."""
+
+from __future__ import annotations
+
+from dataclasses import fields as dc_fields
+from dataclasses import replace
+
+from itemadapter import ItemAdapter
+
+from newsportal.extract.text import content_hash, normalize_space, split_boilerplate, strip_title
+from newsportal.items import Article
+
+_TEXT_FIELDS = ("canonical_url", "site", "channel", "title", "author", "source", "editor", "published_at")
+
+
+def clean_article(article: Article) -> Article:
+    """A cleaned copy: whitespace, \\u3000, \\xa0 and zero-width characters normalised; empty strings
+    become None; 来源/责任编辑/byline lines left in the body move into their fields (a field the page
+    labelled wins); the title loses 原创 marks and site suffixes; content_hash set from the body.
+    Idempotent: cleaning a clean article changes nothing."""
+    values = {f.name: getattr(article, f.name) for f in dc_fields(article)}
+    for name in _TEXT_FIELDS:
+        value = values[name]
+        values[name] = normalize_space(value) or None if isinstance(value, str) else value
+    if values["title"]:
+        values["title"] = strip_title(values["title"]) or None
+    paragraphs = (article.body or "").split("\n")
+    split = split_boilerplate([p for p in (normalize_space(p) for p in paragraphs) if p])
+    values["body"] = "\n".join(split.paragraphs) or None
+    values["source"] = values["source"] or split.source
+    values["editor"] = values["editor"] or split.editor
+    values["author"] = values["author"] or split.author
+    values["tags"] = [t for t in dict.fromkeys(normalize_space(t) for t in article.tags) if t]
+    values["images"] = [
+        {"url": img.get("url"), "caption": normalize_space(img.get("caption") or "") or None}
+        for img in article.images
+        if img.get("url")
+    ]
+    values["content_hash"] = content_hash(values["body"]) if values["body"] else None
+    return replace(article, **values)
+
+
+class CleanPipeline:
+    def process_item(self, item: Article) -> Article:
+        if isinstance(item, Article):
+            return clean_article(item)
+        return clean_article(Article(**ItemAdapter(item).asdict()))

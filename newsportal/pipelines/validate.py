@@ -1,0 +1,61 @@
+"""ValidatePipeline: drop what is not a usable article, with a reason, counted and logged."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from newsportal.extract.dates import CHINA_TZ
+from newsportal.items import Article
+from newsportal.pipelines import NewsportalDrop
+
+
+class ValidatePipeline:
+    """Reasons (stat ``newsportal/dropped/<reason>``):
+
+    * ``no_title`` – the page gave no headline;
+    * ``empty_body`` – no body text at all (a video page, a removed story, a layout we cannot read);
+    * ``body_too_short`` – fewer than NEWSPORTAL_MIN_BODY_CHARS non-space characters;
+    * ``future_date`` – published more than NEWSPORTAL_FUTURE_TOLERANCE_HOURS after now;
+    * ``ancient_date`` – published before NEWSPORTAL_MIN_YEAR (a misread date).
+    """
+
+    def __init__(self, crawler, min_body_chars: int, min_year: int, future_tolerance: timedelta) -> None:
+        self.crawler = crawler
+        self.min_body_chars = min_body_chars
+        self.min_year = min_year
+        self.future_tolerance = future_tolerance
+
+    @classmethod
+    def from_crawler(cls, crawler) -> ValidatePipeline:
+        s = crawler.settings
+        return cls(
+            crawler,
+            s.getint("NEWSPORTAL_MIN_BODY_CHARS"),
+            s.getint("NEWSPORTAL_MIN_YEAR"),
+            timedelta(hours=s.getfloat("NEWSPORTAL_FUTURE_TOLERANCE_HOURS")),
+        )
+
+    def process_item(self, item: Article) -> Article:
+        reason, detail = self.problem(item)
+        if reason:
+            drop = NewsportalDrop(reason, item.url, detail)
+            self.crawler.stats.inc_value(drop.stat_key)
+            raise drop
+        return item
+
+    def problem(self, item: Article) -> tuple[str | None, str]:
+        """(reason, detail) of the first rule the item breaks, or (None, "")."""
+        if not item.title:
+            return "no_title", ""
+        chars = len("".join((item.body or "").split()))
+        if chars == 0:
+            return "empty_body", ""
+        if chars < self.min_body_chars:
+            return "body_too_short", f"{chars} chars"
+        if item.published_at:
+            published = datetime.fromisoformat(item.published_at)
+            if published > datetime.now(CHINA_TZ) + self.future_tolerance:
+                return "future_date", item.published_at
+            if published.year < self.min_year:
+                return "ancient_date", item.published_at
+        return None, ""

@@ -1,0 +1,98 @@
+"""Canonical URLs: one URL per story, whatever tracking parameters or mobile host it was linked with.
+
+Pure functions (no Scrapy): the spider, the pipelines and the CLI use the same ones.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url, safe_url_string
+
+# Parameters that never change the page on any portal: analytics and share tracking.
+TRACKING_PARAMS: frozenset[str] = frozenset(
+    {
+        "spm",
+        "from",
+        "scm",
+        "share_token",
+        "sharefrom",
+        "wxshare",
+        "isappinstalled",
+        "tt_from",
+        "gclid",
+        "fbclid",
+        "nsukey",
+    }
+)
+_TRACKING_PREFIXES = ("utm_", "spm_")
+
+
+def _is_tracking(name: str, extra: frozenset[str]) -> bool:
+    lname = name.lower()
+    return lname in TRACKING_PARAMS or lname in extra or lname.startswith(_TRACKING_PREFIXES)
+
+
+def strip_tracking(url: str, extra: Iterable[str] = ()) -> str:
+    """url without tracking query parameters (the shared list plus a site's own)."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    extra_set = frozenset(p.lower() for p in extra)
+    kept = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k, extra_set)
+    ]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def apply_rewrites(url: str, rewrites: Iterable[tuple[str, str]]) -> str:
+    """Each (regex, replacement) applied in turn: maps mobile URLs to desktop ones."""
+    for pattern, repl in rewrites:
+        url = re.sub(pattern, repl, url)
+    return url
+
+
+def canonical_url(
+    url: str,
+    *,
+    tracking_params: Iterable[str] = (),
+    rewrites: Iterable[tuple[str, str]] = (),
+) -> str:
+    """The canonical form of url: rewrites, tracking parameters removed, then w3lib canonicalisation
+    (sorted query, normalised percent-encoding, no fragment). Lowercases the host."""
+    url = apply_rewrites(safe_url_string(url.strip()), rewrites)
+    url = strip_tracking(url, tracking_params)
+    canon = canonicalize_url(url, keep_fragments=False)
+    parts = urlsplit(canon)
+    return urlunsplit(parts._replace(netloc=parts.netloc.lower()))
+
+
+def absolute(base: str, href: str | None) -> str | None:
+    """href resolved against base; None for empty, javascript:, mailto: and fragment-only links."""
+    if not href:
+        return None
+    href = href.strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+        return None
+    url = urljoin(base, href)
+    return url if urlsplit(url).scheme in ("http", "https", "file") else None
+
+
+def same_site(url: str, other: str) -> bool:
+    """True when both URLs are on the same host or one is a subdomain of the other's parent domain."""
+    a = (urlsplit(url).hostname or "").lower()
+    b = (urlsplit(other).hostname or "").lower()
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+
+    def parent(h: str) -> str:
+        labels = h.split(".")
+        # com.cn / gov.cn style second-level suffixes keep three labels
+        keep = 3 if len(labels) >= 3 and labels[-2] in {"com", "net", "org", "gov", "edu"} else 2
+        return ".".join(labels[-keep:])
+
+    return parent(a) == parent(b)
