@@ -1,0 +1,286 @@
+"""Publish times as Chinese portals write them → aware datetimes in China time (+08:00).
+
+Pure functions, no Scrapy. Every function here returns ``None`` for text without a usable time and
+never raises on odd input: impossible dates (``2018-02-30``, hour 25) count as no time.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+CHINA_TZ = timezone(timedelta(hours=8))
+
+# Two-digit years are rare (baijiahao shows "18-03-08"); they are read as 20YY unless that is
+# in the future, then 19YY.
+_YEAR = r"(?P<y>\d{4}|\d{2})"
+
+# Weekday words sit between the date and the time: "2018年12月28日 星期五 19:55", "(周五)".
+_WEEKDAY = r"(?:[(\[]?\s*(?:星期|礼拜|周)[一二三四五六日天七]\s*[)\]]?)"
+
+
+def _meridiem(group: str) -> str:
+    """12-hour markers; "上午 7:55" and "下午 7:55" differ by twelve hours."""
+    return rf"(?P<{group}>上午|下午|中午|早上|早晨|凌晨|傍晚|晚上|夜间|夜里|am|pm|a\.m\.|p\.m\.)"
+
+
+# "19:55", "19:55:07", "19时55分", "7点55分", "11点半"; the minute is required so a bare hour is
+# never taken for a time.
+_TIME = (
+    rf"(?:{_meridiem('ap')}\s*)?"
+    r"(?P<H>\d{1,2})\s*(?::\s*(?P<M>\d{2})(?:\s*:\s*(?P<S>\d{2})(?:\.\d+)?)?"
+    r"|[时點点]\s*(?:(?P<half>半)|(?P<M2>\d{1,2})\s*分?(?:\s*(?P<S2>\d{1,2})\s*秒)?))"
+    rf"(?:\s*{_meridiem('ap2')})?"
+    r"(?!\d)"
+)
+
+_DATE_TAIL = rf"(?:\s*(?:T|\s)?\s*(?:{_WEEKDAY}\s*)?{_TIME})?"
+
+# A date starts a number: not inside "2018-12-28" (for "12-28"), nor after "19:" or "3.".
+_NOT_AFTER_NUMBER = r"(?<!\d)(?<!\d[.:/-])(?<!\d\s[.:/-])"
+
+_ISO = re.compile(
+    r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})T(?P<H>\d{1,2}):(?P<M>\d{2})"
+    r"(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?(?!\d)",
+    re.IGNORECASE,
+)
+_FULL_DATE = re.compile(
+    rf"{_NOT_AFTER_NUMBER}{_YEAR}\s*(?P<sep>[-/.])\s*(?P<m>\d{{1,2}})\s*(?P=sep)\s*(?P<d>\d{{1,2}})"
+    rf"(?!\d|\s*[/-]\s*\d|\.\d){_DATE_TAIL}",
+    re.IGNORECASE,
+)
+_CN_DATE = re.compile(
+    rf"(?<!\d){_YEAR}\s*年\s*(?P<m>\d{{1,2}})\s*月\s*(?P<d>\d{{1,2}})\s*[日号]?{_DATE_TAIL}",
+    re.IGNORECASE,
+)
+# No year: "12-28 19:55", "12/28", "12月28日 19:55". A bare "12-28" only counts when no other digit
+# follows it (a score such as "3-2" inside a sentence is not a date; see _yearless).
+_MD_DATE = re.compile(
+    rf"{_NOT_AFTER_NUMBER}(?P<m>\d{{1,2}})\s*(?P<sep>[-/])\s*(?P<d>\d{{1,2}})(?!\d|\s*[/.-]\s*\d){_DATE_TAIL}",
+    re.IGNORECASE,
+)
+_CN_MD_DATE = re.compile(
+    rf"(?<![\d年])(?P<m>\d{{1,2}})\s*月\s*(?P<d>\d{{1,2}})\s*[日号]{_DATE_TAIL}",
+    re.IGNORECASE,
+)
+_AGO = re.compile(r"(?P<n>\d+)\s*(?P<unit>秒|分钟|分|个?小时|个?钟头|天|日|周|个?星期)\s*(?:之|以)?前")
+_JUST_NOW = re.compile(r"刚刚|刚才")
+_DAY_WORD = re.compile(rf"(?P<word>今天|今日|昨天|昨日|前天)\s*(?:{_TIME})?", re.IGNORECASE)
+_DATE_LABEL = re.compile(r"(?:发布|发表|更新|时间|日期|发布于|刊发)\s*[:：于]?\s*$")
+_TIMESTAMP = re.compile(r"\d{10}(?:\d{3})?")
+
+_DAY_OFFSETS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
+_AGO_UNITS = {"秒": "seconds", "分钟": "minutes", "分": "minutes", "小时": "hours", "钟头": "hours"}
+_AGO_UNITS |= {"天": "days", "日": "days", "周": "weeks", "星期": "weeks"}
+
+
+def format_datetime(dt: datetime) -> str:
+    """ISO 8601 in +08:00 with seconds, e.g. ``2026-03-14T20:02:59+08:00`` (naive input = China time)."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=CHINA_TZ)
+    return dt.astimezone(CHINA_TZ).replace(microsecond=0).isoformat()
+
+
+def parse_datetime(text: str, now: datetime) -> datetime | None:
+    """The first publish date/time written in text, as an aware datetime in +08:00, or None.
+
+    ``now`` (aware; naive is taken as China time) is the reference for relative forms (``3小时前``,
+    ``昨天 12:30``) and for dates without a year, which become the latest such date not after now's
+    day. A date without a time is midnight. A bare time (``19:55``) is None: it names no day.
+    A text that is only a 10- or 13-digit number is a Unix timestamp. Never raises.
+    """
+    if not text:
+        return None
+    now = _china(now)
+    flat = _flatten(text)
+    if _TIMESTAMP.fullmatch(flat.strip()):
+        return _from_timestamp(flat.strip())
+    candidates: list[tuple[int, int, Callable[[], datetime | None]]] = []
+    for match in _matches(flat, now):
+        candidates.append(match)
+    # Earliest in the text wins; at one position the longest reading (date + time) wins.
+    for _start, _neg_len, build in sorted(candidates, key=lambda c: (c[0], c[1])):
+        found = build()
+        if found is not None:
+            return found
+    return None
+
+
+def find_datetime_in_scripts(html: str, now: datetime) -> datetime | None:
+    """The publish time a page keeps in inline scripts, JSON or hidden fields, or None.
+
+    Looks for publish-time keys (``publish_time``, ``pubtime``, ``publishTime``, ``datePublished``,
+    ``ptime``, ``publishdate``, ...) as JSON/JS properties (``"pubtime": "2019-09-07 19:02:26"``,
+    ``publish_time: 1567837800``) and as ``name``/``id``/``itemprop`` attributes with a ``content`` /
+    ``value``; the first value in document order that parses wins.
+    """
+    if not html:
+        return None
+    values: list[tuple[int, str]] = []
+    for m in _SCRIPT_KEY_VALUE.finditer(html):
+        values.append((m.start(), m.group("value")))
+    for m in _ATTR_KEY_VALUE.finditer(html):
+        values.append((m.start(), m.group("value") or m.group("value2")))
+    for _pos, value in sorted(values):
+        found = parse_datetime(value, now)
+        if found is not None:
+            return found
+    return None
+
+
+_PUBLISH_KEYS = (
+    r"publish_?time|publish_?date|publish_?at|pub_?time|pub_?date|ptime|datePublished|"
+    r"published_?time|published_?at|release_?time|release_?date|news_?time|article_?time|"
+    r"first_?publish_?time|create_?time|createdAt|ctime"
+)
+_SCRIPT_KEY_VALUE = re.compile(
+    rf"""["']?\b(?:{_PUBLISH_KEYS})\b["']?\s*[:=]\s*["']?(?P<value>\d{{10,13}}(?!\d)|[^"'\n,}}<]{{4,60}})""",
+    re.IGNORECASE,
+)
+_ATTR_KEY_VALUE = re.compile(
+    rf"""<(?:meta|input)\b[^>]*?\b(?:name|id|itemprop|property)\s*=\s*["'](?:article:)?(?:{_PUBLISH_KEYS})["']"""
+    rf"""[^>]*?\b(?:content|value)\s*=\s*(?:"(?P<value>[^"]*)"|'(?P<value2>[^']*)')""",
+    re.IGNORECASE,
+)
+
+
+def _china(now: datetime) -> datetime:
+    if now.tzinfo is None:
+        return now.replace(tzinfo=CHINA_TZ)
+    return now.astimezone(CHINA_TZ)
+
+
+def _flatten(text: str) -> str:
+    """Full-width digits, colons and spaces → ASCII (NFKC); runs of whitespace → one space."""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"\s+", " ", text)
+
+
+def _from_timestamp(digits: str) -> datetime | None:
+    seconds = int(digits) / 1000 if len(digits) == 13 else int(digits)
+    try:
+        return datetime.fromtimestamp(seconds, CHINA_TZ).replace(microsecond=0)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _matches(text: str, now: datetime) -> Iterator[tuple[int, int, Callable[[], datetime | None]]]:
+    """(start, -length, builder) for every date-like span; a builder gives None when impossible."""
+    for m in _ISO.finditer(text):
+        yield m.start(), -(m.end() - m.start()), lambda m=m: _build_iso(m)
+    for pattern in (_FULL_DATE, _CN_DATE):
+        for m in pattern.finditer(text):
+            yield m.start(), -(m.end() - m.start()), lambda m=m: _build_full(m, now)
+    for pattern in (_MD_DATE, _CN_MD_DATE):
+        for m in pattern.finditer(text):
+            if pattern is _MD_DATE and not _plausible_bare_month_day(text, m):
+                continue
+            yield m.start(), -(m.end() - m.start()), lambda m=m: _build_yearless(m, now)
+    for m in _AGO.finditer(text):
+        yield m.start(), -(m.end() - m.start()), lambda m=m: _build_ago(m, now)
+    for m in _JUST_NOW.finditer(text):
+        yield m.start(), -(m.end() - m.start()), lambda: now.replace(microsecond=0)
+    for m in _DAY_WORD.finditer(text):
+        yield m.start(), -(m.end() - m.start()), lambda m=m: _build_day_word(m, now)
+
+
+def _plausible_bare_month_day(text: str, m: re.Match[str]) -> bool:
+    """ "12-28" is a date when a time follows it, a date label precedes it, or nothing numeric
+    follows it (so "3-2" inside a sentence about a score is not)."""
+    if m.group("H") is not None:
+        return True
+    if _DATE_LABEL.search(text[max(0, m.start() - 8) : m.start()]):
+        return True
+    return not re.search(r"\d", text[m.end() :])
+
+
+def _time_of(m: re.Match[str]) -> time | None:
+    """The time part of a match; midnight when it has none; None when impossible."""
+    if m.group("H") is None:
+        return time(0, 0)
+    hour = int(m.group("H"))
+    minute_text = m.group("M") or m.group("M2")
+    minute = 30 if m.group("half") else int(minute_text or 0)
+    second = int(m.group("S") or m.group("S2") or 0)
+    marker = (m.group("ap") or m.group("ap2") or "").lower()
+    evening = marker in ("下午", "傍晚", "晚上", "夜间", "夜里", "pm", "p.m.") and hour < 12
+    if evening or (marker == "中午" and hour < 11):
+        hour += 12
+    elif marker in ("上午", "凌晨", "早上", "早晨", "am", "a.m.") and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return time(hour, minute, second)
+
+
+def _combine(day: date, at: time | None) -> datetime | None:
+    if at is None:
+        return None
+    return datetime.combine(day, at, tzinfo=CHINA_TZ)
+
+
+def _make_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _build_iso(m: re.Match[str]) -> datetime | None:
+    day = _make_date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+    hour, minute, second = int(m.group("H")), int(m.group("M")), int(m.group("S") or 0)
+    if day is None or hour > 23 or minute > 59 or second > 59:
+        return None
+    tz = m.group("tz")
+    if not tz:
+        zone = CHINA_TZ  # a naive ISO time on a Chinese portal is China time
+    elif tz.upper() == "Z":
+        zone = UTC
+    else:
+        sign = -1 if tz[0] == "-" else 1
+        digits = tz[1:].replace(":", "")
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        if offset > timedelta(hours=14):
+            return None
+        zone = timezone(sign * offset)
+    return datetime.combine(day, time(hour, minute, second), tzinfo=zone).astimezone(CHINA_TZ)
+
+
+def _build_full(m: re.Match[str], now: datetime) -> datetime | None:
+    year = int(m.group("y"))
+    if len(m.group("y")) == 2:
+        year += 2000 if 2000 + year <= now.year + 1 else 1900
+    return _combine_checked(_make_date(year, int(m.group("m")), int(m.group("d"))), _time_of(m))
+
+
+def _combine_checked(day: date | None, at: time | None) -> datetime | None:
+    if day is None:
+        return None
+    return _combine(day, at)
+
+
+def _build_yearless(m: re.Match[str], now: datetime) -> datetime | None:
+    month, day_of_month = int(m.group("m")), int(m.group("d"))
+    at = _time_of(m)
+    # The latest such day not after today: in January, "12-28" is last December. Compared by day,
+    # not by time, so a page clock a little ahead of ours still reads as today.
+    for year in range(now.year, now.year - 8, -1):
+        day = _make_date(year, month, day_of_month)
+        if day is not None and day <= now.date():
+            return _combine(day, at)
+    return None
+
+
+def _build_ago(m: re.Match[str], now: datetime) -> datetime | None:
+    unit = m.group("unit").removeprefix("个")
+    amount = int(m.group("n"))
+    if amount > 100_000:
+        return None
+    return (now - timedelta(**{_AGO_UNITS[unit]: amount})).replace(microsecond=0)
+
+
+def _build_day_word(m: re.Match[str], now: datetime) -> datetime | None:
+    day = now.date() - timedelta(days=_DAY_OFFSETS[m.group("word")])
+    return _combine(day, _time_of(m))

@@ -1,0 +1,304 @@
+"""Text cleaning for article fields: spaces, boilerplate lines, titles, counts, content hashes.
+
+Pure functions over strings, no Scrapy. The boilerplate rules are generic for all portals: a line
+is taken out of the body only when it is short and is boilerplate as a whole (a 来源 / 编辑 / byline
+line, a promotion, a copyright notice, a share bar); a paragraph that merely mentions 来源 stays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+# --- spaces ---------------------------------------------------------------------------------------
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"))
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_space(text: str) -> str:
+    """One line of text: full-width / no-break spaces, tabs, newlines and runs of spaces → one space;
+    zero-width characters removed; ends stripped. Punctuation width is left as it is."""
+    if not text:
+        return ""
+    return _SPACES.sub(" ", text.translate(_ZERO_WIDTH)).strip()
+
+
+def normalize_paragraphs(paragraphs: Iterable[str]) -> list[str]:
+    """normalize_space on each paragraph, dropping those left empty."""
+    cleaned = (normalize_space(p) for p in paragraphs if p)
+    return [p for p in cleaned if p]
+
+
+# --- boilerplate ----------------------------------------------------------------------------------
+
+
+@dataclass
+class BoilerplateFields:
+    paragraphs: list[str] = field(default_factory=list)  # the article's own paragraphs, in order
+    source: str | None = None  # first 来源 value found in a removed line
+    editor: str | None = None  # first 责任编辑 / 编辑 / 责编 value found in a removed line
+    author: str | None = None  # first byline name(s) found in a removed line
+
+
+# Labels of "LABEL：value" lines, by the field their value goes to (None: dropped, no field).
+_SOURCE_LABELS = ("本文来源", "文章来源", "稿件来源", "新闻来源", "信息来源", "内容来源", "来源")
+_EDITOR_LABELS = ("责任编辑", "值班编辑", "本文编辑", "编辑", "责编")
+_AUTHOR_LABELS = ("作者", "撰文", "撰稿", "文字", "采写", "执笔", "记者", "本报记者", "文")
+_OTHER_LABELS = (
+    "校对", "审核", "审校", "终审", "初审", "复审", "一审", "二审", "三审", "监制", "统筹", "策划",
+    "制作", "出品", "出品人", "主编", "总编", "美编", "设计", "摄影", "摄像", "图", "图片", "剪辑",
+    "通讯员", "实习生", "海报",
+)  # fmt: skip
+_LABEL_FIELD = {
+    **dict.fromkeys(_SOURCE_LABELS, "source"),
+    **dict.fromkeys(_EDITOR_LABELS, "editor"),
+    **dict.fromkeys(_AUTHOR_LABELS, "author"),
+    **dict.fromkeys(_OTHER_LABELS, None),
+}
+# Longest label first, so "责任编辑" is not read as "编辑".
+_LABELS = "|".join(sorted(map(re.escape, _LABEL_FIELD), key=len, reverse=True))
+# One-character labels ("文/张三", "图/新华社") need "/" or "|"; the others also take a colon.
+_LABEL_AT = re.compile(
+    rf"(?:^|(?<=[\s|丨，,;；]))(?P<label>{_LABELS})\s*(?P<sep>[:：/|丨]|\s(?=\S))\s*",
+)
+_OPEN = "（(【[〔"
+_CLOSE = "）)】]〕"
+_SENTENCE_END = re.compile(r"[。！？!?；;]")
+_LABEL_LINE_MAX = 60
+_VALUE_MAX = 30
+
+# Sources that name no outlet; the line still goes, the value does not.
+_NO_SOURCE = re.compile(r"^(?:网络|互联网|网络整理|综合|综合网络|网友投稿|网友|未知|本站|原创)$")
+# Trailing staff codes portals append to editor names, e.g. "杨倩_NF4425".
+_STAFF_CODE = re.compile(r"[_\s]+[A-Za-z]{1,4}\d{2,}$")
+# A date/time glued to a source value ("新华网 2018-12-28 19:55").
+_VALUE_TAIL = re.compile(r"\s*(?:\d{2,4}[-/.年]\d{1,2}|\d{1,2}:\d{2}|\d{1,2}月\d{1,2}日).*$")
+
+# Byline-only lines: "记者 张三", "本报记者 张三 李四", "澎湃新闻记者 段彦超 廖艳",
+# "采写：南都见习记者 林子沛".
+_NAME = r"[\u4e00-\u9fff·]{2,5}"
+_NAMES = rf"{_NAME}(?:\s*[、，,&和/ ]\s*{_NAME})*"
+_REPORTER_LINE = re.compile(
+    rf"^(?:采写|文字|文)?[:：/]?\s*(?P<org>[\w·]{{0,12}}?)(?:本报|本台|本网|本刊|特约|首席|资深|驻\w{{1,6}})?"
+    rf"(?:见习|实习)?记者\s*[:：\s]\s*(?P<names>{_NAMES})"
+    rf"(?:\s*(?:通讯员|实习生)\s*[:：\s]?\s*{_NAMES})?\s*(?:报道|摄影|摄|发自\w{{1,6}})?$"
+)
+
+_REPORTER_PREFIX = re.compile(r"^[\w·]{0,12}?记者\s*")
+
+_PROMOTION = re.compile(
+    r"扫码|扫一扫|扫描.{0,12}二维码|长按.{0,10}(?:识别|二维码|关注)|二维码.{0,10}(?:关注|下载)"
+    r"|关注.{0,16}(?:公众号|微信|官微|微博|客户端|头条号|百家号|企鹅号|视频号|抖音)"
+    r"|(?:下载|安装|打开).{0,12}(?:客户端|APP|app|App)|(?:客户端|APP|app|App)\s*下载|下载地址"
+    r"|点击(?:进入|查看|阅读|观看|收听|投票|这里|下载|关注|链接|播放|购买|报名)|阅读原文|查看原文"
+    r"|返回.{0,8}查看更多|查看更多|更多精彩|更多猛料|欢迎(?:订阅|关注|投稿)|订阅(?:我们|本号)"
+    r"|(?:^|[，。！\s])(?:微信|微博)\s*[:：]\s*\w+$|>>\s*$|→\s*【"
+)
+_PROMOTION_MAX = 60
+_NOTICE = re.compile(
+    r"^[【\[（(]?\s*(?:版权声明|免责声明|特别声明|郑重声明|声明\s*[:：]|版权说明|转载声明|重要提示)"
+)
+_COPYRIGHT = re.compile(
+    r"版权所有|版权归.{0,16}所有|独家所有|未经.{0,20}(?:授权|许可|同意).{0,16}(?:转载|使用|复制|摘编|镜像)"
+    r"|(?:禁止|严禁|谢绝|不得|请勿)(?:任何)?.{0,6}转载|转载请(?:注明|联系)|如有侵权|侵权.{0,6}删除"
+    r"|追究.{0,6}法律责任"
+    r"|©|\(c\)|copyright|all rights reserved|ICP[备证]"
+    r"|^(?:部分|文中|本文)?图片(?:均|皆)?(?:来自|来源于|源自|取自)(?:网络|互联网)",
+    re.IGNORECASE,
+)
+_NOTICE_MAX = 300
+_COPYRIGHT_MAX = 100
+# Share bars and page furniture that end up as paragraphs of their own.
+_SHARE_WORDS = frozenset((
+    "分享到", "分享至", "分享", "微信", "微博", "新浪微博", "腾讯微博", "朋友圈", "微信朋友圈", "QQ",
+    "QQ空间", "腾讯QQ", "豆瓣", "人人网", "举报", "收藏", "评论", "点赞", "赞", "打印", "关闭",
+    "关闭窗口", "字号", "大", "中", "小", "返回顶部", "回到顶部", "纠错", "我要纠错", "跟帖",
+    "我要跟帖", "复制链接", "转发", "手机看", "取消", "确认", "用微信扫码二维码", "分享至好友和朋友圈",
+    "扫一扫", "手机阅读", "打印本页", "【打印】", "【关闭】", "【纠错】", "上一篇", "下一篇",
+    "相关阅读", "相关新闻", "相关文章", "延伸阅读", "推荐阅读", "热点推荐", "猜你喜欢", "为您推荐",
+    "举报文章问题", "转播到腾讯微博", "设为首页", "分享到微信", "分享到微博", "分享到QQ空间",
+    "分享到朋友圈", "网友评论", "条评论", "人参与", "人评论", "次阅读", "阅读",
+))  # fmt: skip
+# Numbers in a share bar are its counters ("6 条评论 | 106 人参与"); a line of numbers alone stays.
+_SHARE_SPLIT = re.compile(r"[\s|丨/·、,，:：\d]+")
+
+
+def split_boilerplate(paragraphs: list[str]) -> BoilerplateFields:
+    """The paragraphs without the lines that are not the article's own text, and the values of
+    those lines: 来源 → source, 责任编辑/编辑/责编 → editor, byline names → author (the first of each
+    wins). 原标题 lines, image credits inside captions and long paragraphs mentioning 来源 stay.
+    Paragraphs are normalize_space'd; empty ones are dropped."""
+    result = BoilerplateFields()
+    for paragraph in normalize_paragraphs(paragraphs):
+        removed = _boilerplate_values(paragraph)
+        if removed is None:
+            result.paragraphs.append(paragraph)
+            continue
+        for name, value in removed.items():
+            if value and getattr(result, name) is None:
+                setattr(result, name, value)
+    return result
+
+
+def _boilerplate_values(line: str) -> dict[str, str | None] | None:
+    """None when line is article text; else the field values it carries (possibly none)."""
+    byline = _REPORTER_LINE.match(_unbracket(line))
+    if byline and len(line) <= _LABEL_LINE_MAX:
+        return {"author": normalize_space(byline.group("names"))}
+    labelled = _label_line_values(line)
+    if labelled is not None:
+        return labelled
+    if _is_share_bar(line):
+        return {}
+    if len(line) <= _PROMOTION_MAX and _PROMOTION.search(line):
+        return {}
+    if len(line) <= _NOTICE_MAX and _NOTICE.search(line):
+        return {}
+    if len(line) <= _COPYRIGHT_MAX and _COPYRIGHT.search(line):
+        return {}
+    return None
+
+
+def _unbracket(line: str) -> str:
+    """line without one pair of enclosing brackets: "（来源：新华网）" → "来源：新华网"."""
+    line = line.strip()
+    if len(line) >= 2 and line[0] in _OPEN and line[-1] in _CLOSE:
+        return line[1:-1].strip()
+    return line
+
+
+def _label_line_values(line: str) -> dict[str, str | None] | None:
+    """Values of a line made only of "LABEL：value" parts ("来源：新华网 作者：张三"), else None."""
+    if len(line) > _LABEL_LINE_MAX:
+        return None
+    inner = _unbracket(line)
+    marks = list(_LABEL_AT.finditer(inner))
+    if not marks or marks[0].start() != 0:
+        return None
+    values: dict[str, str | None] = {}
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(inner)
+        value = inner[mark.end() : end].strip(" |丨，,;；")
+        label = mark.group("label")
+        if not _is_label_value(label, mark.group("sep"), value):
+            return None
+        name = _LABEL_FIELD[label]
+        if name and name not in values:
+            values[name] = _clean_value(name, value)
+    return values
+
+
+def _is_label_value(label: str, sep: str, value: str) -> bool:
+    """Whether value reads as the value of label (a name or an outlet), not as a sentence."""
+    if len(value) > _VALUE_MAX or _SENTENCE_END.search(value):
+        return False
+    if len(label) == 1 and sep not in "/|丨":
+        return False  # "文：" or "图 " open sentences too often ("图 1 显示...")
+    if sep.isspace():
+        # Without a colon only a short run of names is a byline ("记者 张三 李四", "编辑 王五").
+        return label not in _SOURCE_LABELS and bool(re.fullmatch(_NAMES, value))
+    return True
+
+
+def _clean_value(name: str, value: str) -> str | None:
+    value = normalize_space(value)
+    if name == "source":
+        value = _VALUE_TAIL.sub("", value)
+        if _NO_SOURCE.match(value):
+            return None
+    if name == "editor":
+        value = _STAFF_CODE.sub("", value)
+    if name == "author":
+        value = _REPORTER_PREFIX.sub("", value)  # "本报记者 张三" → "张三"
+    value = value.strip(" ()（）[]【】")
+    return value or None
+
+
+def _is_share_bar(line: str) -> bool:
+    words = [w for w in _SHARE_SPLIT.split(line) if w]
+    return bool(words) and all(w in _SHARE_WORDS for w in words) and not line.isdigit()
+
+
+# --- titles ---------------------------------------------------------------------------------------
+
+_ORIGINAL_MARK = re.compile(r"^\s*(?:[【\[（(]\s*原创\s*[】\]）)]|原创\s*[:：|丨]|原创\s+(?=\S))\s*")
+_ORIGINAL_MARK_END = re.compile(r"\s*[【\[（(]\s*原创\s*[】\]）)]\s*$")
+# The last separator and what follows it: "标题_新浪网", "标题|凤凰网", "标题 - 腾讯新闻".
+_TITLE_SUFFIX = re.compile(
+    r"^(?P<head>.*\S)\s*(?P<sep>_+|\||｜|丨|\s[-–—]{1,2}\s|-{2,}|——)\s*(?P<tail>[^_|｜丨]+?)\s*$"
+)
+_SITE_WORDS = re.compile(
+    r"网|新闻|频道|日报|晚报|早报|时报|商报|周刊|杂志|报$|在线|客户端|资讯|头条|号$|APP|财经|体育|娱乐|科技|汽车|"
+    r"房产|军事|国际|国内|社会|首页|官网|门户|中心|电视台|广播|手机|视频|专题|平台|联播|观察|"
+    r"sina|sohu|tencent|netease|ifeng|qq|163|\.com|\.cn|news|online|paper",
+    re.IGNORECASE,
+)
+_SUFFIX_MAX = 16
+_CHANNEL_MAX = 6
+
+
+def strip_title(title: str, suffixes: Iterable[str] = ()) -> str:
+    """title without 原创 marks, the given regexes, and trailing site/channel names ("_新浪网",
+    "|凤凰网", " - 腾讯新闻"). Only a short trailing part that names a site is cut; a "|" that
+    separates a column name from a long headline ("图说洛阳| ...") is kept."""
+    if not title:
+        return ""
+    title = normalize_space(title)
+    for pattern in suffixes:
+        title = re.sub(pattern, "", title).strip()
+    cut_sep: str | None = None
+    while True:
+        match = _TITLE_SUFFIX.search(title)
+        if not match:
+            break
+        tail, head, sep = match.group("tail"), match.group("head"), match.group("sep").strip()
+        # Behind a site name, a short part after the same separator is its channel ("--文化--人民网").
+        is_channel = sep == cut_sep and len(tail) <= _CHANNEL_MAX and len(head) >= 2 * len(tail)
+        if not (is_channel or _looks_like_site(tail, head)):
+            break
+        title, cut_sep = head.strip(), sep
+    title = _ORIGINAL_MARK.sub("", title)
+    title = _ORIGINAL_MARK_END.sub("", title)
+    return title.strip()
+
+
+def _looks_like_site(tail: str, head: str) -> bool:
+    if not head.strip() or len(tail) > _SUFFIX_MAX or _SENTENCE_END.search(tail):
+        return False
+    return bool(_SITE_WORDS.search(tail))
+
+
+# --- hashes and counts ----------------------------------------------------------------------------
+
+
+def normalize_for_hash(body: str) -> str:
+    """The body as compared for duplicates: NFKC (full- and half-width forms equal), no whitespace
+    or zero-width characters, Latin lowercased."""
+    text = unicodedata.normalize("NFKC", body or "").translate(_ZERO_WIDTH)
+    return _SPACES.sub("", text).lower()
+
+
+def content_hash(body: str) -> str:
+    """Hex SHA-1 of normalize_for_hash(body)."""
+    return hashlib.sha1(normalize_for_hash(body).encode("utf-8")).hexdigest()
+
+
+_COUNT = re.compile(r"(?P<number>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<unit>万|亿|千|[wWkK](?![a-zA-Z]))?")
+_UNITS = {"万": 10_000, "w": 10_000, "亿": 100_000_000, "千": 1_000, "k": 1_000}
+
+
+def parse_count(text: str) -> int | None:
+    """A read/view count as an int: "阅读 (12345)" → 12345, "1.2万" → 12000, "3.5w" → 35000,
+    "10万+" → 100000, "1,234" → 1234. None when the text has no number."""
+    if not text:
+        return None
+    match = _COUNT.search(unicodedata.normalize("NFKC", text))
+    if not match:
+        return None
+    number = float(match.group("number").replace(",", ""))
+    unit = (match.group("unit") or "").lower()
+    return round(number * _UNITS.get(unit, 1))
