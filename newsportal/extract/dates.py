@@ -100,8 +100,13 @@ def parse_datetime(text: str, now: datetime) -> datetime | None:
     candidates: list[tuple[int, int, Callable[[], datetime | None]]] = []
     for match in _matches(flat, now):
         candidates.append(match)
-    # Earliest in the text wins; at one position the longest reading (date + time) wins.
-    for _start, _neg_len, build in sorted(candidates, key=lambda c: (c[0], c[1])):
+    # Earliest in the text wins; at one position the longest reading (date + time + zone) decides,
+    # so an impossible part ("+23:00", "25:00") rejects the date rather than being cut off.
+    decided: set[int] = set()
+    for start, _neg_len, build in sorted(candidates, key=lambda c: (c[0], c[1])):
+        if start in decided:
+            continue
+        decided.add(start)
         found = build()
         if found is not None:
             return found

@@ -127,7 +127,8 @@ def _meta_encoding(body: bytes) -> str | None:
 
 
 def _detect(body: bytes) -> str | None:
-    best = from_bytes(body[:_DETECT_BYTES]).best()
+    # Declarations were already weighed (and only the first 4 KB counts), so detect from statistics.
+    best = from_bytes(body[:_DETECT_BYTES], preemptive_behaviour=False).best()
     return _codec(best.encoding) if best is not None else None
 
 
