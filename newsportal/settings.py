@@ -63,3 +63,4 @@ LOG_FORMATTER = "newsportal.logformatter.NewsportalLogFormatter"
 TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+SPIDER_CONTRACTS = {"newsportal.contracts.SampleUrlContract": 10}

@@ -1,0 +1,83 @@
+"""Shared fixtures: real HTTP servers on 127.0.0.1 and real crawls in subprocesses.
+
+``sample_server`` serves ``samples/portal/`` as a plain static host would: a directory serves its
+index.html, ``.html`` goes out as ``text/html`` without a charset (the GBK channel declares its
+charset only in <meta>), ``/robots.txt`` is the portal's own, a missing file is a 404.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from newsportal.localserver import LocalServer
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_PORTAL = ROOT / "samples" / "portal"
+SHARED_PAGES = ROOT.parent / "shared" / "pages"
+REFERENCE_TIME = "2026-03-15T10:00:00+08:00"
+
+
+@dataclass
+class CrawlResult:
+    items: list[dict]
+    dropped: list[dict]
+    stats: dict
+    log: str
+
+    def stat(self, key: str) -> int:
+        return int(self.stats.get(key, 0))
+
+
+def run_crawl(
+    tmp_path: Path, *, spider_args: dict[str, str] | None = None, settings: dict[str, str] | None = None
+) -> CrawlResult:
+    """One real crawl of the portal spider in a subprocess, from the project root."""
+    out = tmp_path / f"crawl-{len(list(tmp_path.glob('crawl-*.json')))}.json"
+    log = out.with_suffix(".log")
+    merged = {
+        "NEWSPORTAL_REFERENCE_TIME": REFERENCE_TIME,
+        "NEWSPORTAL_STATE_DIR": str(tmp_path / "state"),
+        "LOG_FILE": str(log),
+        "LOG_LEVEL": "INFO",
+        **(settings or {}),
+    }
+    cmd = [sys.executable, str(ROOT / "tests" / "crawl_runner.py"), str(out)]
+    for name, value in (spider_args or {}).items():
+        cmd += ["-a", f"{name}={value}"]
+    for name, value in merged.items():
+        cmd += ["-s", f"{name}={value}"]
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newsportal.settings"}
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    log_text = log.read_text(encoding="utf-8") if log.exists() else ""
+    if proc.returncode != 0 or not out.exists():
+        raise AssertionError(f"crawl failed ({proc.returncode}):\n{proc.stderr[-4000:]}\n{log_text[-4000:]}")
+    data = json.loads(out.read_text(encoding="utf-8"))
+    return CrawlResult(data["items"], data["dropped"], data["stats"], log_text)
+
+
+@pytest.fixture(scope="session")
+def sample_server() -> Iterator[LocalServer]:
+    with LocalServer(SAMPLE_PORTAL) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def sample_manifest() -> dict:
+    return json.loads((SAMPLE_PORTAL / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def sample_crawl(sample_server: LocalServer, tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
+    """The sample portal crawled once per test session by the real spider over real HTTP."""
+    return run_crawl(
+        tmp_path_factory.mktemp("sample-crawl"),
+        spider_args={"site": "sample", "start_url": sample_server.base_url},
+    )
