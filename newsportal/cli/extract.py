@@ -13,10 +13,10 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from newsportal.extract.article import extract_article, merge_pages
+from newsportal.extract.article import extract_from_selector, make_selector, merge_pages
 from newsportal.extract.dates import CHINA_TZ
 from newsportal.pipelines.clean import clean_article
-from newsportal.sites import get_site, site_for
+from newsportal.sites import get_site, site_for_page
 from newsportal.sites.base import Site
 
 
@@ -31,9 +31,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def extract_file(path: Path, url: str | None, site: Site | None, now: datetime) -> dict:
     """The cleaned Article fields of one saved page, as a dict."""
-    page_url = url or path.resolve().as_uri()
-    profile = site or site_for(page_url)
-    fields = extract_article(path.read_bytes(), page_url, profile, now=now)
+    return extract_page(path.read_bytes(), url or path.resolve().as_uri(), site, now)
+
+
+def extract_page(body: bytes, url: str, site: Site | None, now: datetime) -> dict:
+    """The cleaned Article fields of a page's bytes, as a dict. Without a site, the profile is the one
+    url belongs to or, for a saved page (file:// URL), the one the page's own markup names."""
+    sel, encoding = make_selector(body)
+    profile = site or site_for_page(sel, url if url.startswith(("http://", "https://")) else None)
+    fields = extract_from_selector(sel, url, profile, now=now)
+    fields.encoding = encoding
     article = clean_article(merge_pages([fields], site=profile.name, fetched_at=now))
     return dataclasses.asdict(article)
 

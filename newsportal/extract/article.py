@@ -269,7 +269,14 @@ def body_of(sel: Selector, url: str, site: Site) -> tuple[list[str], list[dict[s
     for query in site.body_strip:
         for node in select(stripped, query):
             _remove(node.root)
+    _prune_furniture(root)
     return _paragraphs_and_images(root, url)
+
+
+def _prune_furniture(root) -> None:
+    """Remove, inside the container, what is never the article (see density.furniture_in)."""
+    for el in density.furniture_in(root):
+        _remove(el)
 
 
 def _detached_copy(el):
@@ -355,8 +362,7 @@ def _paragraphs_and_images(root, url: str) -> tuple[list[str], list[dict[str, st
 
 
 def _hidden(el) -> bool:
-    style = (el.get("style") or "").replace(" ", "").lower()
-    return "display:none" in style or el.get("hidden") is not None
+    return density.is_hidden(el)
 
 
 def merge_pages(pages: list[PageFields], *, site: str, fetched_at: datetime) -> Article:

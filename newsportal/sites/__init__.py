@@ -11,9 +11,12 @@ import pkgutil
 from functools import cache
 from urllib.parse import urlsplit
 
+from parsel import Selector
+
+from newsportal.extract.select import first_value
 from newsportal.sites.base import Site
 
-__all__ = ["Site", "all_sites", "get_site", "site_for"]
+__all__ = ["Site", "all_sites", "get_site", "page_urls", "site_for", "site_for_page"]
 
 DEFAULT_SITE = "sample"
 
@@ -57,3 +60,46 @@ def site_for(url: str) -> Site:
 def _host_matches(url: str, domain: str) -> bool:
     host = (urlsplit(url).hostname or "").lower()
     return host == domain or host.endswith("." + domain)
+
+
+# Where a saved page tells its own address: canonical link, Open Graph, <base>, mobile/alternate links.
+_PAGE_URL_QUERIES = (
+    'link[rel="canonical"]::attr(href)',
+    'meta[property="og:url"]::attr(content)',
+    'meta[name="og:url"]::attr(content)',
+    "base::attr(href)",
+    'meta[name="mobile-agent"]::attr(content)',
+    'link[rel="alternate"]::attr(href)',
+    'meta[name="url"]::attr(content)',
+    'meta[itemprop="url"]::attr(content)',
+)
+
+
+def page_urls(sel: Selector) -> list[str]:
+    """Absolute http(s) URLs the page gives for itself, in the order above (no duplicates)."""
+    out: list[str] = []
+    for query in _PAGE_URL_QUERIES:
+        for value in sel.css(query).getall():
+            value = value.strip()
+            if "url=" in value:  # mobile-agent: "format=html5; url=https://m.example.com/..."
+                value = value.split("url=", 1)[1].strip()
+            if value.startswith("//"):
+                value = "https:" + value
+            if value.startswith(("http://", "https://")) and value not in out:
+                out.append(value)
+    return out
+
+
+def site_for_page(sel: Selector, url: str | None = None) -> Site:
+    """The profile of a page: by its fetched URL's host; else by the addresses the page gives for
+    itself (``page_urls``); else by the first profile whose ``page_markers`` match; else generic.
+    A saved page (file:// URL, or none) is recognised from its own markup this way."""
+    generic = all_sites()["generic"]
+    for candidate in ([url] if url else []) + page_urls(sel):
+        site = site_for(candidate)
+        if site is not generic:
+            return site
+    for site in all_sites().values():
+        if site.page_markers and not site.served_from and first_value(sel, site.page_markers):
+            return site
+    return generic

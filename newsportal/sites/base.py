@@ -30,6 +30,9 @@ class Site:
     start_urls: tuple[str, ...] = ()  # home and channel pages a crawl starts from
     served_from: str | None = None  # a directory under the project root, served on 127.0.0.1 (offline)
 
+    # --- recognising a saved page without its URL (see sites.site_for_page) ---
+    page_markers: tuple[Rule, ...] = ()  # rules: any value means the page is this portal's
+
     # --- page kinds, by URL (regexes searched in the full URL) ---
     article_urls: tuple[str, ...] = ()  # URLs of article pages (first page only)
     listing_urls: tuple[str, ...] = ()  # URLs of home / channel / listing pages (any page number)
