@@ -27,9 +27,20 @@ NEWSPORTAL_LOCAL_UNTHROTTLED = True
 # --- what the crawl may follow -------------------------------------------------------------------
 # Hard bounds so a link trap or a runaway pagination cannot grow a crawl without end.
 DEPTH_LIMIT = 12
+# Breadth-first: home and channel pages before what they lead to, so the copy of a story linked
+# from the front page is met (and kept) before a syndicated copy buried deeper.
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 NEWSPORTAL_MAX_LISTING_PAGES = 50  # pages per listing (pagination depth) followed at most
 NEWSPORTAL_FOLLOW_RELATED = True  # follow related / hot-story links from article pages
 NEWSPORTAL_MAX_ARTICLE_PAGES = 20  # pages of one multi-page article merged at most
+# Links whose URL shape says neither article nor listing are fetched and judged by their content
+# (newsportal.extract.pagekind): how portals no profile knows are crawled. They are followed from
+# listings and from related-story blocks only, never from other page kinds.
+NEWSPORTAL_FOLLOW_UNKNOWN = True
+NEWSPORTAL_UNKNOWN_DEPTH = 2  # unknown-shape hops in a row at most (a listing-shaped URL resets it)
+NEWSPORTAL_MAX_UNKNOWN_PAGES = 2000  # unknown-shape pages fetched per crawl at most
 
 # Resolve relative dates (3小时前, 昨天 12:30, 03-14 20:02) against this ISO time instead of the fetch
 # time. Empty = the fetch time. For re-extracting archived pages and for reproducible tests.
@@ -48,10 +59,24 @@ NEWSPORTAL_FUTURE_TOLERANCE_HOURS = 24  # published_at later than now + this is 
 # --- output ------------------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"  # Chinese unescaped in the JSON Lines feed
 FEED_EXPORT_FIELDS = None
-# The default feed: one JSON Lines file per run. `-o`/`-O` on the command line replace it.
+# The default feed: one JSON Lines file per run, output/<site>/<UTC start>.jsonl, published
+# atomically (written as .part, renamed when complete). `-o`/`-O` on the command line replace it.
+NEWSPORTAL_OUTPUT_DIR = "output"
 FEEDS = {
-    "output/%(name)s-%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
+    "output/%(site)s/%(run)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
 }
+FEED_URI_PARAMS = "newsportal.feeds.uri_params"
+FEED_STORAGES = {
+    "": "newsportal.feeds.AtomicFileFeedStorage",
+    "file": "newsportal.feeds.AtomicFileFeedStorage",
+}
+
+# What survives runs (seen URLs, fingerprints, run locks, the resume journal) lives here.
+NEWSPORTAL_STATE_DIR = ".newsportal"
+# Where the run's stats go, as JSON beside the feed: <output dir>/<site>/<run>.stats.json
+NEWSPORTAL_WRITE_STATS = True
+# A run whose errors (failed fetches + ERROR log lines) exceed this share of its requests exits 74.
+NEWSPORTAL_MAX_ERROR_RATE = 0.2
 
 EXTENSIONS = {
     "newsportal.extensions.summary.RunSummary": 500,

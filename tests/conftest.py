@@ -45,6 +45,7 @@ def run_crawl(
     merged = {
         "NEWSPORTAL_REFERENCE_TIME": REFERENCE_TIME,
         "NEWSPORTAL_STATE_DIR": str(tmp_path / "state"),
+        "NEWSPORTAL_OUTPUT_DIR": str(tmp_path / "output"),
         "LOG_FILE": str(log),
         "LOG_LEVEL": "INFO",
         **(settings or {}),

@@ -37,7 +37,12 @@ def main(argv: list[str]) -> int:
     dropped: list[dict] = []
     process = CrawlerProcess(settings)
     crawler = process.create_crawler("portal")
-    crawler.signals.connect(lambda item, **_: items.append(ItemAdapter(item).asdict()), signals.item_scraped)
+
+    # named functions: Scrapy's signals hold receivers weakly, an inline lambda would be collected
+    def on_scraped(item: object, **_: object) -> None:
+        items.append(ItemAdapter(item).asdict())
+
+    crawler.signals.connect(on_scraped, signals.item_scraped)
     crawler.signals.connect(
         lambda item, exception, **_: dropped.append(
             {"url": ItemAdapter(item).get("url"), "reason": str(exception)}

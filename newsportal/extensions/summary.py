@@ -1,61 +1,137 @@
-"""RunSummary: one line at the end of every crawl saying what it did.
+"""RunSummary: at the end of every crawl, a verdict cron can act on, one summary line, and the
+run's stats as JSON beside its output.
 
-newsportal summary: site=sample pages=87 articles=61 dropped=2 (empty_body=1 no_title=1)
-duplicates=2 (content=1 url=1) errors=1 elapsed=1.9s finish_reason=finished
+    newsportal summary: site=sample pages=87 articles=61 dropped=2 (empty_body=1 no_title=1)
+    duplicates=2 (content=1 url=1) errors=1 elapsed=1.9s finish_reason=finished exit=0 (ok)
+
+The verdict (``newsportal/exit_code`` and ``newsportal/verdict`` in the stats) is what the project's
+``scrapy crawl`` command returns as the process exit code; see ``EXIT_CODES``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import time
+from pathlib import Path
+from typing import Any
 
 from scrapy import signals
 
+from newsportal.feeds import run_id, site_label
+
 logger = logging.getLogger(__name__)
 
+# Exit codes, after sysexits.h where one fits. The README's reference table repeats them.
+EXIT_CODES: dict[str, int] = {
+    "ok": 0,  # the run did its job, including a run with nothing new
+    "bad_arguments": 64,  # EX_USAGE: a spider argument or setting was refused
+    "no_article_links": 65,  # EX_DATAERR: listings fetched but gave no article link (layout change, bot wall)
+    "unreachable": 69,  # EX_UNAVAILABLE: no start page fetched, or every article fetch failed
+    "crashed": 70,  # EX_SOFTWARE: the spider raised, or closed for an internal error
+    "too_many_errors": 74,  # EX_IOERR: error rate above NEWSPORTAL_MAX_ERROR_RATE
+    "lock_held": 75,  # EX_TEMPFAIL: another run holds the lock; try again later
+    "interrupted": 130,  # stopped by a signal (SIGINT / SIGTERM) before it finished: resumable
+}
 
-def counted(stats: dict, prefix: str) -> dict[str, int]:
+
+def counted(stats: dict[str, Any], prefix: str) -> dict[str, int]:
     """The stats under prefix/…, keyed by what follows the prefix."""
     return {k[len(prefix) + 1 :]: v for k, v in sorted(stats.items()) if k.startswith(prefix + "/")}
 
 
-def summary_line(stats: dict, site: str, elapsed: float) -> str:
+def error_count(stats: dict[str, Any]) -> int:
+    """Fetch failures and errors logged: what the error rate counts."""
+    return sum(counted(stats, "newsportal/errors").values()) + int(stats.get("log_count/ERROR", 0))
+
+
+def verdict(stats: dict[str, Any], max_error_rate: float) -> str:
+    """The key of EXIT_CODES that describes a finished run, from its stats."""
+    reason = str(stats.get("finish_reason", ""))
+    if reason == "shutdown":
+        return "interrupted"
+    if stats.get("spider_exceptions/count", 0) or (
+        reason != "finished" and not reason.startswith("closespider")
+    ):
+        return "crashed"
+    responses = int(stats.get("response_received_count", 0))
+    if responses == 0:
+        return "unreachable"
+    listings = int(stats.get("newsportal/pages/listing", 0))
+    article_links = int(stats.get("newsportal/links/article", 0))
+    articles_seen = int(stats.get("newsportal/pages/article", 0)) + int(
+        stats.get("newsportal/skipped/stored", 0)
+    )
+    if listings and not article_links and not articles_seen:
+        return "no_article_links"
+    fetch_failed = int(stats.get("newsportal/errors/article_fetch", 0))
+    if fetch_failed and not articles_seen:
+        return "unreachable"
+    requests = max(1, int(stats.get("downloader/request_count", 0)))
+    if error_count(stats) / requests > max_error_rate:
+        return "too_many_errors"
+    return "ok"
+
+
+def summary_line(stats: dict[str, Any], site: str, elapsed: float) -> str:
     dropped = counted(stats, "newsportal/dropped")
     duplicates = counted(stats, "newsportal/duplicates")
-    errors = sum(counted(stats, "newsportal/errors").values()) + stats.get("log_count/ERROR", 0)
 
     def part(name: str, counts: dict[str, int]) -> str:
         detail = " ".join(f"{k}={v}" for k, v in counts.items())
         return f"{name}={sum(counts.values())}" + (f" ({detail})" if detail else "")
 
-    return (
+    line = (
         f"newsportal summary: site={site} pages={stats.get('response_received_count', 0)} "
         f"articles={stats.get('item_scraped_count', 0)} {part('dropped', dropped)} "
-        f"{part('duplicates', duplicates)} errors={errors} elapsed={elapsed:.1f}s "
+        f"{part('duplicates', duplicates)} errors={error_count(stats)} elapsed={elapsed:.1f}s "
         f"finish_reason={stats.get('finish_reason', '?')}"
     )
+    if "newsportal/verdict" in stats:
+        line += f" exit={stats['newsportal/exit_code']} ({stats['newsportal/verdict']})"
+    return line
 
 
 class RunSummary:
-    def __init__(self, crawler) -> None:
+    def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.started = time.monotonic()
+        self.max_error_rate = crawler.settings.getfloat("NEWSPORTAL_MAX_ERROR_RATE")
+        self.output_dir = crawler.settings.get("NEWSPORTAL_OUTPUT_DIR") or ""
+        self.write_stats = crawler.settings.getbool("NEWSPORTAL_WRITE_STATS")
 
     @classmethod
-    def from_crawler(cls, crawler) -> RunSummary:
+    def from_crawler(cls, crawler: Any) -> RunSummary:
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
-        # connected late so finish_reason is already in the stats
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
-    def spider_opened(self, spider) -> None:
+    def spider_opened(self, spider: Any) -> None:
         self.started = time.monotonic()
+        run_id(spider)  # fix the run id now: the feed's name and the stats file's name share it
 
-    def spider_closed(self, spider, reason: str) -> None:
-        stats = dict(self.crawler.stats.get_stats())
-        stats.setdefault("finish_reason", reason)
-        site = getattr(getattr(spider, "site", None), "name", spider.name)
-        line = summary_line(stats, site, time.monotonic() - self.started)
-        self.crawler.stats.set_value("newsportal/summary", line)
-        logger.info(line)
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        stats = self.crawler.stats
+        values = dict(stats.get_stats())
+        values.setdefault("finish_reason", reason)
+        kind = verdict(values, self.max_error_rate)
+        stats.set_value("newsportal/verdict", kind)
+        stats.set_value("newsportal/exit_code", EXIT_CODES[kind])
+        values = {**values, "newsportal/verdict": kind, "newsportal/exit_code": EXIT_CODES[kind]}
+        line = summary_line(values, site_label(spider), time.monotonic() - self.started)
+        stats.set_value("newsportal/summary", line)
+        (logger.info if kind == "ok" else logger.error)(line)
+        if self.write_stats and self.output_dir:
+            self._write_stats(spider, values)
+
+    def _write_stats(self, spider: Any, values: dict[str, Any]) -> None:
+        path = Path(self.output_dir) / site_label(spider) / f"{run_id(spider)}.stats.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_name(path.name + ".part")
+        part.write_text(
+            json.dumps(values, ensure_ascii=False, indent=1, sort_keys=True, default=str), "utf-8"
+        )
+        os.replace(part, path)
+        logger.info("stats written to %s", path)

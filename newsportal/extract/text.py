@@ -99,6 +99,7 @@ _PROMOTION = re.compile(
     r"|(?:^|[，。！\s])(?:微信|微博)\s*[:：]\s*\w+$|>>\s*$|→\s*【"
 )
 _PROMOTION_MAX = 60
+_PROMOTION_LEAD = 6  # how far into the line a promotion may start
 _NOTICE = re.compile(
     r"^[【\[（(]?\s*(?:版权声明|免责声明|特别声明|郑重声明|声明\s*[:：]|版权说明|转载声明|重要提示)"
 )
@@ -154,7 +155,10 @@ def _boilerplate_values(line: str) -> dict[str, str | None] | None:
         return labelled
     if _is_share_bar(line):
         return {}
-    if len(line) <= _PROMOTION_MAX and _PROMOTION.search(line):
+    promotion = _PROMOTION.search(line) if len(line) <= _PROMOTION_MAX else None
+    # A promotion leads its line ("扫码下载…", "请关注公众号…"); an article sentence that mentions
+    # scanning a code or following an account somewhere in its middle is the article's own text.
+    if promotion and promotion.start() <= _PROMOTION_LEAD:
         return {}
     if len(line) <= _NOTICE_MAX and _NOTICE.search(line):
         return {}
