@@ -19,6 +19,15 @@ from parsel import Selector
 from newsportal.extract import density
 from newsportal.extract.dates import find_datetime_in_scripts, format_datetime, parse_datetime
 from newsportal.extract.encoding import decode_html
+from newsportal.extract.header import (
+    clean_source,
+    find_header,
+    plausible_author,
+    trailing_byline,
+    zone_author,
+    zone_published_at,
+    zone_source,
+)
 from newsportal.extract.select import Rule, all_values, first_value, rule_values, select
 from newsportal.extract.text import normalize_space, parse_count, split_boilerplate, strip_title
 from newsportal.items import Article
@@ -98,15 +107,30 @@ def extract_from_selector(
         return _with_generic(site, generic, name)
 
     fields = PageFields(url=url, canonical_url=page_canonical_url(sel, url, site))
+    container = body_container(sel, site)
+    header = find_header(sel, container.root if container is not None else None, site.title_strip)
 
-    raw_title = first_value(sel, rules("title"))
+    # Each field: the profile's own rules, then what the page's header says, then the generic rules.
+    def own(name: str) -> tuple[Rule, ...]:
+        return () if site is generic else getattr(site, name)
+
+    own_title = first_value(sel, own("title"))
+    raw_title = own_title or header.title or first_value(sel, generic.title)
     fields.title = strip_title(raw_title, site.title_strip) if raw_title else None
     fields.is_original = bool(first_value(sel, site.is_original)) if site.is_original else None
-    fields.author = first_value(sel, rules("author"))
-    fields.source = first_value(sel, rules("source"))
+    fields.author = first_value(sel, own("author")) or zone_author(header)
+    fields.source = (
+        clean_source(first_value(sel, own("source")))
+        or zone_source(header)
+        or clean_source(first_value(sel, generic.source))
+    )
     fields.editor = first_value(sel, site.editor)
     fields.channel = first_value(sel, site.channel)
-    fields.published_at = _published_at(sel, rules("published_at"), now)
+    fields.published_at = (
+        _published_at(sel, own("published_at"), now, scripts=False)
+        or zone_published_at(header, now)
+        or _published_at(sel, generic.published_at, now)
+    )
     count = first_value(sel, site.read_count)
     fields.read_count = parse_count(count) if count else None
     fields.tags = _tags(all_values(sel, rules("tags")))
@@ -114,15 +138,22 @@ def extract_from_selector(
     next_pages = _links(sel, site.article_pages, url, site, canonicalize=False)
     fields.next_page_url = next_pages[0] if next_pages else None
 
-    paragraphs, images = body_of(sel, url, site)
+    paragraphs, images = _container_paragraphs(container, url, site) if container is not None else ([], [])
+    paragraphs = trim_edges(paragraphs, fields.title)
     cleaned = split_boilerplate(paragraphs)
+    cleaned.paragraphs = drop_page_furniture_lines(cleaned.paragraphs)
     drop = [re.compile(p) for p in site.body_drop_lines]
     fields.paragraphs = [p for p in cleaned.paragraphs if not any(r.search(p) for r in drop)]
     fields.images = images
     # A line in the body is a fallback only: the page's own labelled fields win.
-    fields.source = fields.source or cleaned.source
+    fields.source = fields.source or clean_source(cleaned.source)
     fields.editor = fields.editor or cleaned.editor
-    fields.author = fields.author or cleaned.author
+    fields.author = (
+        fields.author
+        or cleaned.author
+        or trailing_byline(fields.paragraphs)
+        or plausible_author(first_value(sel, generic.author))
+    )
     return fields
 
 
@@ -135,12 +166,18 @@ def page_canonical_url(sel: Selector, url: str, site: Site) -> str:
     return canonical_url(target, tracking_params=site.tracking_params, rewrites=site.url_rewrites)
 
 
-def _published_at(sel: Selector, rules: Iterable[Rule], now: datetime) -> datetime | None:
+def _published_at(
+    sel: Selector, rules: Iterable[Rule], now: datetime, *, scripts: bool = True
+) -> datetime | None:
+    """The first value of the rules that parses as a time; with scripts, then JSON-LD
+    datePublished and publish-time keys in inline scripts."""
     for rule in rules:
         for value in rule_values(sel, rule):
             dt = parse_datetime(value, now)
             if dt is not None:
                 return dt
+    if not scripts:
+        return None
     jsonld = _jsonld_value(sel, "datePublished")
     if jsonld and (dt := parse_datetime(jsonld, now)):
         return dt
@@ -254,16 +291,25 @@ _IMG_SRC_ATTRS = ("data-src", "data-original", "data-lazy-src", "src")
 
 def body_of(sel: Selector, url: str, site: Site) -> tuple[list[str], list[dict[str, str | None]]]:
     """The article's paragraphs (not yet boilerplate-split) and its images with captions."""
-    container = None
+    container = body_container(sel, site)
+    if container is None:
+        return [], []
+    return _container_paragraphs(container, url, site)
+
+
+def body_container(sel: Selector, site: Site) -> Selector | None:
+    """The element holding the article: the profile's first matching body selector, else the
+    text-density finder's choice; None on a page without text."""
     for query in site.body:
         found = select(sel, query)
         if found:
-            container = found[0]
-            break
-    if container is None:
-        container = density.find_body(sel)
-    if container is None:
-        return [], []
+            return found[0]
+    return density.find_body(sel)
+
+
+def _container_paragraphs(
+    container: Selector, url: str, site: Site
+) -> tuple[list[str], list[dict[str, str | None]]]:
     root = _detached_copy(container.root)
     stripped = Selector(root=root)
     for query in site.body_strip:
@@ -396,3 +442,52 @@ def merge_pages(pages: list[PageFields], *, site: str, fetched_at: datetime) -> 
         page_count=len(pages),
         crawled_at=format_datetime(fetched_at),
     )
+
+
+# Lines that open a page above the article: breadcrumbs, date/source lines, the headline again.
+_BREADCRUMB = re.compile(r"^(?:当前位置|您的位置|你的位置|位置)\s*[:：]|(?:\S+\s*(?:>|&gt;|›|»)\s*){2,}")
+_DATE_LINE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}:\d{2}")
+_SENTENCE_MARK = re.compile(r"[，。！？；]")
+_PAGE_NUMBERS = re.compile(r"^(?:[【\[]?\s*(?:\d{1,3}|上一页|下一页|首页|尾页|末页)\s*[】\]]?\s*){2,}$")
+_HEAD_LINES = 6
+
+
+def trim_edges(paragraphs: list[str], title: str | None) -> list[str]:
+    """paragraphs without the page header a container may start with (breadcrumb, the headline,
+    the date / 来源 line) and without page-number bars ("【1】【2】【3】", "上一页 1 2 下一页")."""
+    out = list(paragraphs)
+    flat_title = re.sub(r"\s+", "", title or "")
+    for i, paragraph in enumerate(out[:_HEAD_LINES]):
+        if flat_title and re.sub(r"\s+", "", paragraph) == flat_title:
+            del out[i]
+            break
+    while out and _is_header_line(out[0]) and (_BREADCRUMB.search(out[0]) or _DATE_LINE.search(out[0])):
+        out.pop(0)
+    return [p for p in out if not _PAGE_NUMBERS.match(p)]
+
+
+def _is_header_line(line: str) -> bool:
+    return len(line) <= 60 and not _SENTENCE_MARK.search(line)
+
+
+# Lines of page furniture that the generic boilerplate rules (extract.text) do not know.
+_FURNITURE_LINE = re.compile(
+    r"举报电话|举报邮箱|违法和不良信息|许可证编号|备案号|ICP备|公网安备"
+    r"|^\d+[、.]\s*回复【|回复【[^】]{1,12}】(?:查看|查询|获取|看看)|点【在看】|点击菜单栏|点个?在看"
+    r"|^您的浏览器(?:暂时)?(?:不支持|无法播放)|^正在加载|^加载中|^展开全文$|^(?:收起|展开)$"
+)
+_FURNITURE_LINE_MAX = 80
+
+
+def drop_page_furniture_lines(paragraphs: list[str]) -> list[str]:
+    """paragraphs without furniture lines (licence numbers, 举报 lines, WeChat 回复【】 menus,
+    player messages), without U+FFFD characters (a page's own broken bytes), and cut at a line
+    that heads a list of other stories (推荐阅读, 相关新闻, ...) in the second half of the body."""
+    out: list[str] = []
+    for paragraph in paragraphs:
+        if density.RELATED_HEADING.match(paragraph) and len(out) >= len(paragraphs) // 2:
+            break
+        if len(paragraph) <= _FURNITURE_LINE_MAX and _FURNITURE_LINE.search(paragraph):
+            continue
+        out.append(paragraph)
+    return out

@@ -63,16 +63,45 @@ def class_words(el) -> list[str]:
     return [w.lower() for w in _WORD_SPLIT.split(raw) if w]
 
 
+# Headings that open a list of other stories; a block starting with one is not the article.
+RELATED_HEADING = re.compile(
+    r"^(?:相关|推荐|延伸|热点|热门|精彩|更多|最新|猜你|为您|大家都在|今日|编辑)"
+    r"[\s·]*(?:阅读|新闻|文章|推荐|视频推荐|视频|报道|专题|链接|喜欢|都在看|热点|精选|搜索)+$|^作者最新文章$"
+)
+_HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6", "div", "p", "span", "strong", "b", "dt"])
+
+
 def is_furniture(el) -> bool:
-    """Whether the element's class or id names page furniture (comments, share bars, related...)."""
-    return any(word in _FURNITURE_WORDS or word.startswith(_FURNITURE_PREFIXES) for word in class_words(el))
+    """Whether the element's class or id names page furniture (comments, share bars, related...),
+    or its first child is a heading such as 推荐阅读 / 相关新闻."""
+    if (el.get("class") or el.get("id")) and any(
+        word in _FURNITURE_WORDS or word.startswith(_FURNITURE_PREFIXES) for word in class_words(el)
+    ):
+        return True
+    first = next((c for c in el if isinstance(c.tag, str)), None)
+    if first is None or _tag(first) not in _HEADING_TAGS or len(first) > 3:
+        return False
+    text = "".join(first.itertext()).strip()
+    return 0 < len(text) <= 12 and bool(RELATED_HEADING.match(text))
 
 
 def is_hidden(el) -> bool:
     """Hidden by inline style, the hidden attribute, or a hiding class word."""
-    if el.get("hidden") is not None or _HIDDEN_STYLE.search(el.get("style") or ""):
+    attrib = el.attrib
+    if not attrib:
+        return False
+    if "hidden" in attrib:
         return True
-    return any(w.lower() in HIDDEN_WORDS for w in _WORD_SPLIT.split(el.get("class") or ""))
+    style = attrib.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    cls = attrib.get("class")
+    if not cls:
+        return False
+    lowered = cls.lower()
+    if "hid" not in lowered and "none" not in lowered and "invisible" not in lowered:
+        return False
+    return any(w.lower() in HIDDEN_WORDS for w in _WORD_SPLIT.split(cls))
 
 
 def _tag(el) -> str:

@@ -1,0 +1,195 @@
+"""The article's header on any page: its headline, and the byline zone between the headline and the
+body, where portals write the publish time, 来源 and the author. Pure functions over lxml elements.
+
+The zone is what a reader sees under the headline: the visible text segments after the headline's
+element, up to the body container or the first sentence-long segment, at most ``ZONE_SEGMENTS`` of
+them. When the page has no headline element, it is the few segments just before the body.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from parsel import Selector
+
+from newsportal.extract.dates import parse_datetime
+from newsportal.extract.density import is_hidden
+from newsportal.extract.text import normalize_space, strip_title
+
+ZONE_SEGMENTS = 30
+_BEFORE_BODY_SEGMENTS = 12
+_SKIP = frozenset(
+    ["script", "style", "noscript", "template", "head", "title", "textarea", "select", "option"]
+)
+_SENTENCE = re.compile(r"[，。！？；]")
+_SENTENCE_MIN = 40
+
+# Elements a headline sits in: headings, and elements whose class or id says title.
+_HEADLINE_QUERY = (
+    "//h1 | //h2 | //h3 | //*[contains(@class,'title') or contains(@class,'Title') or contains(@id,'title')]"
+)
+_HEADLINE_MAX = 80
+_DOC_TITLE_QUERIES = (
+    "head title::text",
+    'meta[property="og:title"]::attr(content)',
+    'meta[name="title"]::attr(content)',
+)
+
+_NAME = r"[\u4e00-\u9fff·•]{2,6}"
+_NAMES = rf"{_NAME}(?:\s*[、，,&和\s]\s*{_NAME})*"
+_SOURCE_LABEL = re.compile(r"(?:来源|来自|出处|稿源)\s*[:：]\s*(?P<value>.*)$")
+_SOURCE_VALUE = re.compile(r"[^\s|｜丨/]{2,30}")
+_AUTHOR_LABEL = re.compile(
+    rf"(?:^|[\s|｜丨])(?:作者|撰文|执笔|撰稿|编译|文字|采写|文)\s*[:：/]\s*(?P<names>{_NAMES})"
+    r"(?![\u4e00-\u9fff])"
+)
+# "记者 张三", "记者：张三", and "记者张三/文" (no separator: only before "/", 报道 or 摄).
+_REPORTER = re.compile(
+    rf"(?:见习|实习)?记者(?:\s*[:：/]\s*|\s+)(?P<names>{_NAMES})"
+    rf"|(?:见习|实习)?记者(?P<name>{_NAME}?)(?=\s*(?:/|报道|摄|发自))"
+)
+# "（记者 张三）", "（常书香 马丹阳）" closing the last paragraph: a byline in brackets.
+_TRAILING_BYLINE = re.compile(
+    rf"[（(]\s*(?:(?:本报|本台|本网)?(?P<label>记者|作者|文|通讯员)\s*[:：/]?\s*)?(?P<names>{_NAMES})\s*[)）]\s*$"
+)
+_NOT_NAMES = re.compile(r"新华社|中新|视觉中国|资料|图片|来源|供图|摄|网|报|社|台|客户端|编辑|通讯员")
+
+
+@dataclass
+class Header:
+    title: str | None = None
+    zone: list[str] = field(default_factory=list)  # visible text segments of the byline zone
+
+    @property
+    def zone_text(self) -> str:
+        return " ".join(self.zone)
+
+
+def find_header(sel: Selector, body_root=None, title_strip: tuple[str, ...] = ()) -> Header:
+    """The headline and the byline zone of the page; body_root is the body container, if known."""
+    title, node = find_headline(sel, title_strip)
+    root = sel.root
+    segments: list[str] = []
+    marks: dict[str, int] = {}
+    _segments(root, segments, marks, node, body_root)
+    body_start = marks.get("body_start", len(segments))
+    if node is not None and "title_end" in marks:
+        start = marks["title_end"]
+        end = body_start if body_start >= start else len(segments)
+        zone = segments[start : min(end, start + ZONE_SEGMENTS)]
+    else:
+        zone = segments[max(0, body_start - _BEFORE_BODY_SEGMENTS) : body_start]
+    cut = next((i for i, s in enumerate(zone) if len(s) >= _SENTENCE_MIN and _SENTENCE.search(s)), None)
+    return Header(title=title, zone=zone[:cut] if cut is not None else zone)
+
+
+def find_headline(sel: Selector, title_strip: tuple[str, ...] = ()) -> tuple[str | None, object]:
+    """(headline, its element). The headline is the longest heading-like element text that the
+    document title contains (the <title> adds site names, og:title is sometimes cut at a quote);
+    without one, og:title / meta title, else the <title> without its site suffix."""
+    doc_titles = [normalize_space(v) for q in _DOC_TITLE_QUERIES for v in sel.css(q).getall()]
+    doc_titles = [t for t in doc_titles if t]
+    best: tuple[str, object] | None = None
+    nodes = [n.root for n in sel.xpath(_HEADLINE_QUERY)]
+    for node in nodes:
+        text = normalize_space(" ".join(node.itertext()))
+        if not (4 <= len(text) <= _HEADLINE_MAX) or not any(text in t for t in doc_titles):
+            continue
+        if best is None or len(text) > len(best[0]):
+            best = (text, node)
+    stripped = strip_title(doc_titles[0], title_strip) if doc_titles else ""
+    if best is not None and len(best[0]) * 2 >= len(stripped):
+        return strip_title(best[0], title_strip), best[1]
+    # The headline element is the one whose text is the stripped title, when there is one.
+    node = None
+    if stripped:
+        for candidate in nodes:
+            if normalize_space(" ".join(candidate.itertext())) == stripped:
+                node = candidate
+                break
+    og = [t for t in doc_titles[1:] if len(t) >= len(stripped)]
+    return (stripped or (og[0] if og else None)) or None, node
+
+
+def _segments(el, out: list[str], marks: dict[str, int], title_node, body_root) -> None:
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    if el is body_root:
+        marks.setdefault("body_start", len(out))
+    if tag and tag not in _SKIP and not is_hidden(el):
+        text = normalize_space(el.text or "")
+        if text:
+            out.append(text)
+        for child in el:
+            _segments(child, out, marks, title_node, body_root)
+            tail = normalize_space(child.tail or "")
+            if tail:
+                out.append(tail)
+    if el is title_node:
+        marks.setdefault("title_end", len(out))
+
+
+def zone_published_at(header: Header, now: datetime) -> datetime | None:
+    """The first date with a year (or a relative date) written in the byline zone."""
+    return parse_datetime(header.zone_text, now) if header.zone else None
+
+
+def zone_source(header: Header) -> str | None:
+    """The value after a 来源 label in the zone ("来源: 证券市场红周刊"), on its segment or the next."""
+    for i, segment in enumerate(header.zone):
+        match = _SOURCE_LABEL.search(segment)
+        if not match:
+            continue
+        value = match.group("value").strip() or (header.zone[i + 1] if i + 1 < len(header.zone) else "")
+        return clean_source(value)
+    return None
+
+
+def clean_source(value: str | None) -> str | None:
+    """A 来源 value without its label, brackets or what follows it ("来源：人民网 原创稿" → 人民网)."""
+    if not value:
+        return None
+    value = re.sub(r"^\s*(?:来源|来自|出处|稿源)\s*[:：]\s*", "", normalize_space(value))
+    value = value.strip(" ()（）[]【】")
+    match = _SOURCE_VALUE.match(value)
+    if not match or parse_datetime(match.group(0), datetime(2100, 1, 1)) is not None:
+        return None
+    return match.group(0)
+
+
+def zone_author(header: Header) -> str | None:
+    """A named writer in the zone: "作者：张三", "文/张三", "澎湃新闻记者 张三 李四"."""
+    for segment in header.zone:
+        match = _AUTHOR_LABEL.search(segment) or _REPORTER.search(segment)
+        if match:
+            return normalize_space(match.group("names") or match.group("name"))
+    return None
+
+
+def trailing_byline(paragraphs: list[str]) -> str | None:
+    """Names in brackets closing the body ("……。（记者 胡晓蓉）", "（常书香 马丹阳 ）"): a byline when
+    labelled, or when it lists two names or more."""
+    for paragraph in reversed(paragraphs[-2:]):
+        match = _TRAILING_BYLINE.search(paragraph)
+        if not match:
+            continue
+        names = normalize_space(match.group("names"))
+        if _NOT_NAMES.search(names):
+            continue
+        if match.group("label") in ("记者", "作者", "文") or len(names.split()) >= 2:
+            return names
+    return None
+
+
+_NOT_A_PERSON = re.compile(r"www\.|https?:|\.com|\.cn|[,，;；]|网|报|社|台|新闻|频道|客户端|编辑部")
+
+
+def plausible_author(value: str | None) -> str | None:
+    """value when it can name a writer; None for the site names portals put in meta author."""
+    if not value:
+        return None
+    value = normalize_space(value)
+    if len(value) > 20 or _NOT_A_PERSON.search(value):
+        return None
+    return value
