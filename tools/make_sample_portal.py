@@ -227,7 +227,7 @@ def top_nav() -> str:
     channels = "".join(f'<a href="/{slug}/">{name}</a>' for slug, name in CHANNELS.items())
     return (
         '<div class="top-nav">\n<a class="sohu-logo" href="/">搜狐</a>\n'
-        f'<div class="head-nav left">{channels}<a href="/topic/">专题</a>'
+        f'<div class="head-nav left">{channels}<a href="/topic/index.html">专题</a>'
         '<a href="/video/2001.html">视频</a></div>\n'
         '<div class="right login"><a href="/passport/login">登录</a> <a href="/app/">下载客户端</a></div>\n'
         "</div>\n"
