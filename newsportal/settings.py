@@ -39,7 +39,7 @@ NEWSPORTAL_MAX_ARTICLE_PAGES = 20  # pages of one multi-page article merged at m
 # (newsportal.extract.pagekind): how portals no profile knows are crawled. They are followed from
 # listings and from related-story blocks only, never from other page kinds.
 NEWSPORTAL_FOLLOW_UNKNOWN = True
-NEWSPORTAL_UNKNOWN_DEPTH = 2  # unknown-shape hops in a row at most (a listing-shaped URL resets it)
+NEWSPORTAL_UNKNOWN_DEPTH = 3  # unknown-shape hops in a row at most (a listing-shaped URL resets it)
 NEWSPORTAL_MAX_UNKNOWN_PAGES = 2000  # unknown-shape pages fetched per crawl at most
 
 # Resolve relative dates (3小时前, 昨天 12:30, 03-14 20:02) against this ISO time instead of the fetch

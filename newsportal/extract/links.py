@@ -1,14 +1,20 @@
-"""The links of a listing page, sorted into articles, listings and pagination by a Site's rules."""
+"""The links of a page, sorted by what following them means: articles, listings, pagination and links
+of unknown shape (fetched only to be classified by content), each on the site and canonical."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 from parsel import Selector
 
+from newsportal.extract.pagekind import is_listing_page_of, url_kind
 from newsportal.extract.select import rule_values
 from newsportal.sites.base import Site
 from newsportal.urls import absolute, canonical_url
+
+# Public suffixes under which a registrable domain keeps three labels (news.sina.com.cn → sina.com.cn).
+_SECOND_LEVEL = frozenset(["com", "net", "org", "gov", "edu", "ac", "co", "mil"])
 
 
 @dataclass
@@ -16,21 +22,25 @@ class PageLinks:
     articles: list[str] = field(default_factory=list)  # canonical article URLs, page order
     listings: list[str] = field(default_factory=list)  # other listing / channel pages
     pagination: list[str] = field(default_factory=list)  # next / numbered pages of this listing
+    unknown: list[str] = field(default_factory=list)  # on the site, shape unknown: classify by content
 
 
 def page_links(sel: Selector, url: str, site: Site) -> PageLinks:
     """Links on the page that stay on the site, canonicalised, each once, in page order.
 
-    Off-site links, denied URLs and links that are neither article nor listing are left out.
+    Off-site links and denied URLs are left out. Pagination is what the site's pagination rules
+    select plus links that are another page of this listing by URL shape (``index_2.shtml``,
+    ``?page=2``); an article-shaped URL is never pagination.
     """
     out = PageLinks()
-    seen: set[str] = {canonical_url(url, tracking_params=site.tracking_params, rewrites=site.url_rewrites)}
+    here = canon_url(url, site)
+    seen: set[str] = {here}
 
     def canon(href: str) -> str | None:
         target = absolute(url, href)
         if not target or not site.owns(target):
             return None
-        target = canonical_url(target, tracking_params=site.tracking_params, rewrites=site.url_rewrites)
+        target = canon_url(target, site)
         if target in seen or site.is_denied(target):
             return None
         return target
@@ -44,11 +54,52 @@ def page_links(sel: Selector, url: str, site: Site) -> PageLinks:
         target = canon(href)
         if target is None:
             continue
-        if site.is_article_url(target):
+        kind = url_kind(target, site)
+        if kind == "article":
             out.articles.append(target)
-        elif site.is_listing_url(target):
+        elif is_listing_page_of(target, here):
+            out.pagination.append(target)
+        elif kind == "listing":
             out.listings.append(target)
+        elif kind == "unknown":
+            out.unknown.append(target)
         else:
             continue
         seen.add(target)
     return out
+
+
+def rule_links(sel: Selector, url: str, site: Site, rules: tuple) -> list[str]:
+    """Canonical on-site, not denied URLs the rules select, each once, page order (not url itself)."""
+    here = canon_url(url, site)
+    out: list[str] = []
+    for rule in rules:
+        for href in rule_values(sel, rule):
+            target = absolute(url, href)
+            if not target or not site.owns(target):
+                continue
+            target = canon_url(target, site)
+            if target != here and target not in out and not site.is_denied(target):
+                out.append(target)
+    return out
+
+
+def canon_url(url: str, site: Site) -> str:
+    return canonical_url(url, tracking_params=site.tracking_params, rewrites=site.url_rewrites)
+
+
+def registrable_domain(host: str) -> str:
+    """The domain a portal's hosts share: ``news.example.com`` → ``example.com``,
+    ``news.sina.com.cn`` → ``sina.com.cn``. IP addresses and single-label hosts are returned as is
+    (lowercased); an empty host gives ""."""
+    host = host.lower().strip(".")
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    labels = host.split(".")
+    if len(labels) <= 2:
+        return host
+    keep = 3 if labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
+    return ".".join(labels[-keep:])

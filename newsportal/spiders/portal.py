@@ -6,26 +6,50 @@ listings and articles, where pagination and related links are, and how fields ar
     scrapy crawl portal                          # the bundled sample portal, served offline
     scrapy crawl portal -a site=NAME             # a portal we have a profile for
     scrapy crawl portal -a start_url=URL         # any portal: its profile if known, else generic
+
+A portal with no profile (the generic site) is crawled on the start URL's registrable domain
+(``news.example.com`` → every ``*.example.com`` host), never beyond. Links are sorted by URL shape
+(``newsportal.extract.pagekind.url_kind``); a page whose URL shape said article or listing is
+double-checked by content (``page_kind``) on the generic site, so a video page with an article-like
+URL gives no item and a story at ``/p/slug/`` is still extracted.
+
+Links of unknown shape on the site (any profile) are fetched and judged by content: an article is
+extracted, a listing is crawled as one, anything else is counted (``newsportal/pages/other``) and
+left. They are followed only from listings and from related-story blocks of articles, bounded by
+settings so a link trap cannot grow the crawl:
+
+* ``NEWSPORTAL_FOLLOW_UNKNOWN`` – switch it off to follow URL-shaped links only;
+* ``NEWSPORTAL_UNKNOWN_DEPTH`` – unknown-shape hops in a row (a listing-shaped URL starts again at 0);
+* ``NEWSPORTAL_MAX_UNKNOWN_PAGES`` – unknown-shape pages fetched per crawl;
+* ``NEWSPORTAL_MAX_LISTING_PAGES`` – pages of one paginated listing.
+
+Stats: ``newsportal/pages/{listing,article,other}``, ``newsportal/unknown/{article,listing,other}``
+(what unknown-shape pages turned out to be), ``newsportal/unknown/over_budget`` and
+``newsportal/unknown/too_deep`` (links not followed), ``newsportal/judged/<url kind>_as_<page kind>``
+(generic pages whose content overruled their URL shape).
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from parsel import Selector
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from scrapy import signals
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from newsportal.extract.article import PageFields, extract_article, make_selector, merge_pages
+from newsportal.extract.article import PageFields, extract_from_selector, make_selector, merge_pages
 from newsportal.extract.dates import CHINA_TZ
-from newsportal.extract.links import page_links
+from newsportal.extract.links import page_links, registrable_domain
+from newsportal.extract.pagekind import page_kind, url_kind
 from newsportal.items import Article
 from newsportal.localserver import LocalServer
 from newsportal.sites import DEFAULT_SITE, get_site, site_for
@@ -82,11 +106,22 @@ class PortalSpider(scrapy.Spider):
         super().__init__(*args, **{k: v for k, v in kwargs.items() if k not in unknown})
         self.site = self._resolve_site()
         self._server: LocalServer | None = None
+        # On a portal no profile knows, URL shapes are guesses: content has the last word.
+        self.judge_by_content = self.site.name == "generic"
+        self._unknown_requested: set[str] = set()
+        if self.site.domains and self.site.served_from is None:
+            # Scrapy's offsite filter as a second guard: no request ever leaves the portal's domains.
+            self.allowed_domains = list(self.site.domains)
 
     def _resolve_site(self) -> Site:
         if self.args.start_url:
             site = get_site(self.args.site) if self.args.site else site_for(self.args.start_url)
-            return site.with_start(self.args.start_url)
+            site = site.with_start(self.args.start_url)
+            if site.name == "generic":
+                # the portal is the start host's registrable domain: news.x.com and www.x.com alike
+                host = urlsplit(self.args.start_url).hostname or ""
+                site = replace(site, domains=(registrable_domain(host),))
+            return site
         return get_site(self.args.site or DEFAULT_SITE)
 
     @classmethod
@@ -101,6 +136,9 @@ class PortalSpider(scrapy.Spider):
         spider.max_listing_pages = settings.getint("NEWSPORTAL_MAX_LISTING_PAGES")
         spider.max_article_pages = settings.getint("NEWSPORTAL_MAX_ARTICLE_PAGES")
         spider.follow_related = settings.getbool("NEWSPORTAL_FOLLOW_RELATED")
+        spider.follow_unknown = settings.getbool("NEWSPORTAL_FOLLOW_UNKNOWN")
+        spider.unknown_depth = settings.getint("NEWSPORTAL_UNKNOWN_DEPTH")
+        spider.max_unknown_pages = settings.getint("NEWSPORTAL_MAX_UNKNOWN_PAGES")
         ref = settings.get("NEWSPORTAL_REFERENCE_TIME") or ""
         spider.reference_time = datetime.fromisoformat(ref) if ref else None
         if spider.reference_time is not None and spider.reference_time.tzinfo is None:
@@ -113,7 +151,9 @@ class PortalSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Request]:
         base = self._base_url()
         for url in self.site.start_urls:
-            yield Request(urljoin(base, url), callback=self.parse_listing, cb_kwargs={"page": 1})
+            yield Request(
+                urljoin(base, url), callback=self.parse_listing, cb_kwargs={"page": 1, "judge": False}
+            )
 
     def _base_url(self) -> str:
         if self.site.served_from is None:
@@ -129,44 +169,127 @@ class PortalSpider(scrapy.Spider):
 
     # --- listings ------------------------------------------------------------------------------
 
-    def parse_listing(self, response: Response, page: int = 1) -> Iterator[Request]:
-        """Home, channel and listing pages: follow articles, listings and pagination."""
+    def parse_listing(
+        self, response: Response, page: int = 1, hops: int = 0, judge: bool = True
+    ) -> Iterator[Request | Article]:
+        """Home, channel and listing pages: follow articles, listings, pagination and unknown links.
+
+        On the generic site a listing-shaped page whose content is one story is extracted instead
+        (``judge``: not for start pages and later pages of a listing)."""
+        sel, encoding = make_selector(response.body, _content_type(response))
+        if judge and page == 1 and self.judge_by_content:
+            kind = page_kind(sel, response.url, self.site)
+            if kind == "article":
+                self.crawler.stats.inc_value("newsportal/judged/listing_as_article")
+                yield from self._article(response, sel, encoding, hops)
+                return
+        yield from self._listing(response, sel, page, hops)
+
+    def parse_unknown(self, response: Response, hops: int) -> Iterator[Request | Article]:
+        """A same-site page whose URL shape said nothing: its content decides what it is."""
+        sel, encoding = make_selector(response.body, _content_type(response))
+        kind = page_kind(sel, response.url, self.site)
+        self.crawler.stats.inc_value(f"newsportal/unknown/{kind}")
+        if kind == "article":
+            yield from self._article(response, sel, encoding, hops)
+        elif kind == "listing":
+            yield from self._listing(response, sel, 1, hops)
+        else:
+            self.crawler.stats.inc_value("newsportal/pages/other")
+
+    def _listing(self, response: Response, sel: Selector, page: int, hops: int) -> Iterator[Request]:
         self.crawler.stats.inc_value("newsportal/pages/listing")
-        sel, _ = make_selector(response.body, _content_type(response))
         links = page_links(sel, response.url, self.site)
-        articles = 0
         for url in links.articles:
-            articles += 1
-            yield Request(url, callback=self.parse_article, errback=self.article_failed)
+            yield self._article_request(url, hops)
         if page < self.max_listing_pages:
             for url in links.pagination:
-                yield Request(url, callback=self.parse_listing, cb_kwargs={"page": page + 1})
+                yield Request(
+                    url,
+                    callback=self.parse_listing,
+                    cb_kwargs={"page": page + 1, "hops": hops, "judge": False},
+                )
         for url in links.listings:
-            yield Request(url, callback=self.parse_listing, cb_kwargs={"page": 1})
-        self.crawler.stats.inc_value("newsportal/links/article", articles)
+            # a listing-shaped URL is trusted again: unknown links count their hops from it
+            yield Request(url, callback=self.parse_listing, cb_kwargs={"page": 1, "hops": 0})
+        yield from self._unknown_requests(links.unknown, hops)
+        self.crawler.stats.inc_value("newsportal/links/article", len(links.articles))
+
+    def _unknown_requests(self, urls: list[str], hops: int) -> Iterator[Request]:
+        """Requests to judge unknown-shape pages, within NEWSPORTAL_UNKNOWN_DEPTH and _MAX_UNKNOWN_PAGES."""
+        if not self.follow_unknown:
+            return
+        for url in urls:
+            if url in self._unknown_requested:
+                continue
+            if hops >= self.unknown_depth:
+                self.crawler.stats.inc_value("newsportal/unknown/too_deep")
+                continue
+            if len(self._unknown_requested) >= self.max_unknown_pages:
+                self.crawler.stats.inc_value("newsportal/unknown/over_budget")
+                continue
+            self._unknown_requested.add(url)
+            yield Request(url, callback=self.parse_unknown, cb_kwargs={"hops": hops + 1})
 
     # --- articles ------------------------------------------------------------------------------
 
     def _now(self) -> datetime:
         return self.reference_time or datetime.now(CHINA_TZ)
 
-    def parse_article(self, response: Response) -> Iterator[Request | Article]:
-        """An article's first page: extract, follow its related stories, merge its next pages."""
+    def _article_request(self, url: str, hops: int) -> Request:
+        return Request(
+            url, callback=self.parse_article, errback=self.article_failed, cb_kwargs={"hops": hops}
+        )
+
+    def parse_article(self, response: Response, hops: int = 0) -> Iterator[Request | Article]:
+        """An article's first page: extract, follow its related stories, merge its next pages.
+
+        On the generic site the content must agree: a listing-like page is crawled as a listing, a
+        page without a story's long text (video, gallery) is counted as other and gives no item."""
+        sel, encoding = make_selector(response.body, _content_type(response))
+        if self.judge_by_content:
+            kind = page_kind(sel, response.url, self.site, prior="article")
+            if kind != "article":
+                self.crawler.stats.inc_value(f"newsportal/judged/article_as_{kind}")
+                if kind == "listing":
+                    yield from self._listing(response, sel, 1, hops)
+                else:
+                    self.crawler.stats.inc_value("newsportal/pages/other")
+                return
+        yield from self._article(response, sel, encoding, hops)
+
+    def _article(
+        self, response: Response, sel: Selector, encoding: str | None, hops: int
+    ) -> Iterator[Request | Article]:
         self.crawler.stats.inc_value("newsportal/pages/article")
         fetched_at = datetime.now(CHINA_TZ)
-        fields = self._extract(response)
+        fields = self._extract(response, sel, encoding)
         if self.follow_related:
-            for url in fields.related_urls:
-                if self.site.is_article_url(url):
-                    yield Request(url, callback=self.parse_article, errback=self.article_failed)
+            yield from self._related_requests(response.url, sel, fields, hops)
         yield from self._continue(response, [fields], fetched_at)
+
+    def _related_requests(self, url: str, sel: Selector, fields: PageFields, hops: int) -> Iterator[Request]:
+        """Related stories: the related-block links (unknown shapes judged by content); on the
+        generic site also every article-shaped link on the page (hot lists, sidebars)."""
+        unknown: list[str] = []
+        for target in fields.related_urls:
+            kind = url_kind(target, self.site) if self.site.owns(target) else "other"
+            if kind == "article":
+                yield self._article_request(target, hops)
+            elif kind == "unknown":
+                unknown.append(target)
+        if self.judge_by_content:
+            for target in page_links(sel, url, self.site).articles:
+                yield self._article_request(target, hops)
+        yield from self._unknown_requests(unknown, hops)
 
     def parse_article_page(
         self, response: Response, pages: list[PageFields], fetched_at: datetime
     ) -> Iterator[Request | Article]:
         """Page 2+ of a multi-page article."""
         self.crawler.stats.inc_value("newsportal/pages/article_continued")
-        yield from self._continue(response, [*pages, self._extract(response)], fetched_at)
+        sel, encoding = make_selector(response.body, _content_type(response))
+        yield from self._continue(response, [*pages, self._extract(response, sel, encoding)], fetched_at)
 
     def _continue(
         self, response: Response, pages: list[PageFields], fetched_at: datetime
@@ -199,10 +322,10 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value("newsportal/errors/article_fetch")
         self.logger.warning("article %s not fetched: %s", request.url, failure.getErrorMessage())
 
-    def _extract(self, response: Response) -> PageFields:
-        return extract_article(
-            response.body, response.url, self.site, now=self._now(), content_type=_content_type(response)
-        )
+    def _extract(self, response: Response, sel: Selector, encoding: str | None) -> PageFields:
+        fields = extract_from_selector(sel, response.url, self.site, now=self._now())
+        fields.encoding = encoding
+        return fields
 
     def build_article(self, pages: list[PageFields], fetched_at: datetime) -> Article:
         return merge_pages(pages, site=self.site.name, fetched_at=fetched_at)
