@@ -707,8 +707,10 @@ breadcrumb `首页 > 频道 > 正文` (the item's channel), `<h1>` with an optio
   outside GB2312 (堃, 喆), so a strict gb2312 decoder fails too.
 - **Five date forms**: `2026-03-14 20:02:59`, `2026年03月14日 20:02`, `03-14 20:02`, `3小时前`,
   `昨天 12:30`; relative ones are read against `reference_time` in the manifest.
-- **Related-only articles**: 1061-1066 appear in no listing and not on the home page; 1062 is two
-  related hops away from any listing.
+- **Related-only articles**: 1061-1066 appear in no listing, not on the home page and not on the
+  topic page; 1062 is two related hops away from any listing; 1066 is a GBK page.
+- **Same link in both lists**: 1009 links 1005 in 相关内容 (as the mobile URL) and in 热门资讯:
+  `related_paths` keeps it once.
 - **Multi-page article**: `/a/1030_303.html` + `_p2.html` must be one item (page_count 2); its
   责任编辑 line is at the end of page 2.
 - **One story, three URLs**: `/a/1005_302.html`, with `?spm=...&from=...` (home and a related list),
@@ -720,8 +722,15 @@ breadcrumb `首页 > 频道 > 正文` (the item's channel), `<h1>` with an optio
   `返回搜狐，查看更多`, a `声明：` disclaimer, a `扫码关注` line, an `.ad-box`, a hidden
   `原标题：` paragraph (`display:none`), and the article pager.
 - **Images**: an image paragraph followed by `<p class="img-caption">` (caption kept in the body and
-  in images); 1064's image has no caption. Image files are not served (the crawler does not fetch them).
-- **Whitespace**: `\\u3000\\u3000` and `&nbsp;&nbsp;` paragraph indents, a zero-width space in 1008.
+  in images); 1064's image has no caption. `/img/*.jpg` are flat-colour placeholders.
+- **Whitespace**: `\\u3000\\u3000` and `&nbsp;&nbsp;` paragraph indents, `来源：&nbsp;X`, empty
+  `<p><br></p>` / `<p>&nbsp;</p>` paragraphs (dropped), a zero-width space in 1008.
+- **原创 in the title text**: `/a/1010_306.html` 「原创剪纸课走进…」 has no 原创 mark: the title keeps
+  the word and `is_original` is false (a title regex stripping `^原创` is wrong).
+- **A news sentence that looks like promotion**: 1019 has a long paragraph starting 「扫码领券并不难」;
+  it is the story and stays in the body (only the short `扫码关注「…」` lines go).
+- **Author vs editor**: the author is the account in the info line; 责任编辑 is the editor, never
+  the author.
 - **Pages that yield nothing**: `/a/1036_303.html` (body only boilerplate), `/a/1012_301.html` (no
   `<h1>`, empty `<title>`, no og:title), a dead link `/a/9999_399.html` on 体育 page 2 (404),
   `/topic/`, `/video/`, `/about.html`, and the robots-disallowed `/private/` draft.
