@@ -1,0 +1,354 @@
+"""The corpus at a glance: one self-contained HTML page with plots as inline SVG.
+
+``CorpusTally`` is a record sink (like the writers) that counts what the export would write:
+articles per day, channel, site and source, and body lengths. ``render_report`` turns the tally, the
+export's counts (duplicates by kind, bad input) and the runs' stats into the page. Plots keep their
+text as text (SVG ``fonttype none``), so the browser draws the Chinese labels with its own fonts.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from array import array
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from newsportal.corpus.export import ExportResult
+from newsportal.corpus.filters import body_chars
+from newsportal.corpus.records import parse_datetime
+from newsportal.corpus.runs import RunHealth
+from newsportal.corpus.writers import ANALYSIS_HINT, MissingDependency
+
+TOP = 15
+SHOWN_PROBLEMS = 50
+UNKNOWN = "(none)"
+
+
+@dataclass
+class CorpusTally:
+    """Counts over the records written to it; memory: a few counters and 4 bytes an article."""
+
+    per_day: Counter[date] = field(default_factory=Counter)
+    per_channel: Counter[str] = field(default_factory=Counter)
+    per_site: Counter[str] = field(default_factory=Counter)
+    per_source: Counter[str] = field(default_factory=Counter)
+    lengths: array = field(default_factory=lambda: array("I"))
+    undated: int = 0
+    articles: int = 0
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.articles += 1
+        if record["published_at"]:
+            self.per_day[parse_datetime(record["published_at"]).date()] += 1
+        else:
+            self.undated += 1
+        self.per_channel[record["channel"] or UNKNOWN] += 1
+        self.per_site[record["site"] or UNKNOWN] += 1
+        self.per_source[record["source"] or UNKNOWN] += 1
+        self.lengths.append(body_chars(record["body"]))
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        raise MissingDependency(f"the report needs matplotlib; {ANALYSIS_HINT}") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(
+        {
+            "svg.fonttype": "none",
+            "font.family": [
+                "Noto Sans CJK SC",
+                "Source Han Sans SC",
+                "Microsoft YaHei",
+                "PingFang SC",
+                "sans-serif",
+            ],
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+        }
+    )
+    return plt
+
+
+def _svg(fig: Any) -> str:
+    import logging
+    import warnings
+
+    buffer = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # glyphs matplotlib lacks are drawn by the browser
+        logging.getLogger("matplotlib.font_manager").disabled = True
+        fig.savefig(buffer, format="svg", bbox_inches="tight")
+    fig.clf()
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _bar_chart(plt: Any, counts: Sequence[tuple[str, int]], title: str, color: str = "#4C72B0") -> str:
+    labels = [label for label, _ in counts][::-1]
+    values = [value for _, value in counts][::-1]
+    fig, ax = plt.subplots(figsize=(6.2, 0.28 * len(labels) + 0.8))
+    bars = ax.barh(labels, values, color=color)
+    ax.bar_label(bars, padding=2, fontsize=8)
+    ax.set_title(title, loc="left")
+    ax.grid(axis="y", visible=False)
+    ax.margins(x=0.12)
+    return _svg(fig)
+
+
+def _per_day_chart(plt: Any, per_day: Counter[date]) -> str:
+    days = sorted(per_day)
+    fig, ax = plt.subplots(figsize=(9, 2.8))
+    ax.bar(days, [per_day[d] for d in days], color="#4C72B0", width=0.8)
+    ax.set_ylabel("articles")
+    ax.set_title("Articles per day (published, China time)", loc="left")
+    fig.autofmt_xdate()
+    return _svg(fig)
+
+
+def _length_chart(plt: Any, lengths: array) -> str:
+    import numpy as np
+
+    values = np.frombuffer(lengths, dtype=np.uint32)
+    fig, ax = plt.subplots(figsize=(9, 2.8))
+    bins = min(60, max(10, len(values) // 5))
+    ax.hist(values, bins=bins, color="#55A868")
+    for q, style in ((10, ":"), (50, "--"), (90, ":")):
+        value = float(np.percentile(values, q))
+        ax.axvline(value, color="#333", linestyle=style, linewidth=1)
+        ax.annotate(f"p{q} {value:.0f}", (value, ax.get_ylim()[1] * 0.92), fontsize=8, xytext=(3, 0),
+                    textcoords="offset points")  # fmt: skip
+    ax.set_xlabel("body length (non-space characters)")
+    ax.set_ylabel("articles")
+    ax.set_title("Body length distribution", loc="left")
+    return _svg(fig)
+
+
+def _runs_chart(plt: Any, runs: list[RunHealth]) -> str:
+    fig, ax = plt.subplots(figsize=(9, 2.8))
+    names = [r.name for r in runs]
+    x = range(len(runs))
+    ax.bar([i - 0.2 for i in x], [r.items for r in runs], width=0.4, label="items", color="#4C72B0")
+    ax.bar(
+        [i + 0.2 for i in x],
+        [sum(r.dropped.values()) for r in runs],
+        width=0.4,
+        label="dropped",
+        color="#DD8452",
+    )
+    errors = [r.errors for r in runs]
+    ax2 = ax.twinx()
+    ax2.plot(list(x), errors, "o-", color="#C44E52", label="errors")
+    ax2.set_ylabel("errors")
+    ax2.grid(visible=False)
+    ax2.set_ylim(bottom=0, top=max([*errors, 1]) * 1.3)
+    ax.set_xticks(list(x), names, rotation=30, ha="right", fontsize=7)
+    ax.set_title("Crawl runs: items, drops and errors", loc="left")
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax.legend(handles, ["items", "dropped", "errors"], loc="upper left", fontsize=8)
+    return _svg(fig)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[bool] = ()) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            cls = ' class="n"' if i < len(numeric) and numeric[i] else ""
+            cells.append(f"<td{cls}>{html.escape(str(cell))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])) or "—"
+
+
+def _card(label: str, value: Any, note: str = "") -> str:
+    note_html = f"<small>{html.escape(note)}</small>" if note else ""
+    value_html = f"<b>{html.escape(str(value))}</b>"
+    return f'<div class="card">{value_html}<span>{html.escape(label)}</span>{note_html}</div>'
+
+
+def render_report(result: ExportResult, tally: CorpusTally, runs: list[RunHealth], title: str) -> str:
+    """The HTML page. Sections with nothing to show say so instead of drawing an empty plot."""
+    import numpy as np
+
+    plt = _pyplot()
+    sel = result.selection
+    lengths = np.frombuffer(tally.lengths, dtype=np.uint32)
+    days = sorted(tally.per_day)
+    span = f"{days[0]} – {days[-1]}" if days else "—"
+    crawl_duplicates: Counter[str] = Counter()
+    crawl_dropped: Counter[str] = Counter()
+    for run in runs:
+        crawl_duplicates.update(run.duplicates)
+        crawl_dropped.update(run.dropped)
+
+    cards = "".join(
+        [
+            _card("articles in the corpus", f"{tally.articles:,}", f"of {sel.records:,} records read"),
+            _card("published", span, f"{tally.undated} undated" if tally.undated else ""),
+            _card("sites", len(tally.per_site)),
+            _card("channels", len(tally.per_channel)),
+            _card("median body", f"{int(np.median(lengths)) if len(lengths) else 0} chars"),
+            _card("duplicates removed", f"{sum(sel.removed.values()):,}", _counts(dict(sel.removed))),
+            _card("crawl runs", len(runs), f"{sum(r.errors for r in runs)} errors"),
+            _card("bad input skipped", result.problems.total),
+        ]
+    )
+    sections = [f'<section class="cards">{cards}</section>']
+
+    def section(heading: str, *parts: str, note: str = "") -> None:
+        note_html = f'<p class="note">{note}</p>' if note else ""
+        sections.append(f"<section><h2>{html.escape(heading)}</h2>{note_html}{''.join(parts)}</section>")
+
+    empty = '<p class="empty">Nothing to show.</p>'
+    section("Articles per day", _per_day_chart(plt, tally.per_day) if days else empty)
+    section(
+        "Articles per channel and site",
+        '<div class="row">',
+        _bar_chart(plt, tally.per_channel.most_common(TOP), "per channel") if tally.articles else empty,
+        _bar_chart(plt, tally.per_site.most_common(TOP), "per site", "#8172B3") if tally.articles else empty,
+        "</div>",
+    )
+    section(
+        "Body length",
+        _length_chart(plt, tally.lengths) if len(lengths) else empty,
+        note="Non-space characters of the body; dashed: median, dotted: 10th and 90th percentile.",
+    )
+    kinds = [
+        ("export: older versions of a story", sel.removed["version"]),
+        ("export: same body (content hash)", sel.removed["content"]),
+        ("export: near-duplicate body", sel.removed["near"]),
+    ] + [(f"crawl: {kind}", n) for kind, n in sorted(crawl_duplicates.items())]
+    section(
+        "Duplicates removed, by kind",
+        '<div class="row">',
+        _bar_chart(plt, kinds, "duplicates", "#C44E52"),
+        _table(["kind", "removed"], kinds, (False, True)),
+        "</div>",
+        note="Export: collapsed while merging the runs (first copy kept"
+        + (", copies kept with duplicate_of" if sel.duplicates_kept else "")
+        + "). Crawl: dropped by the crawl's own pipelines, from the runs' stats.",
+    )
+    top_sources = tally.per_source.most_common(TOP)
+    section(
+        "Top sources (来源)",
+        '<div class="row">',
+        _bar_chart(plt, top_sources, "articles per source", "#937860") if top_sources else empty,
+        _table(
+            ["source", "articles", "share"],
+            [(s, n, f"{n / tally.articles:.1%}") for s, n in top_sources],
+            (False, True, True),
+        ),
+        "</div>",
+    )
+    if runs:
+        rows = [
+            (
+                r.name,
+                r.site,
+                r.started.astimezone().strftime("%Y-%m-%d %H:%M") if r.started else "?",
+                f"{r.seconds:.1f}s" if r.seconds is not None else "?",
+                r.finish_reason,
+                r.pages,
+                r.items,
+                _counts(r.dropped),
+                _counts(r.duplicates),
+                r.errors,
+            )
+            for r in runs
+        ]
+        health = _table(
+            [
+                "run",
+                "site",
+                "started",
+                "duration",
+                "finish",
+                "pages",
+                "items",
+                "dropped",
+                "duplicates",
+                "errors",
+            ],
+            rows,
+            (False, False, False, True, False, True, True, False, False, True),
+        )
+        section(
+            "Crawl runs' health",
+            _runs_chart(plt, runs),
+            health,
+            note=f"Dropped over all runs: {html.escape(_counts(dict(crawl_dropped)))}.",
+        )
+    else:
+        section("Crawl runs' health", '<p class="empty">No stats files found beside the inputs.</p>')
+    problems = result.problems
+    if problems.total:
+        shown = problems.examples[:SHOWN_PROBLEMS]
+        section(
+            "Bad input skipped",
+            _table(
+                ["file", "line", "problem", "detail"],
+                [(p.path, p.line or "", p.kind, p.detail) for p in shown],
+            ),
+            note=html.escape(_counts(dict(problems.counts)))
+            + (f"; first {len(shown)} shown" if problems.total > len(shown) else ""),
+        )
+    else:
+        section(
+            "Bad input skipped", '<p class="empty">None: every line of every file was a valid article.</p>'
+        )
+    generated = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    inputs = ", ".join(str(p) for p in result.inputs.records[:5]) + (
+        " …" if len(result.inputs.records) > 5 else ""
+    )
+    return _PAGE.format(
+        title=html.escape(title),
+        meta=html.escape(f"{len(result.inputs.records)} files ({inputs}) · generated {generated}"),
+        filter=html.escape(result.filter.describe()),
+        body="\n".join(sections),
+    )
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<title>{title}</title>
+<style>
+body {{ font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif;
+  margin: 1.5em auto; max-width: 1100px; color: #222; padding: 0 1em; }}
+h1 {{ font-size: 1.5em; margin-bottom: .2em; }} h2 {{ font-size: 1.15em; border-bottom: 1px solid #ddd; }}
+.meta, .note {{ color: #666; font-size: .85em; }}
+.cards {{ display: grid; grid-template-columns: repeat(4, 1fr); gap: .6em; }}
+.card {{ background: #f4f6fa; border-radius: 6px; padding: .6em .8em; }}
+.card b {{ display: block; font-size: 1.35em; }} .card span {{ color: #444; }}
+.card small {{ display: block; color: #777; font-size: .75em; }}
+.row {{ display: flex; gap: 1.5em; align-items: flex-start; flex-wrap: wrap; }}
+svg {{ max-width: 100%; height: auto; }}
+table {{ border-collapse: collapse; font-size: .85em; margin: .5em 0; }}
+th, td {{ border-bottom: 1px solid #e5e5e5; padding: .25em .6em; text-align: left; vertical-align: top; }}
+td.n {{ text-align: right; font-variant-numeric: tabular-nums; }} .empty {{ color: #999; }}
+</style></head><body>
+<h1>{title}</h1>
+<p class="meta">{meta} · filter: {filter}</p>
+{body}
+</body></html>
+"""
