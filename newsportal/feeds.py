@@ -48,7 +48,9 @@ class AtomicFileFeedStorage(FileFeedStorage):
         target = Path(self.path)
         target.parent.mkdir(parents=True, exist_ok=True)
         self.part = target.with_name(target.name + PART_SUFFIX)
-        return self.part.open("wb")
+        # Unbuffered: each exported line reaches the OS when the item is scraped, before the state
+        # records it as emitted, so a killed process never loses a line it counted as written.
+        return self.part.open("wb", buffering=0)
 
     def store(self, file: IO[bytes]) -> None:
         file.flush()
