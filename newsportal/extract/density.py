@@ -40,7 +40,7 @@ BLOCK_TAGS = frozenset(
 # spaces, "-", "_" and camelCase), by prefix.
 _FURNITURE_PREFIXES = (
     "comment", "recommend", "related", "relate", "share", "footer", "foot", "nav", "menu", "sidebar",
-    "copyright", "advert", "banner", "breadcrumb", "crumb", "login", "hot", "rank", "toolbar",
+    "copyright", "advert", "banner", "breadcrumb", "crumb", "login", "hot", "rank", "toolbar", "bottom",
     "tags", "keyword", "sina-comment", "statement", "disclaimer", "reward", "qrcode", "erweima",
     "introduction", "summary", "abstract", "digest", "declare", "subscribe", "weixin", "wechat",
 )  # fmt: skip

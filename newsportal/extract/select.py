@@ -17,7 +17,9 @@ _INVISIBLE = {"script", "style", "noscript", "template"}
 
 
 def is_xpath(query: str) -> bool:
-    return query.startswith(("/", "./", "(")) or query == "."
+    """XPath: a path, a parenthesised expression, or a string function (``concat(...)``, ``string(...)``,
+    ``normalize-space(...)``) whose single string value is the rule's value."""
+    return query.startswith(("/", "./", "(", "concat(", "string(", "normalize-space(")) or query == "."
 
 
 def select(sel: Selector, query: str) -> SelectorList[Selector]:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from parsel import Selector
 
-from newsportal.extract.select import first_value
+from newsportal.extract.select import rule_values
 from newsportal.sites.base import Site
 
 __all__ = ["Site", "all_sites", "get_site", "page_urls", "site_for", "site_for_page"]
@@ -90,16 +90,41 @@ def page_urls(sel: Selector) -> list[str]:
     return out
 
 
+# A page is recognised by its assets when at least this many come from one portal's hosts.
+_MIN_ASSET_EVIDENCE = 3
+_MARKER_WEIGHT = 5
+
+
 def site_for_page(sel: Selector, url: str | None = None) -> Site:
     """The profile of a page: by its fetched URL's host; else by the addresses the page gives for
-    itself (``page_urls``); else by the first profile whose ``page_markers`` match; else generic.
-    A saved page (file:// URL, or none) is recognised from its own markup this way."""
+    itself (``page_urls``); else by evidence in its markup: the profile whose ``domains`` and
+    ``asset_hosts`` serve most of the page's scripts, styles and images, with each value of its
+    ``page_markers`` counting as several; else generic. A saved page (file:// URL, or none) is
+    recognised from its own markup this way."""
     generic = all_sites()["generic"]
     for candidate in ([url] if url else []) + page_urls(sel):
         site = site_for(candidate)
         if site is not generic:
             return site
+    assets = [urlsplit(absolute_http(src)).hostname or "" for src in sel.xpath(_ASSET_QUERY).getall()]
+    best: tuple[int, Site] | None = None
     for site in all_sites().values():
-        if site.page_markers and not site.served_from and first_value(sel, site.page_markers):
-            return site
-    return generic
+        if site.served_from or site is generic:
+            continue
+        hosts = (*site.domains, *site.asset_hosts)
+        evidence = sum(1 for host in assets if any(host == h or host.endswith("." + h) for h in hosts))
+        evidence += _MARKER_WEIGHT * sum(len(rule_values(sel, rule)) for rule in site.page_markers)
+        if evidence >= _MIN_ASSET_EVIDENCE and (best is None or evidence > best[0]):
+            best = (evidence, site)
+    return best[1] if best else generic
+
+
+_ASSET_QUERY = "//link/@href | //script/@src | //img/@src"
+
+
+def absolute_http(src: str) -> str:
+    """A protocol-relative or absolute asset address as an http(s) URL ("" for anything else)."""
+    src = src.strip()
+    if src.startswith("//"):
+        return "https:" + src
+    return src if src.startswith(("http://", "https://")) else ""

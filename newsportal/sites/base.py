@@ -2,7 +2,8 @@
 
 Selector syntax used by every rule below (see ``newsportal.extract.select``):
 
-* a string is a CSS selector, or XPath when it starts with ``/``, ``./`` or ``(``;
+* a string is a CSS selector, or XPath when it starts with ``/``, ``./``, ``(`` or a string
+  function (``concat(``, ``string(``, ``normalize-space(``: its string is the value);
 * a selector that ends in ``::text`` / ``::attr(x)`` (CSS) or selects ``text()`` / ``@x`` (XPath)
   yields those strings; a selector that selects elements yields each element's visible text;
 * a ``(selector, regex)`` pair applies the regex to each selected string and keeps group 1
@@ -31,7 +32,8 @@ class Site:
     served_from: str | None = None  # a directory under the project root, served on 127.0.0.1 (offline)
 
     # --- recognising a saved page without its URL (see sites.site_for_page) ---
-    page_markers: tuple[Rule, ...] = ()  # rules: any value means the page is this portal's
+    asset_hosts: tuple[str, ...] = ()  # CDN / static hosts of the portal's scripts, styles and images
+    page_markers: tuple[Rule, ...] = ()  # rules whose values are marks of the portal's pages
 
     # --- page kinds, by URL (regexes searched in the full URL) ---
     article_urls: tuple[str, ...] = ()  # URLs of article pages (first page only)
