@@ -21,6 +21,7 @@ from newsportal.extract.dates import find_datetime_in_scripts, format_datetime, 
 from newsportal.extract.encoding import decode_html
 from newsportal.extract.header import (
     clean_source,
+    edge_byline,
     find_header,
     plausible_author,
     trailing_byline,
@@ -151,6 +152,7 @@ def extract_from_selector(
     fields.author = (
         fields.author
         or cleaned.author
+        or edge_byline(paragraphs)
         or trailing_byline(fields.paragraphs)
         or plausible_author(first_value(sel, generic.author))
     )

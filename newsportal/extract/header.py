@@ -160,7 +160,23 @@ def clean_source(value: str | None) -> str | None:
 
 def zone_author(header: Header) -> str | None:
     """A named writer in the zone: "作者：张三", "文/张三", "澎湃新闻记者 张三 李四"."""
-    for segment in header.zone:
+    return byline_in(header.zone)
+
+
+_EDGE_LINES = 3
+_BYLINE_MAX = 40
+
+
+def edge_byline(paragraphs: list[str]) -> str | None:
+    """A named writer on a short byline line among the body's first or last few paragraphs
+    ("顶端新闻·河南商报记者马俊峰/文", "采写：南都见习记者 林子沛")."""
+    edges = paragraphs[:_EDGE_LINES] + paragraphs[-_EDGE_LINES:]
+    return byline_in([p for p in edges if len(p) <= _BYLINE_MAX and not _SENTENCE.search(p)])
+
+
+def byline_in(segments: list[str]) -> str | None:
+    """The names of the first byline among segments, or None."""
+    for segment in segments:
         match = _AUTHOR_LABEL.search(segment) or _REPORTER.search(segment)
         if match:
             return normalize_space(match.group("names") or match.group("name"))

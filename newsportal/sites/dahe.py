@@ -11,6 +11,6 @@ SITE = Site(
     article_urls=(r"dahe\.cn/.*content_\d+\.htm", r"dahe\.cn/\d{4}/\d{2}-\d{2}/\d+\.html"),
     listing_urls=(r"^https?://www\.dahe\.cn/?(?:\?.*)?$",),
     title=("div.dTit2 td.font01", "div.dTit2 h1"),
-    author=(("(//div[@id='ozoom']//p)[1]", r"记者\s*([\u4e00-\u9fff]{2,4})\s*/"),),
+    author=(("(//div[@id='ozoom']//p[contains(., '记者')])[1]", r"记者\s*([\u4e00-\u9fff]{2,4})\s*/"),),
     body=("div.dContents", "div#ozoom"),
 )
