@@ -46,15 +46,21 @@ NEWSPORTAL_MAX_UNKNOWN_PAGES = 2000  # unknown-shape pages fetched per crawl at 
 # time. Empty = the fetch time. For re-extracting archived pages and for reproducible tests.
 NEWSPORTAL_REFERENCE_TIME = ""
 
-# --- the item pipelines: clean → validate → dedup --------------------------------------------------
+# --- the item pipelines: clean → validate → dedup → state ------------------------------------------
 ITEM_PIPELINES = {
     "newsportal.pipelines.clean.CleanPipeline": 100,
     "newsportal.pipelines.validate.ValidatePipeline": 200,
     "newsportal.pipelines.dedup.DedupPipeline": 300,
+    # last: records what passed every pipeline in the state store
+    "newsportal.pipelines.state.StatePipeline": 900,
 }
 NEWSPORTAL_MIN_BODY_CHARS = 20  # bodies shorter than this (non-space characters) are dropped
 NEWSPORTAL_MIN_YEAR = 1990  # published_at before this year is dropped as not credible
 NEWSPORTAL_FUTURE_TOLERANCE_HOURS = 24  # published_at later than now + this is dropped
+NEWSPORTAL_STATE_BACKEND = "sqlite"  # where emitted articles are remembered across runs (sqlite; redis later)
+NEWSPORTAL_STATE_DIR = ".newsportal"  # state directory (relative: to the working directory)
+NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD = 0.4  # estimated 3-gram Jaccard at which a body is a near-duplicate
+NEWSPORTAL_KEEP_DUPLICATES = False  # True: content/near duplicates pass with duplicate_of set, not dropped
 
 # --- output ------------------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"  # Chinese unescaped in the JSON Lines feed

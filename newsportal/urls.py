@@ -5,6 +5,7 @@ Pure functions (no Scrapy): the spider, the pipelines and the CLI use the same o
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -61,12 +62,20 @@ def canonical_url(
     rewrites: Iterable[tuple[str, str]] = (),
 ) -> str:
     """The canonical form of url: rewrites, tracking parameters removed, then w3lib canonicalisation
-    (sorted query, normalised percent-encoding, no fragment). Lowercases the host."""
+    (sorted query, normalised percent-encoding, no fragment). Lowercases the host and drops the
+    scheme's default port."""
     url = apply_rewrites(safe_url_string(url.strip()), rewrites)
     url = strip_tracking(url, tracking_params)
     canon = canonicalize_url(url, keep_fragments=False)
     parts = urlsplit(canon)
-    return urlunsplit(parts._replace(netloc=parts.netloc.lower()))
+    netloc = parts.netloc.lower()
+    # The scheme's default port names the same page: "http://x.cn:80/a" is "http://x.cn/a".
+    if parts.port is not None and _DEFAULT_PORTS.get(parts.scheme) == parts.port:
+        netloc = netloc.rsplit(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def absolute(base: str, href: str | None) -> str | None:
@@ -81,13 +90,16 @@ def absolute(base: str, href: str | None) -> str | None:
 
 
 def same_site(url: str, other: str) -> bool:
-    """True when both URLs are on the same host or one is a subdomain of the other's parent domain."""
+    """True when both URLs are on the same host or share a parent domain (news.sina.com.cn and
+    sports.sina.com.cn); IP addresses only match themselves. Ports are not compared."""
     a = (urlsplit(url).hostname or "").lower()
     b = (urlsplit(other).hostname or "").lower()
     if not a or not b:
         return False
     if a == b:
         return True
+    if _is_ip(a) or _is_ip(b):
+        return False  # addresses have no parent domain: 127.0.0.1 and 10.0.0.1 are not one site
 
     def parent(h: str) -> str:
         labels = h.split(".")
@@ -96,3 +108,11 @@ def same_site(url: str, other: str) -> bool:
         return ".".join(labels[-keep:])
 
     return parent(a) == parent(b)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True

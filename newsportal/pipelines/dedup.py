@@ -1,35 +1,134 @@
-"""DedupPipeline: each story once. Within a run: same canonical URL, or same normalised body.
+"""DedupPipeline: each story once, within a run and across runs.
 
-Stats: ``newsportal/duplicates/url``, ``newsportal/duplicates/content``.
-Near-duplicates and memory across runs plug in here through ``newsportal.state``.
+DedupPipeline (after validation) asks the state store (``newsportal.state``), which remembers every
+article emitted by earlier runs and by this one, over all sites:
+
+* ``url`` – the canonical URL was emitted before;
+* ``content`` – the normalised body (content hash) was emitted before under another URL;
+* ``near`` – a body at estimated 3-gram Jaccard similarity ≥ NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD was
+  emitted before (a syndicated copy with another 来源 line, an editor's note, edits).
+
+Each is dropped and counted as ``newsportal/duplicates/<kind>``; with NEWSPORTAL_KEEP_DUPLICATES a
+content or near duplicate passes instead with ``duplicate_of`` = canonical URL of the first copy (still
+counted under its kind, and in ``newsportal/kept_duplicates``). StatePipeline
+(``newsportal.pipelines.state``), last in ITEM_PIPELINES, records an item once it passed every pipeline, so
+a dropped item is never remembered as emitted. Items between the two (claimed, not yet recorded) are
+checked too, so two copies arriving together are caught even if a pipeline between them is slow.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+
+from newsportal.extract.text import content_hash, normalize_for_hash
 from newsportal.items import Article
 from newsportal.pipelines import NewsportalDrop
+from newsportal.state import NearSignature, StateStore, near_signature, state_for
+from newsportal.state.signature import estimated_similarity
+
+
+@dataclass
+class _Claim:
+    """An item that passed DedupPipeline and is not recorded yet."""
+
+    canonical_url: str
+    content_hash: str | None
+    signature: NearSignature | None
+
+
+class InFlight:
+    """Claims shared by DedupPipeline and StatePipeline of one crawl, keyed by canonical URL."""
+
+    def __init__(self) -> None:
+        self.claims: dict[str, _Claim] = {}
+
+    def find(self, chash: str | None, signature: NearSignature | None, threshold: float) -> tuple[str, str]:
+        """("content" | "near", canonical URL of the claimed first copy), or ("", "")."""
+        for claim in self.claims.values():
+            if chash and claim.content_hash == chash:
+                return "content", claim.canonical_url
+        if signature is not None and not signature.empty:
+            for claim in self.claims.values():
+                if claim.signature is None or claim.signature.empty:
+                    continue
+                if estimated_similarity(claim.signature.stored, signature.stored) >= threshold:
+                    return "near", claim.canonical_url
+        return "", ""
+
+
+_IN_FLIGHT: dict[int, InFlight] = {}
+
+
+def in_flight_for(crawler) -> InFlight:
+    key = id(crawler)
+    if key not in _IN_FLIGHT:
+        _IN_FLIGHT[key] = InFlight()
+        crawler.signals.connect(lambda *a, **kw: _IN_FLIGHT.pop(key, None), signals.spider_closed, weak=False)
+    return _IN_FLIGHT[key]
+
+
+def as_article(item) -> Article:
+    return item if isinstance(item, Article) else Article(**ItemAdapter(item).asdict())
 
 
 class DedupPipeline:
-    def __init__(self, crawler) -> None:
+    def __init__(self, crawler, store: StateStore, threshold: float, keep_duplicates: bool) -> None:
         self.crawler = crawler
-        self.urls: dict[str, str] = {}  # canonical URL → URL of the first copy
-        self.hashes: dict[str, str] = {}  # content hash → canonical URL of the first copy
+        self.store = store
+        self.threshold = threshold
+        self.keep_duplicates = keep_duplicates
+        self.in_flight = in_flight_for(crawler)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
 
     @classmethod
     def from_crawler(cls, crawler) -> DedupPipeline:
-        return cls(crawler)
+        s = crawler.settings
+        return cls(
+            crawler,
+            state_for(crawler),
+            s.getfloat("NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD"),
+            s.getbool("NEWSPORTAL_KEEP_DUPLICATES"),
+        )
 
-    def process_item(self, item: Article) -> Article:
-        key = item.canonical_url or item.url
-        if key in self.urls:
-            self._drop("url", item, f"same canonical URL as {self.urls[key]}")
-        if item.content_hash and item.content_hash in self.hashes:
-            self._drop("content", item, f"same body as {self.hashes[item.content_hash]}")
-        self.urls[key] = item.url
-        if item.content_hash:
-            self.hashes[item.content_hash] = key
-        return item
+    def process_item(self, item):
+        article = as_article(item)
+        key = article.canonical_url or article.url
+        if key in self.in_flight.claims or self.store.seen_url(key):
+            self.store.touch(key)
+            self._drop("url", article, "canonical URL already emitted")
+        chash = article.content_hash or (content_hash(article.body) if article.body else None)
+        signature = None
+        if article.body:
+            signature = near_signature(normalize_for_hash(article.body), normalized=True)
+        kind, first = self._find(chash, signature)
+        if kind:
+            if not self.keep_duplicates:
+                self._drop(kind, article, f"first copy {first}")
+            self.crawler.stats.inc_value(f"newsportal/duplicates/{kind}")
+            self.crawler.stats.inc_value("newsportal/kept_duplicates")
+            article = replace(article, duplicate_of=first)
+        self.in_flight.claims[key] = _Claim(key, chash, None if kind else signature)
+        return article
+
+    def _find(self, chash: str | None, signature: NearSignature | None) -> tuple[str, str]:
+        if chash:
+            first = self.store.find_content(chash)
+            if first:
+                return "content", first
+        if signature is not None:
+            match = self.store.find_near(signature, self.threshold)
+            if match:
+                return "near", match.canonical_url
+        return self.in_flight.find(chash, signature, self.threshold)
+
+    def item_dropped(self, item, response=None, exception=None, **kwargs) -> None:
+        # Dropped after DedupPipeline claimed it (by a later pipeline): it was not emitted.
+        if not (isinstance(exception, NewsportalDrop) and exception.stat_key.startswith("newsportal/dupl")):
+            key = ItemAdapter(item).get("canonical_url") or ItemAdapter(item).get("url")
+            self.in_flight.claims.pop(key, None)
 
     def _drop(self, kind: str, item: Article, detail: str) -> None:
         drop = NewsportalDrop(kind, item.url, detail, stat_prefix="newsportal/duplicates")

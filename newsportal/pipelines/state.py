@@ -1,0 +1,48 @@
+"""StatePipeline: remember every emitted article in the state store (``newsportal.state``).
+
+Last in ITEM_PIPELINES, so only an item that passed every pipeline is recorded: a dropped item is never
+remembered as emitted, and the next run drops what this one emitted (see DedupPipeline). Counted as
+``newsportal/state/recorded``.
+"""
+
+from __future__ import annotations
+
+from newsportal.pipelines.dedup import as_article, in_flight_for
+from newsportal.state import StateStore, StoredArticle, near_signature, state_for
+
+
+class StatePipeline:
+    """Records each item that passed every pipeline in the state store (last in ITEM_PIPELINES)."""
+
+    def __init__(self, crawler, store: StateStore) -> None:
+        self.crawler = crawler
+        self.store = store
+        self.in_flight = in_flight_for(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler) -> StatePipeline:
+        return cls(crawler, state_for(crawler))
+
+    def process_item(self, item):
+        article = as_article(item)
+        key = article.canonical_url or article.url
+        claim = self.in_flight.claims.get(key)
+        signature = claim.signature if claim else None
+        if claim is None and article.body and not article.duplicate_of:
+            signature = near_signature(article.body)
+        self.store.add(
+            StoredArticle(
+                canonical_url=key,
+                url=article.url,
+                site=article.site,
+                title=article.title,
+                published_at=article.published_at,
+                content_hash=article.content_hash,
+                version=article.version,
+                duplicate_of=article.duplicate_of,
+            ),
+            None if article.duplicate_of else signature,
+        )
+        self.in_flight.claims.pop(key, None)
+        self.crawler.stats.inc_value("newsportal/state/recorded")
+        return item

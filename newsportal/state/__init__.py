@@ -1,0 +1,64 @@
+"""What survives a run: seen canonical URLs, content hashes and near-duplicate signatures.
+
+``open_state(settings)`` opens the store the settings name (``NEWSPORTAL_STATE_BACKEND``, default
+``sqlite`` under ``NEWSPORTAL_STATE_DIR``); ``state_for(crawler)`` gives every component of one crawl
+the same open store and closes it when the spider closes.
+"""
+
+from __future__ import annotations
+
+import weakref
+from pathlib import Path
+from typing import Any
+
+from newsportal.state.base import NearMatch, StateStats, StateStore, StoredArticle
+from newsportal.state.signature import NearSignature, near_signature
+
+__all__ = [
+    "NearMatch",
+    "NearSignature",
+    "StateStats",
+    "StateStore",
+    "StoredArticle",
+    "near_signature",
+    "open_state",
+    "state_dir",
+    "state_for",
+]
+
+DEFAULT_STATE_DIR = ".newsportal"
+BACKENDS = ("sqlite",)
+
+
+def state_dir(settings: Any) -> Path:
+    """The state directory the settings name (relative paths: from the working directory)."""
+    return Path(settings.get("NEWSPORTAL_STATE_DIR") or DEFAULT_STATE_DIR)
+
+
+def open_state(settings: Any) -> StateStore:
+    """A new connection to the store the settings name. ValueError for an unknown backend."""
+    backend = (settings.get("NEWSPORTAL_STATE_BACKEND") or "sqlite").lower()
+    if backend == "sqlite":
+        from newsportal.state.sqlite import SQLiteStateStore
+
+        return SQLiteStateStore(state_dir(settings))
+    raise ValueError(f"NEWSPORTAL_STATE_BACKEND={backend!r}: known backends are {', '.join(BACKENDS)}")
+
+
+_OPEN: weakref.WeakKeyDictionary[Any, StateStore] = weakref.WeakKeyDictionary()
+
+
+def state_for(crawler: Any) -> StateStore:
+    """The store of this crawl, opened on first use and closed on spider_closed."""
+    store = _OPEN.get(crawler)
+    if store is None:
+        from scrapy import signals
+
+        store = _OPEN[crawler] = open_state(crawler.settings)
+
+        def close(spider: Any = None) -> None:
+            _OPEN.pop(crawler, None)
+            store.close()
+
+        crawler.signals.connect(close, signal=signals.spider_closed, weak=False)
+    return store

@@ -1,0 +1,110 @@
+"""The state interface: what newsportal remembers between runs, whatever stores it.
+
+A store keeps one record per emitted article, keyed by its canonical URL, plus two indexes over all
+sites at once (syndicated copies live on other portals): the content hash of the normalised body, and
+the near-duplicate signature (``newsportal.state.signature``). Kept duplicates (``duplicate_of`` set)
+are remembered by URL only, so the first copy stays the one later copies point to.
+
+``SQLiteStateStore`` is the default; a Redis store for distributed crawls implements the same class.
+Every write is durable when the method returns (a process killed afterwards loses nothing), and
+``add`` is idempotent per canonical URL, so at-least-once delivery cannot duplicate a record.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from newsportal.state.signature import NearSignature
+
+
+@dataclass
+class StoredArticle:
+    canonical_url: str  # the key: one record per canonical URL
+    url: str | None = None  # the URL it was fetched from
+    site: str | None = None  # site profile name
+    title: str | None = None
+    published_at: str | None = None  # ISO 8601, as in the item
+    content_hash: str | None = None  # SHA-1 of the normalised body (newsportal.extract.text.content_hash)
+    version: int = 1  # the item's version (incremental crawls re-emit changed bodies with version + 1)
+    duplicate_of: str | None = None  # canonical URL of the first copy when emitted as a kept duplicate
+    first_seen: str | None = None  # ISO 8601 time the record was first stored (set by the store)
+    last_seen: str | None = None  # ISO 8601 time the URL was last stored or met again (set by the store)
+
+
+@dataclass(frozen=True)
+class NearMatch:
+    canonical_url: str  # the stored first copy
+    similarity: float  # estimated Jaccard similarity of the two bodies' 3-gram sets
+
+
+@dataclass
+class StateStats:
+    backend: str
+    location: str
+    articles: int = 0  # stored records (emitted articles)
+    kept_duplicates: int = 0  # of which emitted as kept duplicates (duplicate_of set)
+    content_hashes: int = 0  # distinct content hashes of first copies
+    near_signatures: int = 0  # first copies indexed for near-duplicate search
+    sites: dict[str, int] = field(default_factory=dict)  # articles by site
+    size_bytes: int = 0  # on-disk (or in-memory) size of the store
+    details: dict[str, Any] = field(default_factory=dict)  # backend-specific figures
+
+
+class StateStore(ABC):
+    """Seen canonical URLs, content hashes and near-duplicate signatures, surviving runs."""
+
+    @abstractmethod
+    def seen_url(self, canonical_url: str) -> bool:
+        """Whether an article with this canonical URL was stored."""
+
+    @abstractmethod
+    def article(self, canonical_url: str) -> StoredArticle | None:
+        """The stored record of this canonical URL, or None."""
+
+    @abstractmethod
+    def find_content(self, content_hash: str) -> str | None:
+        """Canonical URL of the first stored copy (not a kept duplicate) with this content hash."""
+
+    @abstractmethod
+    def find_near(self, signature: NearSignature, threshold: float) -> NearMatch | None:
+        """The most similar stored first copy whose estimated similarity is at least threshold, or None
+        (always None for an empty signature)."""
+
+    @abstractmethod
+    def add(self, record: StoredArticle, signature: NearSignature | None = None) -> None:
+        """Store record (insert, or update the record with the same canonical URL: fields, version,
+        last_seen; first_seen stays). A first copy's content hash and signature are indexed; a kept
+        duplicate's are not. Durable on return."""
+
+    def add_many(self, records: Iterable[tuple[StoredArticle, NearSignature | None]]) -> int:
+        """add for each (record, signature); a backend may do it in fewer writes. Returns the count."""
+        count = 0
+        for record, signature in records:
+            self.add(record, signature)
+            count += 1
+        return count
+
+    @abstractmethod
+    def touch(self, canonical_url: str) -> None:
+        """Set last_seen of a stored URL to now (it was met again); nothing when it is not stored."""
+
+    @abstractmethod
+    def stats(self) -> StateStats:
+        """What is stored."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Forget everything."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections; the store is unusable afterwards. Closing twice is harmless."""
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,338 @@
+"""SQLiteStateStore: the default state store, one SQLite file in the state directory.
+
+Schema (``state.sqlite3``):
+
+* ``article``: one row per stored canonical URL (the ``StoredArticle`` fields), the content hash indexed,
+  and the 384-byte near-duplicate signature of first copies;
+* ``near_band``: ``(key, article)`` rows, one per LSH band of each first copy, a WITHOUT ROWID table
+  whose primary key is the lookup index; a lookup reads 32 keys, never the whole table;
+* ``meta``: schema and signature versions (a store built with other signature parameters is refused).
+
+WAL journal, ``synchronous=NORMAL``: each ``add`` is one transaction committed before it returns, so a
+process killed with SIGKILL loses at most the item being written and leaves the file consistent.
+
+The band rows are the one derived part: 32 rows at random places of a large B-tree cost ~30 page
+writes, so they are buffered (in memory, searched by ``find_near`` like the table) and written every
+``band_flush`` first copies and on close. Rows whose bands are not written yet are marked
+(``banded = 0``, a partial index); opening the store indexes them from their stored signatures, so a
+kill -9 loses no near-duplicate signature either. Several processes may share the file (writers wait
+up to ``busy_timeout``); one sees another's latest near-duplicate signatures once they are flushed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from newsportal.extract.dates import CHINA_TZ
+from newsportal.state.base import NearMatch, StateStats, StateStore, StoredArticle
+from newsportal.state.signature import SIG_BYTES, SIGNATURE_VERSION, NearSignature, signature_from_stored
+
+DB_NAME = "state.sqlite3"
+SCHEMA_VERSION = "1"
+BAND_FLUSH = 1000  # first copies whose band rows are written in one transaction
+# A lookup verifies at most this many candidates (those sharing the most bands first), so a flood of
+# templated stories (market reports, weather) cannot make one lookup slow.
+MAX_CANDIDATES = 256
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS article (
+    id INTEGER PRIMARY KEY,
+    canonical_url TEXT NOT NULL UNIQUE,
+    url TEXT,
+    site TEXT,
+    title TEXT,
+    published_at TEXT,
+    content_hash TEXT,
+    version INTEGER NOT NULL DEFAULT 1,
+    duplicate_of TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    signature BLOB,
+    banded INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS article_content_hash ON article (content_hash) WHERE duplicate_of IS NULL;
+CREATE INDEX IF NOT EXISTS article_unbanded ON article (id) WHERE banded = 0 AND signature IS NOT NULL;
+CREATE TABLE IF NOT EXISTS near_band (
+    key INTEGER NOT NULL,
+    article INTEGER NOT NULL,
+    PRIMARY KEY (key, article)
+) WITHOUT ROWID;
+"""
+
+_FIELDS = (
+    "canonical_url",
+    "url",
+    "site",
+    "title",
+    "published_at",
+    "content_hash",
+    "version",
+    "duplicate_of",
+    "first_seen",
+    "last_seen",
+)
+
+
+class StateError(RuntimeError):
+    """The state store cannot be used as it is (e.g. built with other signature parameters)."""
+
+
+def _now() -> str:
+    return datetime.now(CHINA_TZ).isoformat(timespec="seconds")
+
+
+class SQLiteStateStore(StateStore):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        cache_mib: int = 64,
+        busy_timeout_s: float = 30.0,
+        check_signature: bool = True,
+        band_flush: int = BAND_FLUSH,
+    ) -> None:
+        """Open (creating it and its directory if needed) the store at path: a directory (the file is
+        ``state.sqlite3`` in it) or a ``.sqlite3`` file. Raises StateError for a store built with other
+        signature parameters, unless check_signature is False (to reset it)."""
+        path = Path(path)
+        if path.suffix not in (".sqlite3", ".sqlite", ".db"):
+            path = path / DB_NAME
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.band_flush = max(1, band_flush)
+        self._pending: dict[int, list[int]] = {}  # band key → article ids whose band rows are not written
+        self._pending_ids: set[int] = set()
+        self._db: sqlite3.Connection | None = sqlite3.connect(
+            path, isolation_level=None, timeout=busy_timeout_s
+        )
+        db = self._db
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute(f"PRAGMA cache_size=-{int(cache_mib) * 1024}")
+        db.execute("PRAGMA temp_store=MEMORY")
+        with self._transaction():
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                db.execute(statement)
+            stored = dict(db.execute("SELECT name, value FROM meta"))
+            if not stored:
+                db.executemany(
+                    "INSERT INTO meta (name, value) VALUES (?, ?)",
+                    [("schema_version", SCHEMA_VERSION), ("signature_version", SIGNATURE_VERSION)],
+                )
+            elif check_signature and stored.get("signature_version") != SIGNATURE_VERSION:
+                raise StateError(
+                    f"{path} holds near-duplicate signatures {stored.get('signature_version')!r}, this "
+                    f"version computes {SIGNATURE_VERSION!r}: run `newsportal state reset`"
+                )
+        if check_signature:
+            self._index_unbanded()
+
+    # --- plumbing --------------------------------------------------------------------------------
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise StateError(f"state store {self.path} is closed")
+        return self._db
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self.db)
+
+    # --- reads -----------------------------------------------------------------------------------
+
+    def seen_url(self, canonical_url: str) -> bool:
+        row = self.db.execute("SELECT 1 FROM article WHERE canonical_url = ?", (canonical_url,)).fetchone()
+        return row is not None
+
+    def article(self, canonical_url: str) -> StoredArticle | None:
+        row = self.db.execute(
+            f"SELECT {', '.join(_FIELDS)} FROM article WHERE canonical_url = ?", (canonical_url,)
+        ).fetchone()
+        return StoredArticle(**dict(zip(_FIELDS, row, strict=True))) if row else None
+
+    def find_content(self, content_hash: str) -> str | None:
+        row = self.db.execute(
+            "SELECT canonical_url FROM article WHERE content_hash = ? AND duplicate_of IS NULL "
+            "ORDER BY id LIMIT 1",
+            (content_hash,),
+        ).fetchone()
+        return row[0] if row else None
+
+    def find_near(self, signature: NearSignature, threshold: float) -> NearMatch | None:
+        if signature.empty:
+            return None
+        keys = signature.band_keys
+        counts: dict[int, int] = dict(
+            self.db.execute(
+                f"SELECT article, COUNT(*) FROM near_band WHERE key IN ({', '.join('?' * len(keys))}) "
+                "GROUP BY article",
+                keys,
+            ).fetchall()
+        )
+        for key in keys:
+            for article_id in self._pending.get(key, ()):
+                counts[article_id] = counts.get(article_id, 0) + 1
+        if not counts:
+            return None
+        ids = sorted(counts, key=lambda i: (-counts[i], i))[:MAX_CANDIDATES]
+        rows = self.db.execute(
+            f"SELECT id, canonical_url, signature FROM article WHERE id IN ({', '.join('?' * len(ids))}) "
+            "AND signature IS NOT NULL ORDER BY id",
+            ids,
+        ).fetchall()
+        if not rows:
+            return None
+        stored = np.frombuffer(b"".join(r[2] for r in rows), dtype="<u4").reshape(len(rows), -1)
+        mine = np.frombuffer(signature.stored, dtype="<u4")
+        similarity = (stored == mine[None, :]).mean(axis=1)
+        best = int(np.argmax(similarity))  # the first (oldest) of equally similar copies
+        if similarity[best] < threshold:
+            return None
+        return NearMatch(rows[best][1], round(float(similarity[best]), 4))
+
+    # --- writes ----------------------------------------------------------------------------------
+
+    def add(self, record: StoredArticle, signature: NearSignature | None = None) -> None:
+        with self._transaction():
+            self._add(record, signature, _now())
+        if len(self._pending_ids) >= self.band_flush:
+            self.flush()
+
+    def add_many(self, records: Iterable[tuple[StoredArticle, NearSignature | None]]) -> int:
+        now, count = _now(), 0
+        with self._transaction():
+            for record, signature in records:
+                self._add(record, signature, now)
+                count += 1
+        if len(self._pending_ids) >= self.band_flush:
+            self.flush()
+        return count
+
+    def flush(self) -> None:
+        """Write the buffered band rows (sorted, one transaction) and mark their articles banded."""
+        if not self._pending_ids:
+            return
+        rows = sorted((key, article_id) for key, ids in self._pending.items() for article_id in ids)
+        with self._transaction():
+            self.db.executemany("INSERT OR IGNORE INTO near_band (key, article) VALUES (?, ?)", rows)
+            self.db.executemany(
+                "UPDATE article SET banded = 1 WHERE id = ?", [(i,) for i in sorted(self._pending_ids)]
+            )
+        self._pending.clear()
+        self._pending_ids.clear()
+
+    def _index_unbanded(self) -> None:
+        """Band rows for first copies stored by a process that ended before writing them."""
+        rows = self.db.execute(
+            "SELECT id, signature FROM article WHERE banded = 0 AND signature IS NOT NULL"
+        ).fetchall()
+        for article_id, blob in rows:
+            self._buffer_bands(article_id, signature_from_stored(blob))
+        self.flush()
+
+    def _add(self, record: StoredArticle, signature: NearSignature | None, now: str) -> None:
+        db = self.db
+        first_copy = record.duplicate_of is None
+        blob = signature.stored if first_copy and signature is not None and not signature.empty else None
+        if blob is not None and len(blob) != SIG_BYTES:
+            raise ValueError(f"signature of {len(blob)} bytes, expected {SIG_BYTES}")
+        row = db.execute(
+            "INSERT INTO article (canonical_url, url, site, title, published_at, content_hash, version, "
+            "duplicate_of, first_seen, last_seen, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (canonical_url) DO UPDATE SET url = excluded.url, site = excluded.site, "
+            "title = excluded.title, published_at = excluded.published_at, "
+            "content_hash = excluded.content_hash, version = excluded.version, "
+            "duplicate_of = excluded.duplicate_of, last_seen = excluded.last_seen, "
+            "signature = excluded.signature RETURNING id",
+            (
+                record.canonical_url,
+                record.url,
+                record.site,
+                record.title,
+                record.published_at,
+                record.content_hash,
+                record.version,
+                record.duplicate_of,
+                record.first_seen or now,
+                now,
+                blob,
+            ),
+        ).fetchone()
+        # An updated record keeps the band rows of its old body: a lookup verifies every candidate
+        # against the signature stored now, so they cost a little space, never a wrong match.
+        if blob is not None:
+            db.execute("UPDATE article SET banded = 0 WHERE id = ? AND banded = 1", (row[0],))
+            self._buffer_bands(row[0], signature)
+
+    def _buffer_bands(self, article_id: int, signature: NearSignature) -> None:
+        for key in signature.band_keys:
+            self._pending.setdefault(key, []).append(article_id)
+        self._pending_ids.add(article_id)
+
+    def touch(self, canonical_url: str) -> None:
+        self.db.execute("UPDATE article SET last_seen = ? WHERE canonical_url = ?", (_now(), canonical_url))
+
+    # --- admin -----------------------------------------------------------------------------------
+
+    def stats(self) -> StateStats:
+        db = self.db
+        articles, kept, hashes, signatures = db.execute(
+            "SELECT COUNT(*), COUNT(duplicate_of), "
+            "COUNT(DISTINCT CASE WHEN duplicate_of IS NULL THEN content_hash END), COUNT(signature) "
+            "FROM article"
+        ).fetchone()
+        sites = dict(
+            db.execute("SELECT COALESCE(site, '?'), COUNT(*) FROM article GROUP BY 1 ORDER BY 2 DESC")
+        )
+        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
+        bands = db.execute("SELECT COUNT(*) FROM near_band").fetchone()[0]
+        bands += sum(len(ids) for ids in self._pending.values())
+        meta = dict(db.execute("SELECT name, value FROM meta"))
+        return StateStats(
+            backend="sqlite",
+            location=str(self.path),
+            articles=articles,
+            kept_duplicates=kept,
+            content_hashes=hashes,
+            near_signatures=signatures,
+            sites=sites,
+            size_bytes=size,
+            details={"near_band_rows": bands, **meta},
+        )
+
+    def reset(self) -> None:
+        self._pending.clear()
+        self._pending_ids.clear()
+        with self._transaction():
+            self.db.execute("DELETE FROM near_band")
+            self.db.execute("DELETE FROM article")
+            self.db.execute(
+                "UPDATE meta SET value = ? WHERE name = 'signature_version'", (SIGNATURE_VERSION,)
+            )
+        self.db.execute("VACUUM")
+
+    def close(self) -> None:
+        if self._db is not None:
+            self.flush()
+            self._db.close()
+            self._db = None
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT (ROLLBACK on an exception) on an autocommit connection."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -1,0 +1,1 @@
+"""Data and builders for the deduplication tests (labelled near-duplicate pairs)."""
