@@ -96,8 +96,9 @@ def build_filter(args: argparse.Namespace) -> ArticleFilter:
     )
 
 
-def print_read_summary(result: ExportResult, command: str, out=sys.stdout) -> None:
+def print_read_summary(result: ExportResult, out=None) -> None:
     """What was read and skipped, file and line for the first SHOWN_PROBLEMS bad ones."""
+    out = out or sys.stdout
     sel = result.selection
     print(
         f"read {len(result.inputs.records)} files ({result.input_bytes / 1e6:.1f} MB), "
@@ -135,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     result = export_corpus(
         args.inputs, sink, article_filter, keep_duplicates=args.keep_duplicates, progress=progress
     )
-    print_read_summary(result, "export")
+    print_read_summary(result)
     if result.records == 0:
         args.output.unlink(missing_ok=True)
         print("newsportal export: no valid records read; nothing written", file=sys.stderr)

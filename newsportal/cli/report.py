@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     progress = not args.no_progress and sys.stderr.isatty()
     result = export_corpus(args.inputs, tally, article_filter, progress=progress)
     runs = load_runs(result.inputs.stats, result.problems)
-    print_read_summary(result, "report")
+    print_read_summary(result)
     if result.records == 0:
         print("newsportal report: no valid records read; no report written", file=sys.stderr)
         return 1
