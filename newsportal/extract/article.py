@@ -28,6 +28,7 @@ from newsportal.extract.header import (
     zone_author,
     zone_published_at,
     zone_source,
+    zone_source_guess,
 )
 from newsportal.extract.select import Rule, all_values, first_value, rule_values, select
 from newsportal.extract.text import normalize_space, parse_count, split_boilerplate, strip_title
@@ -127,10 +128,12 @@ def extract_from_selector(
     )
     fields.editor = first_value(sel, site.editor)
     fields.channel = first_value(sel, site.channel)
+    zone_time, zone_sure = zone_published_at(header, now)
     fields.published_at = (
         _published_at(sel, own("published_at"), now, scripts=False)
-        or zone_published_at(header, now)
+        or (zone_time if zone_sure else None)
         or _published_at(sel, generic.published_at, now)
+        or zone_time
     )
     count = first_value(sel, site.read_count)
     fields.read_count = parse_count(count) if count else None
@@ -156,6 +159,9 @@ def extract_from_selector(
         or trailing_byline(fields.paragraphs)
         or plausible_author(first_value(sel, generic.author))
     )
+    fields.source = fields.source or zone_source_guess(header, fields.author)
+    if fields.author and fields.author == fields.source:
+        fields.author = None  # portals put the outlet in meta author; it is not a writer
     return fields
 
 

@@ -130,19 +130,78 @@ def _segments(el, out: list[str], marks: dict[str, int], title_node, body_root) 
         marks.setdefault("title_end", len(out))
 
 
-def zone_published_at(header: Header, now: datetime) -> datetime | None:
-    """The first date with a year (or a relative date) written in the byline zone."""
-    return parse_datetime(header.zone_text, now) if header.zone else None
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+def zone_published_at(header: Header, now: datetime) -> tuple[datetime | None, bool]:
+    """(the first date or relative date written in the byline zone, whether it is sure). A date
+    read without a year while the zone writes a year elsewhere ("2019 ⏐ 09/07 ⏐ 19:02") is not
+    sure: better evidence (meta tags, scripts) should win over it."""
+    if not header.zone:
+        return None, False
+    text = header.zone_text
+    found = parse_datetime(text, now)
+    if found is None:
+        return None, False
+    years = set(_YEAR.findall(text))
+    return found, not years or str(found.year) in years
 
 
 def zone_source(header: Header) -> str | None:
-    """The value after a 来源 label in the zone ("来源: 证券市场红周刊"), on its segment or the next."""
+    """The value after a 来源 label in the zone ("来源: 证券市场红周刊"), on its segment or the next,
+    or the outlet of a "writer/outlet" line ("石佳/中国青年报")."""
     for i, segment in enumerate(header.zone):
         match = _SOURCE_LABEL.search(segment)
         if not match:
             continue
         value = match.group("value").strip() or (header.zone[i + 1] if i + 1 < len(header.zone) else "")
         return clean_source(value)
+    for segment in header.zone:
+        if match := _WRITER_SLASH_OUTLET.match(segment):
+            return match.group("outlet")
+    return None
+
+
+def zone_source_guess(header: Header, author: str | None) -> str | None:
+    """Without a 来源 label: an outlet-like name written right after (or else right before) the
+    date ("2018年12月28日 19:55 ⏐ 新京报", "南方都市报 ⏐ 2019-09-09 16:01:46"), unless it is one of
+    the author's names (some portals put the writers there)."""
+    guess = _source_beside_date(header.zone)
+    if guess and author and guess in author:
+        return None
+    return guess
+
+
+_OUTLET = re.compile(r"[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9·\-—]{1,19}")
+_NOT_OUTLET = re.compile(
+    r"原创|分享|收藏|评论|举报|字号|关注|打印|纠错|阅读|点击|放大|缩小|首页|正文|责任编辑|编辑|作者|记者"
+    r"|^(?:大|中|小|标准|超大|更多|APP|app)$|星期|周[一二三四五六日]|^[A-Za-z]{1,3}$"
+)
+_DATE_IN = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+
+
+# "石佳/中国青年报": a writer and the outlet, alone on their line.
+_WRITER_SLASH_OUTLET = re.compile(
+    r"^(?P<writer>[\u4e00-\u9fff·]{2,4})\s*/\s*(?P<outlet>[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9·]{1,19})$"
+)
+
+
+def _source_beside_date(zone: list[str]) -> str | None:
+    bylines = [seg for seg in zone if _AUTHOR_LABEL.search(seg) or _REPORTER.search(seg)]
+    for i, segment in enumerate(zone):
+        if not _DATE_IN.search(segment):
+            continue
+        rest = _DATE_IN.sub("", segment)
+        rest = re.sub(r"\d{1,2}[:：]\d{2}(?::\d{2})?|[日号]", "", rest).strip()
+        neighbours = ([rest] if rest else []) + zone[i + 1 : i + 2] + zone[max(0, i - 1) : i]
+        for candidate in neighbours:
+            candidate = candidate.strip()
+            if not _OUTLET.fullmatch(candidate) or _NOT_OUTLET.search(candidate):
+                continue
+            if any(candidate in byline for byline in bylines):
+                return None  # the name beside the date is the writer's
+            return candidate
+        return None
     return None
 
 
@@ -177,6 +236,8 @@ def edge_byline(paragraphs: list[str]) -> str | None:
 def byline_in(segments: list[str]) -> str | None:
     """The names of the first byline among segments, or None."""
     for segment in segments:
+        if writer := _WRITER_SLASH_OUTLET.match(segment):
+            return writer.group("writer")
         match = _AUTHOR_LABEL.search(segment) or _REPORTER.search(segment)
         if match:
             return normalize_space(match.group("names") or match.group("name"))
@@ -198,7 +259,7 @@ def trailing_byline(paragraphs: list[str]) -> str | None:
     return None
 
 
-_NOT_A_PERSON = re.compile(r"www\.|https?:|\.com|\.cn|[,，;；]|网|报|社|台|新闻|频道|客户端|编辑部")
+_NOT_A_PERSON = re.compile(r"www\.|https?:|\.com|\.cn|[,，;；]|\d|网|报|社|台|新闻|频道|客户端|编辑部|消息")
 
 
 def plausible_author(value: str | None) -> str | None:
