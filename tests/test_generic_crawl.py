@@ -6,6 +6,7 @@ spider in a subprocess. Recall and precision are measured against the portal's o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,37 +23,61 @@ MAX_LISTING_PAGES = 8  # small, so the endless ?page=N trap shows the bound
 
 
 @dataclass
-class UnseenCrawl:
+class UnseenSite:
     portal: UnseenPortal
     server: PortalServer
     other: PortalServer  # the other host the portal links to
+    base: Path
+
+
+@dataclass
+class UnseenCrawl:
+    site: UnseenSite
     result: CrawlResult
+    requested: list[str]  # paths (with query) the portal's server was asked for during this crawl
+
+    @property
+    def portal(self) -> UnseenPortal:
+        return self.site.portal
+
+    @property
+    def other(self) -> PortalServer:
+        return self.site.other
 
     @property
     def item_paths(self) -> list[str]:
         return [urlsplit(item["url"]).path for item in self.result.items]
 
-    @property
-    def requested(self) -> list[str]:
-        return list(self.server.requests)
-
 
 @pytest.fixture(scope="module")
-def unseen(tmp_path_factory: pytest.TempPathFactory):
+def unseen_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UnseenSite]:
     base = tmp_path_factory.mktemp("unseen")
     (base / "other").mkdir()
     with PortalServer(base / "other") as other:
         portal = build_unseen_portal(base / "portal", other_base=f"http://localhost:{other.port}/")
         with PortalServer(portal.root, dynamic=portal.dynamic) as server:
-            result = run_crawl(
-                base,
-                spider_args={"start_url": server.base_url},
-                settings={
-                    "NEWSPORTAL_MAX_LISTING_PAGES": str(MAX_LISTING_PAGES),
-                    "NEWSPORTAL_REFERENCE_TIME": "2026-03-21T10:00:00+08:00",
-                },
-            )
-            yield UnseenCrawl(portal, server, other, result)
+            yield UnseenSite(portal, server, other, base)
+
+
+def crawl_unseen(site: UnseenSite, **settings: str) -> UnseenCrawl:
+    """One crawl of the unseen portal from its home page, with the generic site (no profile)."""
+    before = len(site.server.requests)
+    state = site.base / f"state-{len(list(site.base.glob('state-*')))}"  # each crawl starts afresh
+    result = run_crawl(
+        site.base,
+        spider_args={"start_url": site.server.base_url},
+        settings={
+            "NEWSPORTAL_REFERENCE_TIME": "2026-03-21T10:00:00+08:00",
+            "NEWSPORTAL_STATE_DIR": str(state),
+            **settings,
+        },
+    )
+    return UnseenCrawl(site, result, site.server.requests[before:])
+
+
+@pytest.fixture(scope="module")
+def unseen(unseen_site: UnseenSite) -> UnseenCrawl:
+    return crawl_unseen(unseen_site, NEWSPORTAL_MAX_LISTING_PAGES=str(MAX_LISTING_PAGES))
 
 
 def test_generic_crawl_finds_at_least_98_percent_of_the_articles(unseen: UnseenCrawl) -> None:
@@ -142,3 +167,22 @@ def test_unseen_portal_generator_is_deterministic(tmp_path: Path) -> None:
     assert [s.path for s in a.stories] == [s.path for s in b.stories]
     assert 80 <= len(a.stories) <= 150
     assert len({s.title for s in a.stories}) == len(a.stories)
+
+
+def test_unknown_page_budget_and_depth_bound_the_crawl(unseen_site: UnseenSite) -> None:
+    bounded = crawl_unseen(unseen_site, NEWSPORTAL_MAX_UNKNOWN_PAGES="3", NEWSPORTAL_UNKNOWN_DEPTH="1")
+    unknown_shape = re.compile(r"^/(?:kuaixun|caijing|zuozhe|calendar)/")
+    assert len({p for p in bounded.requested if unknown_shape.match(p)}) <= 3 + 1  # + caijing's ?p=2
+    assert (
+        bounded.result.stat("newsportal/unknown/over_budget")
+        + bounded.result.stat("newsportal/unknown/too_deep")
+        > 0
+    )
+    # depth 1: the stories listed only on the unknown-shape /caijing/ listing are one hop too far
+    assert not any(p.startswith("/kuaixun/") for p in bounded.requested)
+
+
+def test_unknown_links_are_not_followed_when_switched_off(unseen_site: UnseenSite) -> None:
+    off = crawl_unseen(unseen_site, NEWSPORTAL_FOLLOW_UNKNOWN="False")
+    assert not any(p.startswith(("/kuaixun/", "/caijing/", "/zuozhe/", "/calendar/")) for p in off.requested)
+    assert off.result.stat("newsportal/unknown/article") == 0

@@ -53,11 +53,24 @@ DETAILS = [
     "工作人员提前做好了准备", "配套设施正在同步完善", "整体进度比预期更快", "各项指标均达到要求",
 ]  # fmt: skip
 OPENERS = ["记者了解到，", "据介绍，", "今年以来，", "与此同时，", "值得一提的是，", "另据统计，", "此外，"]
-QUOTES = [
-    "“我们希望把好事办实、把实事办好。”一位负责人说。",
-    "“这样的变化，大家都看在眼里。”一位居民告诉记者。",
-    "“下一步，我们会根据反馈继续调整。”相关工作人员表示。",
-    "“参与进来以后，才知道其中的门道。”一名志愿者说。",
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = ["建国", "丽华", "志强", "晓燕", "海峰", "秀英", "文博", "静怡", "国栋", "雨桐", "子轩", "明辉"]
+ROLES = ["项目负责人", "社区书记", "一线工作人员", "参与活动的居民", "合作企业代表", "带队老师"]
+SPOTS = ["老街口", "滨江码头", "文化广场", "东门社区", "火车站前", "新区管委会", "中心菜市场", "湖畔步道"]
+USES = ["设备更新", "人员培训", "场地改造", "后期运维", "宣传推广", "应急储备"]
+METRICS = ["客流量", "报名人数", "线上访问量", "日均订单", "志愿服务时长", "平均通勤时间"]
+ORGS = ["当地统计部门", "主办方", "街道办事处", "行业协会", "区发展改革局", "第三方机构"]
+COMMENTS = ["增幅居全省前列", "创下近年新高", "明显好于年初预期", "呈现稳中向好态势", "结构进一步优化"]
+FINISHES = ["全面完工", "投入试运行", "完成验收", "对外开放", "实现全覆盖"]
+BENEFITS = ["周边居民出行将更加便利", "游客可以就近体验", "更多家庭将直接受益", "通行效率有望提升三成"]
+EVENTS = ["周末公益课", "技能培训班", "亲子读书会", "环保徒步", "义诊咨询", "创业沙龙"]
+ADVS = ["一大早就", "连续多日", "冒雨", "利用午休时间", "自发组织", "轮班"]
+DEEDS = ["清理积存杂物", "为老人测量血压", "发放宣传手册", "调试新装设备", "记录水质数据", "引导车辆停放"]
+RESULTS = ["赢得不少点赞", "效果立竿见影", "问题很快得到解决", "现场气氛热烈", "一些老问题有了新办法"]
+UNITS = ["乡镇", "社区", "行政村", "学校", "园区"]
+PHRASES = [
+    "我们希望把好事办实、把实事办好", "这样的变化，大家都看在眼里", "下一步会根据反馈继续调整",
+    "参与进来以后，才知道其中的门道", "只要方向对了，就不怕路远", "细节做好了，群众自然满意",
 ]  # fmt: skip
 SOURCES = ["江城日报", "青州晚报", "临海新闻网", "云岭广播电视台", "本网"]
 AUTHORS = ["林晓", "周岚", "许明远", "唐一帆", "何青", "郑秋实"]
@@ -108,22 +121,31 @@ class UnseenPortal:
 # --- text ------------------------------------------------------------------------------------------
 
 
+def _person(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + rng.choice(GIVEN)
+
+
 def _sentence(rng: random.Random) -> str:
-    return (
-        f"{rng.choice(OPENERS)}{rng.choice(PLACES)}{rng.choice(ACTORS)}{rng.choice(ACTIONS)}"
-        f"{rng.choice(THINGS)}，{rng.choice(DETAILS)}。"
+    """One sentence of a story, from one of eight templates with words and numbers drawn by rng."""
+    c = rng.choice
+    month, day, n, pct = rng.randint(1, 3), rng.randint(1, 28), rng.randint(3, 980), rng.randint(2, 65)
+    templates = (
+        lambda: f"{c(OPENERS)}{c(PLACES)}{c(ACTORS)}{c(ACTIONS)}{c(THINGS)}，{c(DETAILS)}。",
+        lambda: f"截至{month}月{day}日，{c(PLACES)}已累计建成{c(THINGS)}{n}处，覆盖{pct}个{c(UNITS)}。",
+        lambda: f"{c(ROLES)}{_person(rng)}介绍，项目总投资约{n}万元，其中{pct}%用于{c(USES)}。",
+        lambda: f"在{c(PLACES)}{c(SPOTS)}，{c(ACTORS)}{c(ADVS)}{c(DEEDS)}，{c(RESULTS)}。",
+        lambda: f"据{c(ORGS)}统计，{month}月份{c(METRICS)}同比增长{pct}.{n % 10}%，{c(COMMENTS)}。",
+        lambda: f"“{c(PHRASES)}。”{c(ROLES)}{_person(rng)}说。",
+        lambda: f"按照计划，{c(THINGS)}将于{month + 1}月底前{c(FINISHES)}，届时{c(BENEFITS)}。",
+        lambda: f"{c(PLACES)}共有{n}人报名参加了{c(EVENTS)}，年龄最大的{pct + 20}岁，{c(DETAILS)}。",
     )
+    return c(templates)()
 
 
 def _paragraphs(rng: random.Random, title: str, short: bool) -> list[str]:
-    lead = f"{title}。{rng.choice(DETAILS)}，{rng.choice(DETAILS)}，{rng.choice(ACTORS)}对此反响积极。"
-    count = 2 if short else rng.randint(4, 8)
-    out = [lead]
-    for i in range(count - 1):
-        body = "".join(_sentence(rng) for _ in range(3 if short else rng.randint(2, 4)))
-        if not short and i == 1:
-            body += rng.choice(QUOTES)
-        out.append(body)
+    out = [f"{title}。{_sentence(rng)}"]
+    for _ in range(1 if short else rng.randint(3, 7)):
+        out.append("".join(_sentence(rng) for _ in range(4 if short else rng.randint(2, 4))))
     return out
 
 
