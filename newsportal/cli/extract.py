@@ -16,7 +16,7 @@ from pathlib import Path
 from newsportal.extract.article import extract_from_selector, make_selector, merge_pages
 from newsportal.extract.dates import CHINA_TZ
 from newsportal.pipelines.clean import clean_article
-from newsportal.sites import get_site, site_for_page
+from newsportal.sites import get_site, page_urls, site_for_page
 from newsportal.sites.base import Site
 
 
@@ -36,8 +36,14 @@ def extract_file(path: Path, url: str | None, site: Site | None, now: datetime) 
 
 def extract_page(body: bytes, url: str, site: Site | None, now: datetime) -> dict:
     """The cleaned Article fields of a page's bytes, as a dict. Without a site, the profile is the one
-    url belongs to or, for a saved page (file:// URL), the one the page's own markup names."""
+    url belongs to or, for a saved page (a file:// URL), the one the page's own markup names; a saved
+    page's ``url`` is the address it gives for itself when it gives one."""
     sel, encoding = make_selector(body)
+    fetched = url.startswith(("http://", "https://"))
+    if not fetched:
+        # A saved page: its own canonical / og:url address is where it came from (and the base its
+        # protocol-relative links resolve against).
+        url = next(iter(page_urls(sel)), url)
     profile = site or site_for_page(sel, url if url.startswith(("http://", "https://")) else None)
     fields = extract_from_selector(sel, url, profile, now=now)
     fields.encoding = encoding

@@ -320,11 +320,32 @@ def _container_paragraphs(
 ) -> tuple[list[str], list[dict[str, str | None]]]:
     root = _detached_copy(container.root)
     stripped = Selector(root=root)
+    for query in site.image_captions:
+        for node in select(stripped, query):
+            _caption_to_image(node.root, root)
     for query in site.body_strip:
         for node in select(stripped, query):
             _remove(node.root)
     _prune_furniture(root)
     return _paragraphs_and_images(root, url)
+
+
+_CAPTION_ATTR = "data-newsportal-caption"
+
+
+def _caption_to_image(caption, root) -> None:
+    """Move a caption node out of the text onto the image it describes: the last <img> before it
+    in document order (inside the container), which keeps it as its ``images`` caption."""
+    text = normalize_space(" ".join(caption.itertext()))
+    image = None
+    for el in root.iter():
+        if el is caption:
+            break
+        if isinstance(el.tag, str) and el.tag.lower() == "img":
+            image = el
+    if image is not None and text:
+        image.set(_CAPTION_ATTR, text)
+    _remove(caption)
 
 
 def _prune_furniture(root) -> None:
@@ -385,7 +406,7 @@ def _paragraphs_and_images(root, url: str) -> tuple[list[str], list[dict[str, st
             )
             if src:
                 flush()
-                blocks.append(("img", absolute(url, src)))
+                blocks.append(("img", (absolute(url, src), el.get(_CAPTION_ATTR))))
         if el.text:
             buf.append(el.text)
         for child in el:
@@ -404,8 +425,11 @@ def _paragraphs_and_images(root, url: str) -> tuple[list[str], list[dict[str, st
     pending: dict[str, str | None] | None = None
     for kind, value in blocks:
         if kind == "img":
-            pending = {"url": value, "caption": None}  # type: ignore[dict-item]
-            images.append(pending)
+            src, caption = value  # type: ignore[misc]
+            image = {"url": src, "caption": caption}
+            images.append(image)
+            # A caption moved onto the image is final; otherwise the next short line may be one.
+            pending = None if caption else image
             continue
         text, classes = value  # type: ignore[misc]
         if pending is not None and (_CAPTION_CLASS.search(classes) or len(text) <= 40):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -75,18 +76,27 @@ _PAGE_URL_QUERIES = (
 )
 
 
+# Browsers and save tools note the address in a comment at the top: "<!-- saved from url=(0043)https://...
+# -->" (the "mark of the web"), or the bare URL.
+_SAVED_FROM = re.compile(r"^\s*(?:saved from url=\(\d+\))?\s*(https?://\S+?)\s*$")
+
+
 def page_urls(sel: Selector) -> list[str]:
-    """Absolute http(s) URLs the page gives for itself, in the order above (no duplicates)."""
+    """Absolute http(s) URLs the page gives for itself, in the order above, then a saved-from
+    comment before the page's markup (no duplicates)."""
     out: list[str] = []
-    for query in _PAGE_URL_QUERIES:
-        for value in sel.css(query).getall():
-            value = value.strip()
-            if "url=" in value:  # mobile-agent: "format=html5; url=https://m.example.com/..."
-                value = value.split("url=", 1)[1].strip()
-            if value.startswith("//"):
-                value = "https:" + value
-            if value.startswith(("http://", "https://")) and value not in out:
-                out.append(value)
+    values = [v for query in _PAGE_URL_QUERIES for v in sel.css(query).getall()]
+    for comment in sel.xpath("/comment() | /html/comment()[1] | //head/comment()[1]").getall()[:3]:
+        if match := _SAVED_FROM.match(comment.removeprefix("<!--").removesuffix("-->")):
+            values.append(match.group(1))
+    for value in values:
+        value = value.strip()
+        if "url=" in value:  # mobile-agent: "format=html5; url=https://m.example.com/..."
+            value = value.split("url=", 1)[1].strip()
+        if value.startswith("//"):
+            value = "https:" + value
+        if value.startswith(("http://", "https://")) and value not in out:
+            out.append(value)
     return out
 
 

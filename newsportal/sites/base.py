@@ -62,6 +62,7 @@ class Site:
     body: tuple[str, ...] = ()  # container selectors, first that matches; empty → text density
     body_strip: tuple[str, ...] = ()  # selectors of nodes removed from inside the container
     body_drop_lines: tuple[str, ...] = ()  # regexes: whole paragraphs matching are dropped
+    image_captions: tuple[str, ...] = ()  # selectors of captions kept on their image, not in the text
 
     # --- URLs ---
     tracking_params: tuple[str, ...] = ()  # query parameters that never change the page

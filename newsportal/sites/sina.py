@@ -25,9 +25,9 @@ SITE = Site(
     source=(".date-source .source", ".date-source a.ent-source", "span#media_name"),
     published_at=(".date-source .date::text", "span#pub_date::text"),
     body=("div#artibody", "div#article", "div.article"),
+    # Photo captions describe the image; the story text runs without them.
+    image_captions=("span.img_descr", "div.img_descr"),
     body_strip=(
-        "span.img_descr",
-        "div.img_descr",
         "div.video-list",
         "div[id^='video']",
         "div.appendQr_wrap",
