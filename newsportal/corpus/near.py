@@ -33,10 +33,10 @@ _MIX = np.uint64(0xBF58476D1CE4E5B9)
 _S29, _S32 = np.uint64(29), np.uint64(32)
 
 
-def near_duplicate_key(body: str | None) -> int | None:
-    """The 64-bit SimHash of body's normalised text, or None when it is shorter than MIN_CHARS.
-    Deterministic across processes and machines (no use of Python's salted ``hash``)."""
-    text = normalize_for_hash(body or "")
+def near_duplicate_key(body: str | None, normalized: str | None = None) -> int | None:
+    """The 64-bit SimHash of body's normalised text (pass ``normalized`` when it is already at hand),
+    or None when that is shorter than MIN_CHARS. Deterministic across processes and machines."""
+    text = normalized if normalized is not None else normalize_for_hash(body or "")
     if len(text) < MIN_CHARS:
         return None
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)

@@ -26,7 +26,7 @@ import numpy as np
 
 from newsportal.corpus.near import NearDuplicateIndex, near_duplicate_key
 from newsportal.corpus.records import article_key, parse_datetime
-from newsportal.extract.text import content_hash
+from newsportal.extract.text import normalize_for_hash
 
 DUPLICATE_KINDS = ("version", "content", "near")  # why a record was not written as its own story
 _NO_TIME = -(2**62)
@@ -95,8 +95,11 @@ class CorpusIndex:
         self._crawled.append(_microseconds(record["crawled_at"]))
         self._file.append(file_no)
         self._line.append(line_no)
-        self._content.append(_hash64(record["content_hash"] or content_hash(record["body"])))
-        signature = near_duplicate_key(record["body"]) if self.near else None
+        # normalised once: the slow part of both the content hash and the signature
+        text = normalize_for_hash(record["body"]) if self.near or not record["content_hash"] else ""
+        digest = record["content_hash"] or hashlib.sha1(text.encode("utf-8")).hexdigest()
+        self._content.append(_hash64(digest))
+        signature = near_duplicate_key(record["body"], normalized=text) if self.near else None
         self._near.append(signature or 0)
         self._has_near.append(signature is not None)
         self._accepted.append(self.accepts is None or bool(self.accepts(record)))
