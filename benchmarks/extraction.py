@@ -67,7 +67,9 @@ def _trafilatura() -> tuple[Extractor, tuple[str, ...]] | None:
 
     def run(page: LabelledPage) -> dict:
         html, _ = decode_html(page.read_bytes())
-        doc = trafilatura.bare_extraction(html, with_metadata=True, as_dict=True) or {}
+        doc = trafilatura.bare_extraction(html, with_metadata=True) or {}
+        if not isinstance(doc, dict):  # trafilatura 2.x returns a Document
+            doc = doc.as_dict()
         return {
             "title": doc.get("title"),
             "author": doc.get("author"),

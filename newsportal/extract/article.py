@@ -157,6 +157,7 @@ def extract_from_selector(
         or cleaned.author
         or edge_byline(paragraphs)
         or trailing_byline(fields.paragraphs)
+        or plausible_author(_jsonld_value(sel, "author"))
         or plausible_author(first_value(sel, generic.author))
     )
     fields.source = fields.source or zone_source_guess(header, fields.author)
