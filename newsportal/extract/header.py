@@ -8,6 +8,7 @@ them. When the page has no headline element, it is the few segments just before 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -73,7 +74,8 @@ def find_header(sel: Selector, body_root=None, title_strip: tuple[str, ...] = ()
     root = sel.root
     segments: list[str] = []
     marks: dict[str, int] = {}
-    _segments(root, segments, marks, node, body_root)
+    with contextlib.suppress(_Enough):
+        _segments(root, segments, marks, node, body_root)
     body_start = marks.get("body_start", len(segments))
     if node is not None and "title_end" in marks:
         start = marks["title_end"]
@@ -113,19 +115,29 @@ def find_headline(sel: Selector, title_strip: tuple[str, ...] = ()) -> tuple[str
     return (stripped or (og[0] if og else None)) or None, node
 
 
+class _Enough(Exception):
+    """Raised by _segments once the zone is known: the rest of the page is not needed."""
+
+
 def _segments(el, out: list[str], marks: dict[str, int], title_node, body_root) -> None:
+    """Visible text segments in document order, marking where the body starts and the headline ends;
+    stops (raising _Enough) once both are marked and a full zone lies past the headline."""
     tag = el.tag.lower() if isinstance(el.tag, str) else ""
     if el is body_root:
         marks.setdefault("body_start", len(out))
+        if "title_end" in marks or title_node is None:
+            raise _Enough
     if tag and tag not in _SKIP and not is_hidden(el):
-        text = normalize_space(el.text or "")
-        if text:
-            out.append(text)
+        text = el.text
+        if text and not text.isspace():
+            out.append(normalize_space(text))
         for child in el:
             _segments(child, out, marks, title_node, body_root)
-            tail = normalize_space(child.tail or "")
-            if tail:
-                out.append(tail)
+            tail = child.tail
+            if tail and not tail.isspace():
+                out.append(normalize_space(tail))
+            if "body_start" in marks and len(out) > marks.get("title_end", 1 << 30) + ZONE_SEGMENTS:
+                raise _Enough
     if el is title_node:
         marks.setdefault("title_end", len(out))
 
