@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from itemadapter import ItemAdapter
 from scrapy import signals
 
-from newsportal.extract.text import content_hash, normalize_for_hash
+from newsportal.extract.text import content_hash
 from newsportal.items import Article
 from newsportal.pipelines import NewsportalDrop
 from newsportal.state import NearSignature, StateStore, near_signature, state_for
@@ -100,9 +100,7 @@ class DedupPipeline:
             self.store.touch(key)
             self._drop("url", article, "canonical URL already emitted")
         chash = article.content_hash or (content_hash(article.body) if article.body else None)
-        signature = None
-        if article.body:
-            signature = near_signature(normalize_for_hash(article.body), normalized=True)
+        signature = near_signature(article.body) if article.body else None
         kind, first = self._find(chash, signature)
         if kind:
             if not self.keep_duplicates:

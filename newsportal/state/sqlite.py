@@ -22,6 +22,7 @@ up to ``busy_timeout``); one sees another's latest near-duplicate signatures onc
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -30,11 +31,17 @@ import numpy as np
 
 from newsportal.extract.dates import CHINA_TZ
 from newsportal.state.base import NearMatch, StateStats, StateStore, StoredArticle
-from newsportal.state.signature import SIG_BYTES, SIGNATURE_VERSION, NearSignature, signature_from_stored
+from newsportal.state.signature import (
+    BANDS,
+    SIG_BYTES,
+    SIGNATURE_VERSION,
+    NearSignature,
+    signature_from_stored,
+)
 
 DB_NAME = "state.sqlite3"
 SCHEMA_VERSION = "1"
-BAND_FLUSH = 1000  # first copies whose band rows are written in one transaction
+BAND_FLUSH = 10_000  # first copies whose band rows are written in one transaction
 # A lookup verifies at most this many candidates (those sharing the most bands first), so a flood of
 # templated stories (market reports, weather) cannot make one lookup slow.
 MAX_CANDIDATES = 256
@@ -65,6 +72,7 @@ CREATE TABLE IF NOT EXISTS near_band (
 ) WITHOUT ROWID;
 """
 
+_BAND_LOOKUP = f"SELECT article FROM near_band WHERE key IN ({', '.join('?' * BANDS)})"
 _FIELDS = (
     "canonical_url",
     "url",
@@ -167,20 +175,12 @@ class SQLiteStateStore(StateStore):
     def find_near(self, signature: NearSignature, threshold: float) -> NearMatch | None:
         if signature.empty:
             return None
-        keys = signature.band_keys
-        counts: dict[int, int] = dict(
-            self.db.execute(
-                f"SELECT article, COUNT(*) FROM near_band WHERE key IN ({', '.join('?' * len(keys))}) "
-                "GROUP BY article",
-                keys,
-            ).fetchall()
-        )
-        for key in keys:
-            for article_id in self._pending.get(key, ()):
-                counts[article_id] = counts.get(article_id, 0) + 1
+        counts = Counter(row[0] for row in self.db.execute(_BAND_LOOKUP, signature.band_keys))
+        for key in signature.band_keys:
+            counts.update(self._pending.get(key, ()))
         if not counts:
             return None
-        ids = sorted(counts, key=lambda i: (-counts[i], i))[:MAX_CANDIDATES]
+        ids = [i for i, _ in sorted(counts.items(), key=lambda c: (-c[1], c[0]))[:MAX_CANDIDATES]]
         rows = self.db.execute(
             f"SELECT id, canonical_url, signature FROM article WHERE id IN ({', '.join('?' * len(ids))}) "
             "AND signature IS NOT NULL ORDER BY id",

@@ -1,0 +1,207 @@
+"""SQLiteStateStore: what survives a run, a reopen, and a process killed with SIGKILL mid-write."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from newsportal.cli import main as cli_main
+from newsportal.state import StoredArticle, near_signature, open_state
+from newsportal.state.sqlite import DB_NAME, SQLiteStateStore, StateError
+
+ROOT = Path(__file__).resolve().parents[1]
+BODY = (
+    "3月14日上午9时，江城地铁5号线南段正式开通试运营，首趟列车从南湖站驶出，车厢里坐满了赶早体验的市民。\n"
+    "5号线南段全长约18公里，设站12座，串联起南部新城、大学园区和高新产业园三个人口密集片区。\n"
+    "运营公司介绍，试运营初期早晚高峰行车间隔为4分30秒，平峰时段为7分钟，首末班车时间分别为6时和23时。"
+)
+OTHER = (
+    "市气象台发布消息，本周后半程受冷空气影响，全市将有一次明显降温降雨过程，最低气温跌至8℃。\n"
+    "气象部门提醒，降温幅度较大，市民注意及时添衣，雨天出行注意交通安全。"
+)
+
+
+def record(url: str, body: str = BODY, **fields) -> StoredArticle:
+    from newsportal.extract.text import content_hash
+
+    return StoredArticle(canonical_url=url, site="sample", content_hash=content_hash(body), **fields)
+
+
+def test_a_stored_article_is_found_by_url_hash_and_signature_after_reopening(tmp_path: Path) -> None:
+    with SQLiteStateStore(tmp_path) as store:
+        stored = record("http://a.cn/1.html", published_at="2026-03-14T20:02:59+08:00")
+        store.add(stored, near_signature(BODY))
+    with SQLiteStateStore(tmp_path) as store:
+        assert store.seen_url("http://a.cn/1.html")
+        assert not store.seen_url("http://a.cn/2.html")
+        assert store.find_content(record("x").content_hash) == "http://a.cn/1.html"
+        near = store.find_near(near_signature(BODY.replace("。", "！", 2) + "\n来源：新华网"), 0.4)
+        assert near is not None and near.canonical_url == "http://a.cn/1.html" and near.similarity > 0.8
+        assert store.find_near(near_signature(OTHER), 0.4) is None
+        stored = store.article("http://a.cn/1.html")
+    assert stored is not None
+    assert (stored.published_at, stored.version, stored.site) == ("2026-03-14T20:02:59+08:00", 1, "sample")
+    assert stored.first_seen and stored.first_seen == stored.last_seen
+
+
+def test_store_lives_in_the_state_dir_in_wal_mode(tmp_path: Path) -> None:
+    from scrapy.settings import Settings
+
+    settings = Settings({"NEWSPORTAL_STATE_DIR": str(tmp_path / "state")})
+    with open_state(settings) as store:
+        store.add(record("http://a.cn/1.html"))
+    db = sqlite3.connect(tmp_path / "state" / DB_NAME)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("SELECT canonical_url FROM article").fetchall() == [("http://a.cn/1.html",)]
+
+
+def test_unknown_backend_is_refused_with_the_known_ones() -> None:
+    from scrapy.settings import Settings
+
+    with pytest.raises(ValueError, match="sqlite"):
+        open_state(Settings({"NEWSPORTAL_STATE_BACKEND": "mongo"}))
+
+
+def test_adding_the_same_url_again_updates_it_and_keeps_first_seen(tmp_path: Path) -> None:
+    with SQLiteStateStore(tmp_path) as store:
+        store.add(record("http://a.cn/1.html"), near_signature(BODY))
+        first = store.article("http://a.cn/1.html")
+        store.add(record("http://a.cn/1.html", body=OTHER, version=2), near_signature(OTHER))
+        second = store.article("http://a.cn/1.html")
+        assert store.stats().articles == 1
+        # the new body is what near-duplicates are matched against now
+        assert store.find_near(near_signature(OTHER), 0.4).canonical_url == "http://a.cn/1.html"
+        assert store.find_near(near_signature(BODY), 0.4) is None
+    assert second.version == 2 and second.first_seen == first.first_seen
+    assert second.content_hash != first.content_hash
+
+
+def test_a_kept_duplicate_is_remembered_by_url_but_never_becomes_the_first_copy(tmp_path: Path) -> None:
+    with SQLiteStateStore(tmp_path) as store:
+        store.add(record("http://b.cn/copy.html", duplicate_of="http://a.cn/1.html"), near_signature(BODY))
+        assert store.seen_url("http://b.cn/copy.html")
+        assert store.find_content(record("x").content_hash) is None
+        assert store.find_near(near_signature(BODY), 0.4) is None
+        stats = store.stats()
+    assert (stats.articles, stats.kept_duplicates, stats.near_signatures) == (1, 1, 0)
+
+
+def test_touch_moves_last_seen_only(tmp_path: Path) -> None:
+    with SQLiteStateStore(tmp_path) as store:
+        store.add(record("http://a.cn/1.html"))
+        store.db.execute("UPDATE article SET last_seen = '2026-01-01T00:00:00+08:00'")
+        store.touch("http://a.cn/1.html")
+        store.touch("http://a.cn/unknown.html")
+        stored = store.article("http://a.cn/1.html")
+    assert stored.last_seen > "2026-01-01T00:00:00+08:00"
+
+
+def test_empty_body_has_no_near_signature(tmp_path: Path) -> None:
+    assert near_signature("").empty and near_signature("短").empty
+    with SQLiteStateStore(tmp_path) as store:
+        assert store.find_near(near_signature(""), 0.4) is None
+
+
+def test_reset_forgets_everything(tmp_path: Path) -> None:
+    with SQLiteStateStore(tmp_path) as store:
+        store.add(record("http://a.cn/1.html"), near_signature(BODY))
+        store.reset()
+        assert store.stats().articles == 0
+        assert not store.seen_url("http://a.cn/1.html")
+        assert store.find_near(near_signature(BODY), 0.4) is None
+
+
+def test_a_store_built_with_other_signature_parameters_is_refused(tmp_path: Path) -> None:
+    with SQLiteStateStore(tmp_path) as store:
+        store.db.execute("UPDATE meta SET value = 'minhash-old' WHERE name = 'signature_version'")
+    with pytest.raises(StateError, match="newsportal state reset"):
+        SQLiteStateStore(tmp_path)
+
+
+def test_band_rows_buffered_before_a_flush_are_searched_too(tmp_path: Path) -> None:
+    with SQLiteStateStore(tmp_path, band_flush=1000) as store:
+        store.add(record("http://a.cn/1.html"), near_signature(BODY))
+        assert store.db.execute("SELECT COUNT(*) FROM near_band").fetchone()[0] == 0
+        assert store.find_near(near_signature(BODY), 0.4).canonical_url == "http://a.cn/1.html"
+    with SQLiteStateStore(tmp_path) as store:
+        assert store.db.execute("SELECT COUNT(*) FROM near_band").fetchone()[0] == 32
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from newsportal.state import StoredArticle, near_signature
+    from newsportal.state.sqlite import SQLiteStateStore
+    store = SQLiteStateStore(sys.argv[1], band_flush=50)
+    n = 0
+    while True:
+        body = f"第{n}条：" + "江城地铁五号线南段开通试运营沿线居民通勤时间缩短" * 3 + str(n) * 20
+        store.add(StoredArticle(canonical_url=f"http://a.cn/{n}.html", content_hash=str(n)),
+                  near_signature(body))
+        n += 1
+        if n == 120:
+            print("ready", flush=True)
+    """
+)
+
+
+def test_store_is_consistent_and_complete_after_sigkill_mid_write(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(tmp_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(0.3)  # well into further writes and band flushes
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    db = sqlite3.connect(tmp_path / DB_NAME)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
+    with SQLiteStateStore(tmp_path) as store:
+        stored = store.stats().articles
+        assert stored >= 120
+        # every committed row is there, in order, with no gap
+        ids = [r[0] for r in store.db.execute("SELECT canonical_url FROM article ORDER BY id")]
+        assert ids == [f"http://a.cn/{n}.html" for n in range(stored)]
+        # signatures whose band rows were still buffered were indexed on reopening
+        assert store.db.execute("SELECT COUNT(*) FROM article WHERE banded = 0").fetchone()[0] == 0
+        last = stored - 1
+        body = f"第{last}条：" + "江城地铁五号线南段开通试运营沿线居民通勤时间缩短" * 3 + str(last) * 20
+        assert store.find_near(near_signature(body), 0.99).canonical_url == f"http://a.cn/{last}.html"
+        # and it takes writes again
+        store.add(StoredArticle(canonical_url="http://a.cn/after.html"))
+        assert store.seen_url("http://a.cn/after.html")
+
+
+def test_cli_state_stats_and_reset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with SQLiteStateStore(tmp_path) as store:
+        store.add(record("http://a.cn/1.html"), near_signature(BODY))
+        store.add(record("http://b.cn/2.html", body=OTHER), near_signature(OTHER))
+    assert cli_main(["state", "stats", "--state-dir", str(tmp_path), "--json"]) == 0
+    import json
+
+    stats = json.loads(capsys.readouterr().out)
+    assert (stats["articles"], stats["content_hashes"], stats["near_signatures"]) == (2, 2, 2)
+    assert stats["sites"] == {"sample": 2}
+    assert cli_main(["state", "reset", "--state-dir", str(tmp_path), "--yes"]) == 0
+    assert "2 articles forgotten" in capsys.readouterr().out
+    with SQLiteStateStore(tmp_path) as store:
+        assert store.stats().articles == 0
+
+
+def test_cli_state_stats_without_a_store_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["state", "stats", "--state-dir", str(tmp_path / "none")]) == 2
+    assert "no state store" in capsys.readouterr().err
