@@ -149,7 +149,7 @@ def main() -> None:
     )
     export = measure("export", args.dir)
     baseline = measure("baseline", args.dir)
-    n = args.articles
+    n = baseline["rows"]  # records in the JSONL files (the second run re-emits some stories)
     out_mb = (args.dir / "corpus.parquet").stat().st_size / 1e6
     print(
         f"export   : {n / export['seconds']:,.0f} articles/s, peak RSS {export['peak_mb']:.0f} MB "
