@@ -23,6 +23,8 @@ DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
 # Portals on loopback (the bundled sample portal, test servers) are ours: no delay, no throttle.
 NEWSPORTAL_LOCAL_UNTHROTTLED = True
+# The port on 127.0.0.1 a portal served offline (the sample portal) is served on; a free port when taken.
+NEWSPORTAL_OFFLINE_PORT = 8631
 
 # --- what the crawl may follow -------------------------------------------------------------------
 # Hard bounds so a link trap or a runaway pagination cannot grow a crawl without end.
@@ -58,7 +60,7 @@ NEWSPORTAL_MIN_BODY_CHARS = 20  # bodies shorter than this (non-space characters
 NEWSPORTAL_MIN_YEAR = 1990  # published_at before this year is dropped as not credible
 NEWSPORTAL_FUTURE_TOLERANCE_HOURS = 24  # published_at later than now + this is dropped
 NEWSPORTAL_STATE_BACKEND = "sqlite"  # where emitted articles are remembered across runs (sqlite; redis later)
-NEWSPORTAL_STATE_DIR = ".newsportal"  # state directory (relative: to the working directory)
+NEWSPORTAL_STATE_DIR = ".newsportal"  # state dir: seen articles, fingerprints, run locks, resume journal
 NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD = 0.4  # estimated 3-gram Jaccard at which a body is a near-duplicate
 NEWSPORTAL_KEEP_DUPLICATES = False  # True: content/near duplicates pass with duplicate_of set, not dropped
 
@@ -77,8 +79,6 @@ FEED_STORAGES = {
     "file": "newsportal.feeds.AtomicFileFeedStorage",
 }
 
-# What survives runs (seen URLs, fingerprints, run locks, the resume journal) lives here.
-NEWSPORTAL_STATE_DIR = ".newsportal"
 # Where the run's stats go, as JSON beside the feed: <output dir>/<site>/<run>.stats.json
 NEWSPORTAL_WRITE_STATS = True
 # A run whose errors (failed fetches + ERROR log lines) exceed this share of its requests exits 74.

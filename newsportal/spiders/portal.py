@@ -133,6 +133,7 @@ class PortalSpider(scrapy.Spider):
             # Our own server on loopback: politeness delays only slow the crawl down.
             settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
             settings.set("DOWNLOAD_DELAY", 0, priority="spider")
+        spider.offline_port = settings.getint("NEWSPORTAL_OFFLINE_PORT")
         spider.max_listing_pages = settings.getint("NEWSPORTAL_MAX_LISTING_PAGES")
         spider.max_article_pages = settings.getint("NEWSPORTAL_MAX_ARTICLE_PAGES")
         spider.follow_related = settings.getbool("NEWSPORTAL_FOLLOW_RELATED")
@@ -158,7 +159,18 @@ class PortalSpider(scrapy.Spider):
     def _base_url(self) -> str:
         if self.site.served_from is None:
             return ""
-        self._server = LocalServer(PROJECT_ROOT / self.site.served_from)
+        root = PROJECT_ROOT / self.site.served_from
+        try:
+            # A fixed port keeps the offline portal's URLs (and so its canonical URLs and the state
+            # built on them) the same from run to run.
+            self._server = LocalServer(root, port=self.offline_port)
+        except OSError as exc:
+            self.logger.warning(
+                "port %d is taken (%s): serving on a free port; URLs will differ from other runs",
+                self.offline_port,
+                exc.strerror,
+            )
+            self._server = LocalServer(root)
         self.logger.info("serving %s offline at %s", self.site.served_from, self._server.base_url)
         return self._server.base_url
 
