@@ -4,17 +4,18 @@
     .venv/bin/python benchmarks/dedup.py --quick    # 2k, 10k, 50k (under a minute)
 
 The store is the real one (SQLiteStateStore in a temporary directory), filled with synthetic Chinese
-bodies: words of 1-4 common characters drawn from a 40,000-word vocabulary with Zipf frequencies,
-punctuated, 200-600 characters. Their 3-gram overlap is higher than that of real stories (mean Jaccard
-0.014 against 0.0025 between the sample portal's 65 stories), so chance LSH candidates are over-counted,
-not under-counted.
+bodies: words of 1-4 common characters drawn from a 200,000-word vocabulary with Zipf frequencies
+(exponent 0.9), punctuated, 200-600 characters. Their 3-gram overlap is higher than that of real stories
+(mean Jaccard 0.011 against 0.0025 between the sample portal's stories, mean cube 1.8e-6 against 3e-7),
+so chance LSH candidates are over-counted, not under-counted.
 
-At each size, PROBES items go through what DedupPipeline + StatePipeline do for an item: signature
-(normalising the body included), seen_url, find_content, find_near and, for a new story, add (the
-content hash comes from CleanPipeline and is not counted). Half of them are new stories, half are
-near-duplicates (10 % of characters edited) of stored ones. Reported per size: mean and p99 cost per item
-(ms), near-duplicate recall and false matches on those probes, chance candidates per lookup, peak RSS of
-the process, and the store's size on disk. The figures are printed last on one line, as key=value pairs,
+At each size, 20,000 items (4,000 with --quick) go through what DedupPipeline + StatePipeline do for
+an item: signature (folding the body included), seen_url, find_content, find_near and, for a new story,
+add (the content hash comes from CleanPipeline and is not counted). Half of them are new stories, half
+are near-duplicates (10 % of characters edited) of stored ones; the 10,000 new stories fill one batch
+of band rows (BAND_FLUSH), whose write is in the figures. Reported per size: mean and p99 cost per item
+(ms), near-duplicate recall and false matches on those probes, chance candidates per lookup, peak RSS
+of the process, and the store's size on disk. The figures are printed last on one line, as key=value pairs,
 and written to benchmarks/results/dedup.json.
 """
 
@@ -43,7 +44,7 @@ from newsportal.state.sqlite import SQLiteStateStore  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "dedup.json"
 THRESHOLD = 0.4  # the default NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD
-PROBES = 2000
+PROBES = 20_000  # half of them new stories: one BAND_FLUSH batch of band rows
 BATCH = 5000
 
 # About 900 frequent characters of news prose; words are made of them.
@@ -57,10 +58,11 @@ CHARS = (
     "服务管理建设发展改革创新科技教育文化体育旅游交通安全环境生态绿色健康养老就业收入价格政策部门记者报道"
     "介绍表示认为指出提醒今年去年目前近日昨天今天明天上午下午晚上全市全省全国地区项目工程计划方案措施活动"
 )
+ZIPF = 0.9  # word frequency ~ 1 / rank**ZIPF
 PUNCT = "，，，，。。、；：！？“”"
 
 
-def vocabulary(rng: random.Random, size: int = 40_000) -> list[str]:
+def vocabulary(rng: random.Random, size: int = 200_000) -> list[str]:
     chars = list(dict.fromkeys(CHARS))
     lengths = (1, 2, 2, 2, 2, 3, 3, 4)
     return ["".join(rng.choices(chars, k=rng.choice(lengths))) for _ in range(size)]
@@ -73,7 +75,7 @@ class BodyMaker:
         self.rng = random.Random(seed)
         self.np_rng = np.random.default_rng(seed)
         self.words = np.array(vocabulary(self.rng), dtype=object)
-        weights = 1.0 / np.arange(1, len(self.words) + 1)
+        weights = 1.0 / np.arange(1, len(self.words) + 1) ** ZIPF
         self.cum = np.cumsum(weights) / weights.sum()
         self.punct = np.array([*PUNCT, "\n"], dtype=object)
 
@@ -120,11 +122,13 @@ def fill(store: SQLiteStateStore, maker: BodyMaker, start: int, stop: int, kept:
         store.add_many(batch)
 
 
-def probe(store: SQLiteStateStore, maker: BodyMaker, kept: list[str], size: int) -> dict[str, float]:
-    """PROBES items through the dedup path; figures for this store size."""
+def probe(
+    store: SQLiteStateStore, maker: BodyMaker, kept: list[str], size: int, probes: int = PROBES
+) -> dict[str, float]:
+    """probes items through the dedup path; figures for this store size."""
     costs: list[float] = []
     hits = misses = false = candidates = 0
-    for n in range(PROBES):
+    for n in range(probes):
         duplicate = n % 2 == 1
         body = maker.edited(random.Random(n).choice(kept)) if duplicate else maker.body()
         url = f"http://probe.example.cn/{size}/{n}.html"
@@ -144,10 +148,10 @@ def probe(store: SQLiteStateStore, maker: BodyMaker, kept: list[str], size: int)
         else:
             false += match is not None
     # The band rows of the new stories are written in batches: their cost is shared by the probes
-    # (a batch of PROBES / 2 costs more per item than the default BAND_FLUSH batch: a conservative share).
+    # (with --quick the batch is smaller than BAND_FLUSH, so the share is higher: conservative).
     started = time.perf_counter()
     store.flush()
-    flush_share = (time.perf_counter() - started) / PROBES
+    flush_share = (time.perf_counter() - started) / probes
     costs = sorted(c + flush_share for c in costs)
     return {
         "stored": size,
@@ -156,7 +160,7 @@ def probe(store: SQLiteStateStore, maker: BodyMaker, kept: list[str], size: int)
         "p99_ms": round(costs[int(len(costs) * 0.99)] * 1000, 3),
         "near_recall": round(hits / (hits + misses), 4),
         "false_matches": false,
-        "candidates_per_lookup": round(candidates / PROBES, 2),
+        "candidates_per_lookup": round(candidates / probes, 2),
         "peak_rss_mib": round(peak_rss_mib(), 1),
         "store_mib": round(store.stats().size_bytes / 2**20, 1),
     }
@@ -176,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], help="e.g. 10000,100000")
     parser.add_argument("--dir", type=Path, help="state directory to use (default: a temporary one)")
     args = parser.parse_args(argv)
+    probes = PROBES // 5 if args.quick else PROBES
     sizes = args.sizes or ([2_000, 10_000, 50_000] if args.quick else [10_000, 100_000, 1_000_000])
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="newsportal-dedup-bench-"))
     maker = BodyMaker(seed=20260315)
@@ -192,11 +197,11 @@ def main(argv: list[str] | None = None) -> int:
                 store.flush()
                 fill_s = time.perf_counter() - t0
                 store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                figures = probe(store, maker, kept, size)
+                figures = probe(store, maker, kept, size, probes)
                 figures["fill_s"] = round(fill_s, 1)
                 results.append(figures)
                 print(json.dumps(figures), flush=True)
-                stored += PROBES // 2  # the new stories the probes added
+                stored += probes // 2  # the new stories the probes added
     finally:
         if args.dir is None:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -205,3 +205,15 @@ def test_cli_state_stats_and_reset(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_cli_state_stats_without_a_store_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["state", "stats", "--state-dir", str(tmp_path / "none")]) == 2
     assert "no state store" in capsys.readouterr().err
+
+
+def test_cli_state_reset_keeps_the_store_unless_confirmed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with SQLiteStateStore(tmp_path) as store:
+        store.add(record("http://a.cn/1.html"))
+    monkeypatch.setattr("builtins.input", lambda prompt: "n")
+    assert cli_main(["state", "reset", "--state-dir", str(tmp_path)]) == 1
+    assert "not reset" in capsys.readouterr().err
+    with SQLiteStateStore(tmp_path) as store:
+        assert store.seen_url("http://a.cn/1.html")

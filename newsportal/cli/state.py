@@ -57,7 +57,10 @@ def run(args: argparse.Namespace) -> int:
         return 2 if args.action == "stats" else 0
     if args.action == "reset":
         if not args.yes:
-            answer = input(f"Forget every article stored in {directory / DB_NAME}? [y/N] ")
+            try:
+                answer = input(f"Forget every article stored in {directory / DB_NAME}? [y/N] ")
+            except EOFError:  # no terminal to ask: not confirmed
+                answer = ""
             if answer.strip().lower() not in ("y", "yes"):
                 print("newsportal state: not reset", file=sys.stderr)
                 return 1
@@ -76,10 +79,13 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(dataclasses.asdict(stats), ensure_ascii=False))
         return 0
-    print(f"state store   {stats.location} ({stats.backend}, {stats.size_bytes / 2**20:.1f} MiB)")
-    print(f"articles      {stats.articles} (kept duplicates: {stats.kept_duplicates})")
-    print(f"content hashes {stats.content_hashes}")
-    print(f"near-dup signatures {stats.near_signatures}")
-    for site, count in stats.sites.items():
-        print(f"  site {site}: {count}")
+    rows = [
+        ("state store", f"{stats.location} ({stats.backend}, {stats.size_bytes / 2**20:.1f} MiB)"),
+        ("articles", f"{stats.articles} (kept duplicates: {stats.kept_duplicates})"),
+        ("content hashes", str(stats.content_hashes)),
+        ("near-dup signatures", str(stats.near_signatures)),
+        *((f"  site {site}", str(count)) for site, count in stats.sites.items()),
+    ]
+    for label, value in rows:
+        print(f"{label:<20} {value}")
     return 0

@@ -20,6 +20,7 @@ __all__ = [
     "StateStats",
     "StateStore",
     "StoredArticle",
+    "close_state",
     "near_signature",
     "open_state",
     "state_dir",
@@ -56,9 +57,15 @@ def state_for(crawler: Any) -> StateStore:
 
         store = _OPEN[crawler] = open_state(crawler.settings)
 
-        def close(spider: Any = None) -> None:
-            _OPEN.pop(crawler, None)
-            store.close()
+        def close(spider: Any = None, **_: Any) -> None:
+            close_state(crawler)
 
         crawler.signals.connect(close, signal=signals.spider_closed, weak=False)
     return store
+
+
+def close_state(crawler: Any) -> None:
+    """Close the store of this crawl (what spider_closed does); nothing when none is open."""
+    store = _OPEN.pop(crawler, None)
+    if store is not None:
+        store.close()

@@ -1,27 +1,33 @@
-"""Near-duplicate signatures: a small MinHash over character 3-grams of the normalised body, and
-the LSH band keys that find candidates for it in an index of millions of stored signatures.
+"""Near-duplicate signatures: a small MinHash over character 3-grams of the folded body, and the LSH
+band keys that find candidates for it among millions of stored signatures.
 
-Why this signature and this index (measured on the labelled set in ``tests/dedup_fixtures``; numbers in
-``tests/test_near_duplicates.py`` and ``benchmarks/README.md``):
+Why this signature and this index (the labelled set is built by ``tests/dedup_fixtures/labelled.py``
+and asserted in ``tests/test_near_duplicates.py``; the cost is measured by ``benchmarks/dedup.py``):
 
 * Shingles are character 3-grams of the folded body (``fold``: full-width forms → ASCII, whitespace and
   zero-width characters removed, Latin lowercased: what ``normalize_for_hash`` does for duplicates,
   without full NFKC, which costs more than the whole signature). Chinese has no spaces; 3-grams keep
   unrelated stories apart (Jaccard ≤ 0.04 between the sample portal's stories, 0.22 for the hardest
   hand-written same-topic pair: two stock-market closing reports) while a copy with 10 % of its
-  characters edited keeps Jaccard ≥ 0.49.
+  characters edited keeps Jaccard ≥ 0.49. (2-grams: 0.32 for that pair; 4-grams: 10 % edits fall to
+  0.45.)
 * ``NUM_PERM`` = 96 permutations: each 3-gram's code points packed into 63 bits, mixed (splitmix64), then
-  multiplied by 96 odd constants mod 2⁶⁴ (a bijection each); the minimum product's top 32 bits is the value.
-  numpy computes it in ~70 µs for a 400-character body.
+  multiplied by 96 odd constants mod 2⁶⁴ (a bijection each); the minimum product's top 32 bits is the
+  value. numpy computes it in ~70 µs for a 400-character body.
 * LSH: ``BANDS`` = 32 bands of ``ROWS`` = 3 values. A pair at Jaccard 0.5 shares at least one band with
   probability 1 - (1 - 0.5³)³² = 0.986 (0.45: 0.95); two unrelated bodies (Jaccard ~0.01) with
-  probability ~3·10⁻⁵, so a lookup among 1M stored bodies meets a few dozen chance candidates at most.
-  Band keys are 48-bit integers (band number mixed in) stored as indexed SQLite rows, so the index lives
-  on disk, not in memory: 1M stored bodies cost no RSS beyond SQLite's page cache.
+  probability ~3·10⁻⁵. Band keys are 48-bit integers (band number mixed in) stored as indexed SQLite
+  rows, so the index lives on disk: 1M stored bodies cost no RSS beyond SQLite's page cache. 24 bands
+  of 4 or 20 of 4 lost 1.5-3 % recall on the labelled set; 64 of 2 let chance candidates grow 100×.
 * Candidates are verified with the Jaccard estimated from their stored values (``SIG_BYTES`` = 384 bytes
   a body, from which the band keys can be recomputed); the threshold
-  (``NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD``) applies to that estimate. The LSH finds candidates reliably
-  from Jaccard ~0.45 up; a threshold far below that does not raise recall.
+  (``NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD``, default 0.4) applies to that estimate. The LSH finds
+  candidates reliably from Jaccard ~0.45 up; a threshold far below that does not raise recall.
+* Why not SimHash: for a copy at Jaccard 0.5 a 64-bit SimHash differs in ~17 bits, an unrelated story
+  in ~32 ± 4, so the Hamming radius needed (≥ 20) has no usable banded index.
+
+On the labelled set (819 duplicate pairs of 7 edit kinds, 1,963 distinct pairs): precision 1.000,
+recall 0.993 (6 misses, all with 10 % of characters edited or several edits combined).
 """
 
 from __future__ import annotations

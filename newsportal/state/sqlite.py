@@ -12,11 +12,12 @@ WAL journal, ``synchronous=NORMAL``: each ``add`` is one transaction committed b
 process killed with SIGKILL loses at most the item being written and leaves the file consistent.
 
 The band rows are the one derived part: 32 rows at random places of a large B-tree cost ~30 page
-writes, so they are buffered (in memory, searched by ``find_near`` like the table) and written every
-``band_flush`` first copies and on close. Rows whose bands are not written yet are marked
-(``banded = 0``, a partial index); opening the store indexes them from their stored signatures, so a
-kill -9 loses no near-duplicate signature either. Several processes may share the file (writers wait
-up to ``busy_timeout``); one sees another's latest near-duplicate signatures once they are flushed.
+writes, so they are buffered (in memory, ~6 MB a thousand stories, searched by ``find_near`` like the
+table) and written sorted every ``band_flush`` (10,000) first copies and on close. Rows whose bands are
+not written yet are marked (``banded = 0``, a partial index); opening the store indexes them from their
+stored signatures, so a kill -9 loses no near-duplicate signature either. Several processes may share
+the file (writers wait up to ``busy_timeout``); one sees another's latest near-duplicate signatures once
+they are flushed.
 """
 
 from __future__ import annotations
