@@ -1,9 +1,9 @@
 """Feed plumbing: per-run output names, and a file storage that never shows a half-written file.
 
-The default feed (settings.FEEDS) is ``output/<site>/<UTC start time>.jsonl``. ``AtomicFileFeedStorage``
-writes to ``<name>.part`` and renames it to ``<name>`` only when the feed is complete, so a reader
-(or ``newsportal export``) never sees half a file; a crash leaves a ``.part`` that the next run
-recovers (see newsportal.extensions.resume).
+The default feed (NEWSPORTAL_DEFAULT_FEED) is ``<output dir>/<site>/<UTC start time>.jsonl``.
+``AtomicFileFeedStorage`` writes to ``<name>.part`` and renames it to ``<name>`` only when the feed
+is complete, so a reader (or ``newsportal export``) never sees half a file; a crash leaves a
+``.part`` that the next run recovers (see newsportal.recovery and newsportal.middlewares).
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ def site_label(spider: Any) -> str:
 
 
 def uri_params(params: dict[str, Any], spider: Any) -> dict[str, Any]:
-    """FEED_URI_PARAMS: adds %(site)s (profile name) and %(run)s (run id) to Scrapy's params."""
-    return {**params, "site": site_label(spider), "run": run_id(spider)}
+    """FEED_URI_PARAMS: adds %(site)s (profile name), %(run)s (run id) and %(output_dir)s
+    (NEWSPORTAL_OUTPUT_DIR) to Scrapy's params."""
+    output_dir = spider.crawler.settings.get("NEWSPORTAL_OUTPUT_DIR") or "output"
+    return {**params, "site": site_label(spider), "run": run_id(spider), "output_dir": output_dir}
 
 
 class AtomicFileFeedStorage(FileFeedStorage):

@@ -14,16 +14,25 @@ state store's idempotent writes make it exactly-once in the output).
 
 from __future__ import annotations
 
-import json
+import pickle
 import sqlite3
 import time
+import weakref
 from pathlib import Path
 from typing import Any
+
+from scrapy import Request
+
+from newsportal.runlock import lock_name
+from newsportal.state import state_dir
+
+# Callbacks whose requests are articles (or pages that may turn out to be one).
+ARTICLE_CALLBACKS = frozenset({"parse_article", "parse_unknown"})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pending (
     url TEXT PRIMARY KEY,      -- the article request's URL (canonical: links are canonicalised)
-    request TEXT NOT NULL,     -- the request as JSON (scrapy.utils.request.request_to_dict)
+    request BLOB NOT NULL,     -- the request's dict (Request.to_dict), pickled as Scrapy's disk queues do
     added REAL NOT NULL        -- when it was scheduled (epoch seconds)
 );
 """
@@ -41,11 +50,13 @@ class Journal:
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
 
-    def add(self, url: str, request: dict[str, Any]) -> None:
-        self._db.execute(
+    def add(self, url: str, request: dict[str, Any]) -> bool:
+        """Journal a request; False when its URL is pending already (the row is left as it is)."""
+        cursor = self._db.execute(
             "INSERT OR IGNORE INTO pending (url, request, added) VALUES (?, ?, ?)",
-            (url, json.dumps(request, ensure_ascii=False, default=str), time.time()),
+            (url, pickle.dumps(request, protocol=4), time.time()),
         )
+        return cursor.rowcount == 1
 
     def done(self, *urls: str | None) -> None:
         """Forget these URLs (finished, one way or another). Unknown URLs are ignored."""
@@ -56,10 +67,32 @@ class Journal:
     def pending(self) -> list[dict[str, Any]]:
         """The requests left over, oldest first."""
         rows = self._db.execute("SELECT request FROM pending ORDER BY added").fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return [pickle.loads(r[0]) for r in rows]
 
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM pending").fetchone()[0])
 
     def close(self) -> None:
         self._db.close()
+
+
+def callback_name(request: Request) -> str:
+    return getattr(request.callback, "__name__", "") if request.callback else ""
+
+
+_OPEN: weakref.WeakKeyDictionary[Any, Journal] = weakref.WeakKeyDictionary()
+
+
+def journal_for(crawler: Any) -> Journal | None:
+    """The journal of this crawl (one file per crawl target, as the run lock), opened on first use;
+    None when NEWSPORTAL_RESUME is off. Closed by ResumeMiddleware on spider_closed."""
+    if not crawler.settings.getbool("NEWSPORTAL_RESUME"):
+        return None
+    journal = _OPEN.get(crawler)
+    if journal is None:
+        spider = crawler.spider
+        args = getattr(spider, "args", None)
+        spargs = {k: v for k, v in (args.model_dump() if args is not None else {}).items() if v}
+        name = lock_name(spider.name if spider else "portal", spargs)
+        journal = _OPEN[crawler] = Journal(state_dir(crawler.settings) / "journal" / f"{name}.sqlite")
+    return journal

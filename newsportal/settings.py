@@ -44,6 +44,21 @@ NEWSPORTAL_FOLLOW_UNKNOWN = True
 NEWSPORTAL_UNKNOWN_DEPTH = 3  # unknown-shape hops in a row at most (a listing-shaped URL resets it)
 NEWSPORTAL_MAX_UNKNOWN_PAGES = 2000  # unknown-shape pages fetched per crawl at most
 
+# --- repeated, unattended runs (cron) ---------------------------------------------------------------
+# Incremental: articles an earlier run emitted are not fetched again, except those published less
+# than NEWSPORTAL_REFRESH_HOURS ago, which are re-fetched; a changed body is emitted again with
+# updated_at and version + 1. Listings are always re-read.
+NEWSPORTAL_INCREMENTAL = True
+NEWSPORTAL_REFRESH_HOURS = 48
+# Resume: article requests are journaled in the state directory until finished; a run after a crash
+# (kill -9, OOM, reboot) recovers the dead run's feed and fetches what it left unfinished first.
+NEWSPORTAL_RESUME = True
+SCHEDULER = "newsportal.scheduler.JournalingScheduler"
+SPIDER_MIDDLEWARES = {
+    "newsportal.middlewares.IncrementalMiddleware": 800,
+    "newsportal.middlewares.ResumeMiddleware": 850,
+}
+
 # Resolve relative dates (3小时前, 昨天 12:30, 03-14 20:02) against this ISO time instead of the fetch
 # time. Empty = the fetch time. For re-extracting archived pages and for reproducible tests.
 NEWSPORTAL_REFERENCE_TIME = ""
@@ -67,12 +82,11 @@ NEWSPORTAL_KEEP_DUPLICATES = False  # True: content/near duplicates pass with du
 # --- output ------------------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"  # Chinese unescaped in the JSON Lines feed
 FEED_EXPORT_FIELDS = None
-# The default feed: one JSON Lines file per run, output/<site>/<UTC start>.jsonl, published
-# atomically (written as .part, renamed when complete). `-o`/`-O` on the command line replace it.
+# The default feed: one JSON Lines file per run, <output dir>/<site>/<UTC start>.jsonl, published
+# atomically (written as .part, renamed when complete). Used when no feed is given: `-o`/`-O` (or
+# FEEDS) replace it; empty NEWSPORTAL_DEFAULT_FEED turns it off.
 NEWSPORTAL_OUTPUT_DIR = "output"
-FEEDS = {
-    "output/%(site)s/%(run)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
-}
+NEWSPORTAL_DEFAULT_FEED = "%(output_dir)s/%(site)s/%(run)s.jsonl"
 FEED_URI_PARAMS = "newsportal.feeds.uri_params"
 FEED_STORAGES = {
     "": "newsportal.feeds.AtomicFileFeedStorage",

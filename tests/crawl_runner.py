@@ -27,7 +27,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     settings = get_project_settings()
-    settings.set("FEEDS", {}, priority="cmdline")
+    settings.set("NEWSPORTAL_DEFAULT_FEED", "", priority="cmdline")  # items come from the signal
     for pair in args.settings:
         name, _, value = pair.partition("=")
         settings.set(name, value, priority="cmdline")

@@ -38,9 +38,10 @@ def paths(items: list[dict]) -> Counter:
 
 @pytest.fixture(scope="module")
 def two_runs(sample_server: LocalServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[CrawlResult, ...]:
-    """The sample portal crawled twice with one state directory."""
+    """The sample portal crawled twice with one state directory; the second run re-fetches every
+    article (NEWSPORTAL_INCREMENTAL off) so that deduplication, not the incremental skip, is tested."""
     tmp_path = tmp_path_factory.mktemp("dedup-twice")
-    return crawl(tmp_path, sample_server), crawl(tmp_path, sample_server)
+    return crawl(tmp_path, sample_server), crawl(tmp_path, sample_server, NEWSPORTAL_INCREMENTAL="False")
 
 
 def test_first_run_emits_each_manifest_article_once(two_runs, sample_manifest: dict) -> None:

@@ -46,6 +46,7 @@ from scrapy import signals
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from newsportal import signals as np_signals
 from newsportal.extract.article import PageFields, extract_from_selector, make_selector, merge_pages
 from newsportal.extract.dates import CHINA_TZ
 from newsportal.extract.links import page_links, registrable_domain
@@ -133,6 +134,12 @@ class PortalSpider(scrapy.Spider):
             # Our own server on loopback: politeness delays only slow the crawl down.
             settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
             settings.set("DOWNLOAD_DELAY", 0, priority="spider")
+        default_feed = settings.get("NEWSPORTAL_DEFAULT_FEED")
+        if default_feed and not settings.getdict("FEEDS"):
+            # FEEDS merges by key across priorities, so the default lives here, used only when the
+            # command line (-o / -O) or the settings give no feed.
+            feed = {"format": "jsonlines", "encoding": "utf-8"}
+            settings.set("FEEDS", {default_feed: feed}, priority="spider")
         spider.offline_port = settings.getint("NEWSPORTAL_OFFLINE_PORT")
         spider.max_listing_pages = settings.getint("NEWSPORTAL_MAX_LISTING_PAGES")
         spider.max_article_pages = settings.getint("NEWSPORTAL_MAX_ARTICLE_PAGES")
@@ -241,7 +248,9 @@ class PortalSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("newsportal/unknown/over_budget")
                 continue
             self._unknown_requested.add(url)
-            yield Request(url, callback=self.parse_unknown, cb_kwargs={"hops": hops + 1})
+            yield Request(
+                url, callback=self.parse_unknown, errback=self.page_failed, cb_kwargs={"hops": hops + 1}
+            )
 
     # --- articles ------------------------------------------------------------------------------
 
@@ -333,6 +342,14 @@ class PortalSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         self.crawler.stats.inc_value("newsportal/errors/article_fetch")
         self.logger.warning("article %s not fetched: %s", request.url, failure.getErrorMessage())
+        self.crawler.signals.send_catch_log(np_signals.article_finished, request=request)
+
+    def page_failed(self, failure: Failure) -> None:
+        """An unknown-shape page could not be fetched: counted, logged, finished."""
+        request = failure.request  # type: ignore[attr-defined]
+        self.crawler.stats.inc_value("newsportal/errors/page_fetch")
+        self.logger.warning("page %s not fetched: %s", request.url, failure.getErrorMessage())
+        self.crawler.signals.send_catch_log(np_signals.article_finished, request=request)
 
     def _extract(self, response: Response, sel: Selector, encoding: str | None) -> PageFields:
         fields = extract_from_selector(sel, response.url, self.site, now=self._now())

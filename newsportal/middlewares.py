@@ -1,0 +1,209 @@
+"""Spider middlewares for unattended, repeated crawls: incremental fetching and resume after a crash.
+
+* ``IncrementalMiddleware`` drops requests for articles an earlier run already emitted, unless the
+  refresh policy wants them again (published less than NEWSPORTAL_REFRESH_HOURS ago): listings are
+  re-read on every run, stored articles are not re-fetched. A persistent request dupefilter would
+  be wrong here: it would stop the next run at the home page.
+* ``ResumeMiddleware`` keeps the resume journal (newsportal.journal): every article request the
+  scheduler accepts is journaled (newsportal.scheduler) and cleared when the article is finished;
+  on start it recovers the feed of a run that died (newsportal.recovery), records that feed's items
+  as emitted, and schedules the journal's leftovers before anything else.
+
+Both identify article requests by their callback: ``parse_article`` (an article's first page) and
+``parse_unknown`` (a page that may turn out to be one); continuation pages of a split article
+carry the first page's key in ``meta["newsportal_article_key"]``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.request import request_from_dict
+
+from newsportal import signals as np_signals
+from newsportal.extract.dates import CHINA_TZ
+from newsportal.feeds import site_label
+from newsportal.journal import ARTICLE_CALLBACKS, callback_name, journal_for
+from newsportal.recovery import recover_directory
+from newsportal.state import StoredArticle, near_signature, state_for
+
+logger = logging.getLogger(__name__)
+
+KEY = "newsportal_article_key"
+
+
+def article_key(request: Request) -> str | None:
+    """The journal key of a request that belongs to an article, else None."""
+    if KEY in request.meta:
+        return request.meta[KEY]
+    return request.url if callback_name(request) in ARTICLE_CALLBACKS else None
+
+
+class IncrementalMiddleware:
+    """Skips article requests whose canonical URL is stored, unless the story is young enough to be
+    refreshed. Counted as ``newsportal/skipped/stored`` and ``newsportal/refresh/requested``."""
+
+    def __init__(self, crawler: Any) -> None:
+        settings = crawler.settings
+        if not settings.getbool("NEWSPORTAL_INCREMENTAL"):
+            raise NotConfigured("NEWSPORTAL_INCREMENTAL is off")
+        self.crawler = crawler
+        self.refresh = timedelta(hours=settings.getfloat("NEWSPORTAL_REFRESH_HOURS"))
+        self.store = state_for(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> IncrementalMiddleware:
+        return cls(crawler)
+
+    async def process_spider_output(self, response: Any, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for obj in result:
+            if isinstance(obj, Request) and callback_name(obj) in ARTICLE_CALLBACKS and self.skip(obj.url):
+                continue
+            yield obj
+
+    def skip(self, url: str) -> bool:
+        """True when url was emitted by an earlier run and is not due for a refresh."""
+        stored = self.store.article(url)
+        if stored is None:
+            return False
+        if self._young(stored):
+            self.crawler.stats.inc_value("newsportal/refresh/requested")
+            return False
+        self.store.touch(url)
+        self.crawler.stats.inc_value("newsportal/skipped/stored")
+        return True
+
+    def _young(self, stored: StoredArticle) -> bool:
+        when = stored.published_at or stored.first_seen
+        if not when or self.refresh <= timedelta(0):
+            return False
+        try:
+            published = datetime.fromisoformat(when)
+        except ValueError:
+            return False
+        if published.tzinfo is None:
+            published = published.replace(tzinfo=CHINA_TZ)
+        return datetime.now(CHINA_TZ) - published < self.refresh
+
+
+class ResumeMiddleware:
+    """Journals article requests and resumes what an interrupted run left unfinished."""
+
+    def __init__(self, crawler: Any) -> None:
+        settings = crawler.settings
+        if not settings.getbool("NEWSPORTAL_RESUME"):
+            raise NotConfigured("NEWSPORTAL_RESUME is off")
+        self.crawler = crawler
+        self.journal = journal_for(crawler)
+        self.output_dir = Path(settings.get("NEWSPORTAL_OUTPUT_DIR") or "output")
+        # Now, before the feed exporter opens this run's own .part file on spider_opened.
+        self._recover_feeds(crawler.spider)
+        crawler.signals.connect(self.item_finished, signal=signals.item_scraped)
+        crawler.signals.connect(self.item_finished, signal=signals.item_dropped)
+        crawler.signals.connect(self.item_finished, signal=signals.item_error)
+        crawler.signals.connect(self.article_finished, signal=np_signals.article_finished)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ResumeMiddleware:
+        return cls(crawler)
+
+    # --- start: recover, then resume --------------------------------------------------------
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        spider = self.crawler.spider
+        pending = self.journal.pending()
+        store = state_for(self.crawler)
+        resumed = 0
+        for data in pending:
+            if store.seen_url(data.get("url", "")):
+                self.journal.done(data.get("url"))  # emitted after all (recorded before the stop)
+                continue
+            try:
+                request = request_from_dict(data, spider=spider)
+            except (ValueError, KeyError, AttributeError) as exc:
+                logger.warning("journal entry %s cannot be resumed (%s); dropped", data.get("url"), exc)
+                self.journal.done(data.get("url"))
+                continue
+            resumed += 1
+            yield request
+        if resumed:
+            self.crawler.stats.set_value("newsportal/resumed", resumed)
+            logger.warning("resuming %d article request(s) an interrupted run left unfinished", resumed)
+        async for obj in start:
+            yield obj
+
+    def _recover_feeds(self, spider: Any) -> None:
+        recovered = recover_directory(self.output_dir / site_label(spider))
+        if not recovered:
+            return
+        store = state_for(self.crawler)
+        count = 0
+        for feed in recovered:
+            for item in feed.items:
+                key = item.get("canonical_url") or item.get("url")
+                if not key or store.seen_url(key):
+                    continue
+                # The line reached the feed but the run died before recording it: record it now,
+                # so the next fetch of this story is a duplicate, not a second emission.
+                store.add(
+                    StoredArticle(
+                        canonical_url=key,
+                        url=item.get("url"),
+                        site=item.get("site"),
+                        title=item.get("title"),
+                        published_at=item.get("published_at"),
+                        content_hash=item.get("content_hash"),
+                        version=int(item.get("version") or 1),
+                        duplicate_of=item.get("duplicate_of"),
+                    ),
+                    None
+                    if item.get("duplicate_of") or not item.get("body")
+                    else near_signature(item["body"]),
+                )
+                count += 1
+            self.journal.done(
+                *(i.get("url") for i in feed.items), *(i.get("canonical_url") for i in feed.items)
+            )
+        self.crawler.stats.set_value("newsportal/recovered/feeds", len(recovered))
+        self.crawler.stats.set_value("newsportal/recovered/items", sum(len(f.items) for f in recovered))
+        self.crawler.stats.set_value("newsportal/recovered/recorded", count)
+
+    # --- while crawling ---------------------------------------------------------------------
+
+    async def process_spider_output(self, response: Any, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        key = article_key(response.request) if response.request is not None else None
+        continued = False
+        async for obj in result:
+            if key and isinstance(obj, Request) and callback_name(obj) == "parse_article_page":
+                obj.meta[KEY] = key  # the article is finished when its last page's item is
+                continued = True
+            elif key and not isinstance(obj, Request):
+                continued = True  # an item: finished when the item leaves the pipelines
+            yield obj
+        if key and not continued:
+            self.journal.done(key)  # judged not an article, or gave nothing: finished
+
+    def item_finished(self, item: Any, response: Any = None, **_: Any) -> None:
+        keys: list[str | None] = []
+        if response is not None and getattr(response, "request", None) is not None:
+            keys.append(article_key(response.request))
+        get = item.get if isinstance(item, dict) else lambda k: getattr(item, k, None)
+        keys += [get("url"), get("canonical_url")]
+        self.journal.done(*keys)
+
+    def article_finished(self, request: Request, **_: Any) -> None:
+        self.journal.done(article_key(request) or request.url)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        left = len(self.journal)
+        if left:
+            self.crawler.stats.set_value("newsportal/journal/pending", left)
+            logger.info("%d article request(s) unfinished; the next run resumes them", left)
+        self.journal.close()

@@ -1,0 +1,22 @@
+"""JournalingScheduler: Scrapy's scheduler, plus the resume journal for accepted article requests.
+
+Journaling here, after the dupefilter, writes one row per article the crawl will really fetch;
+links to stories already queued (most related links) cost nothing. See newsportal.journal.
+"""
+
+from __future__ import annotations
+
+from scrapy import Request
+from scrapy.core.scheduler import Scheduler
+
+from newsportal.journal import ARTICLE_CALLBACKS, callback_name, journal_for
+
+
+class JournalingScheduler(Scheduler):
+    def enqueue_request(self, request: Request) -> bool:
+        accepted = super().enqueue_request(request)
+        if accepted and callback_name(request) in ARTICLE_CALLBACKS:
+            journal = journal_for(self.crawler)
+            if journal is not None:
+                journal.add(request.url, request.to_dict(spider=self.crawler.spider))
+        return accepted
