@@ -72,6 +72,7 @@ ITEM_PIPELINES = {
     "newsportal.pipelines.state.StatePipeline": 900,
 }
 NEWSPORTAL_MIN_BODY_CHARS = 20  # bodies shorter than this (non-space characters) are dropped
+NEWSPORTAL_MIN_UNDATED_BODY_CHARS = 80  # an undated page with less text is not an article (video, gallery)
 NEWSPORTAL_MIN_YEAR = 1990  # published_at before this year is dropped as not credible
 NEWSPORTAL_FUTURE_TOLERANCE_HOURS = 24  # published_at later than now + this is dropped
 NEWSPORTAL_STATE_BACKEND = "sqlite"  # where emitted articles are remembered across runs (sqlite; redis later)

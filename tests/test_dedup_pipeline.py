@@ -43,7 +43,10 @@ class Pipelines:
         self.state = StatePipeline.from_crawler(crawler)
 
     def emit(self, item: Article) -> Article:
-        return self.state.process_item(self.dedup.process_item(item))
+        """Through both pipelines, then item_scraped as the engine sends it once the feed has it."""
+        out = self.state.process_item(self.dedup.process_item(item))
+        self.crawler.signals.send_catch_log(signals.item_scraped, item=out, response=None, spider=None)
+        return out
 
     def stat(self, key: str) -> int:
         return self.crawler.stats.get_value(key, 0)
@@ -62,7 +65,7 @@ def pipelines(tmp_path: Path):
 def test_url_content_and_near_duplicates_are_dropped_and_counted(pipelines: Pipelines) -> None:
     pipelines.emit(article("http://a.cn/1.html", BODY))
     with pytest.raises(NewsportalDrop, match="url"):
-        pipelines.emit(article("http://a.cn/1.html", OTHER))
+        pipelines.emit(article("http://a.cn/1.html", BODY))
     with pytest.raises(NewsportalDrop, match=r"content.*first copy http://a\.cn/1\.html"):
         pipelines.emit(article("http://b.cn/x.html", BODY.replace("，", ",")))
     with pytest.raises(NewsportalDrop, match=r"near.*first copy http://a\.cn/1\.html"):
@@ -71,6 +74,17 @@ def test_url_content_and_near_duplicates_are_dropped_and_counted(pipelines: Pipe
     stats = [pipelines.stat(f"newsportal/duplicates/{k}") for k in ("url", "content", "near")]
     assert stats == [1, 1, 1]
     assert pipelines.stat("newsportal/state/recorded") == 2
+
+
+def test_emitted_story_whose_body_changed_is_emitted_again_as_next_version(pipelines: Pipelines) -> None:
+    first = pipelines.emit(article("http://a.cn/1.html", BODY))
+    assert first.version == 1 and first.updated_at is None
+    changed = BODY + "\n（更新）记者了解到，有关部门已作出回应。"
+    updated = pipelines.emit(article("http://a.cn/1.html", changed))
+    assert updated.version == 2 and updated.updated_at and updated.updated_at.endswith("+08:00")
+    assert pipelines.stat("newsportal/refresh/updated") == 1
+    with pytest.raises(NewsportalDrop, match=r"url.*unchanged \(v2\)"):
+        pipelines.emit(article("http://a.cn/1.html", updated.body))
 
 
 def test_keep_duplicates_passes_copies_with_duplicate_of(tmp_path: Path) -> None:
@@ -96,6 +110,8 @@ def test_copy_arriving_before_the_first_is_recorded_is_still_caught(pipelines: P
     with pytest.raises(NewsportalDrop, match="url"):
         pipelines.dedup.process_item(article("http://a.cn/1.html", BODY))
     pipelines.state.process_item(first)
+    assert not state_for(pipelines.crawler).seen_url("http://a.cn/1.html")  # not written to the feed yet
+    pipelines.crawler.signals.send_catch_log(signals.item_scraped, item=first, response=None, spider=None)
     assert state_for(pipelines.crawler).seen_url("http://a.cn/1.html")
 
 

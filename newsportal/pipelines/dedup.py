@@ -3,7 +3,9 @@
 DedupPipeline (after validation) asks the state store (``newsportal.state``), which remembers every
 article emitted by earlier runs and by this one, over all sites:
 
-* ``url`` – the canonical URL was emitted before;
+* ``url`` – the canonical URL was emitted before, with the same body (a story emitted before whose
+  body changed since is emitted again as its next ``version``, with ``updated_at``: counted as
+  ``newsportal/refresh/updated``);
 * ``content`` – the normalised body (content hash) was emitted before under another URL;
 * ``near`` – a body at estimated 3-gram Jaccard similarity ≥ NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD was
   emitted before (a syndicated copy with another 来源 line, an editor's note, edits).
@@ -19,10 +21,12 @@ checked too, so two copies arriving together are caught even if a pipeline betwe
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 
+from newsportal.extract.dates import CHINA_TZ, format_datetime
 from newsportal.extract.text import content_hash
 from newsportal.items import Article
 from newsportal.pipelines import NewsportalDrop
@@ -96,10 +100,26 @@ class DedupPipeline:
     def process_item(self, item):
         article = as_article(item)
         key = article.canonical_url or article.url
-        if key in self.in_flight.claims or self.store.seen_url(key):
-            self.store.touch(key)
-            self._drop("url", article, "canonical URL already emitted")
+        if key in self.in_flight.claims:
+            self._drop("url", article, "canonical URL already emitted in this run")
         chash = article.content_hash or (content_hash(article.body) if article.body else None)
+        stored = self.store.article(key)
+        if stored is not None:
+            self.store.touch(key)
+            if not chash or stored.content_hash == chash:
+                self._drop(
+                    "url", article, f"canonical URL already emitted, body unchanged (v{stored.version})"
+                )
+            # The story was emitted before and its body changed since (a refreshed article, see
+            # IncrementalMiddleware): emitted again as its next version.
+            article = replace(
+                article, version=stored.version + 1, updated_at=format_datetime(datetime.now(CHINA_TZ))
+            )
+            self.crawler.stats.inc_value("newsportal/refresh/updated")
+            self.in_flight.claims[key] = _Claim(
+                key, chash, near_signature(article.body) if article.body else None
+            )
+            return article
         signature = near_signature(article.body) if article.body else None
         kind, first = self._find(chash, signature)
         if kind:

@@ -3,9 +3,16 @@
 Last in ITEM_PIPELINES, so only an item that passed every pipeline is recorded: a dropped item is never
 remembered as emitted, and the next run drops what this one emitted (see DedupPipeline). Counted as
 ``newsportal/state/recorded``.
+
+The record is written on ``item_scraped``, after the feed exporter (an extension, so connected first)
+has written the item's line: a process killed between the two leaves the line in the feed and not in
+the state, which the next run repairs from the recovered feed (newsportal.recovery). The reverse order
+would lose the article: remembered as emitted, but never written.
 """
 
 from __future__ import annotations
+
+from scrapy import signals
 
 from newsportal.pipelines.dedup import as_article, in_flight_for
 from newsportal.state import StateStore, StoredArticle, near_signature, state_for
@@ -18,12 +25,16 @@ class StatePipeline:
         self.crawler = crawler
         self.store = store
         self.in_flight = in_flight_for(crawler)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
 
     @classmethod
     def from_crawler(cls, crawler) -> StatePipeline:
         return cls(crawler, state_for(crawler))
 
     def process_item(self, item):
+        return item  # recorded once written: see item_scraped
+
+    def item_scraped(self, item, response=None, spider=None) -> None:
         article = as_article(item)
         key = article.canonical_url or article.url
         claim = self.in_flight.claims.get(key)
@@ -45,4 +56,3 @@ class StatePipeline:
         )
         self.in_flight.claims.pop(key, None)
         self.crawler.stats.inc_value("newsportal/state/recorded")
-        return item

@@ -16,11 +16,21 @@ class ValidatePipeline:
     * ``empty_body`` – no body text at all (a video page, a removed story, a layout we cannot read);
     * ``body_too_short`` – fewer than NEWSPORTAL_MIN_BODY_CHARS non-space characters;
     * ``future_date`` – published more than NEWSPORTAL_FUTURE_TOLERANCE_HOURS after now;
-    * ``ancient_date`` – published before NEWSPORTAL_MIN_YEAR (a misread date).
+    * ``ancient_date`` – published before NEWSPORTAL_MIN_YEAR (a misread date);
+    * ``not_article`` – no date and a body shorter than NEWSPORTAL_MIN_UNDATED_BODY_CHARS: a video,
+      gallery or index page that reached extraction, not a story.
     """
 
-    def __init__(self, crawler, min_body_chars: int, min_year: int, future_tolerance: timedelta) -> None:
+    def __init__(
+        self,
+        crawler,
+        min_body_chars: int,
+        min_year: int,
+        future_tolerance: timedelta,
+        min_undated_body_chars: int = 0,
+    ) -> None:
         self.crawler = crawler
+        self.min_undated_body_chars = min_undated_body_chars
         self.min_body_chars = min_body_chars
         self.min_year = min_year
         self.future_tolerance = future_tolerance
@@ -33,6 +43,7 @@ class ValidatePipeline:
             s.getint("NEWSPORTAL_MIN_BODY_CHARS"),
             s.getint("NEWSPORTAL_MIN_YEAR"),
             timedelta(hours=s.getfloat("NEWSPORTAL_FUTURE_TOLERANCE_HOURS")),
+            s.getint("NEWSPORTAL_MIN_UNDATED_BODY_CHARS"),
         )
 
     def process_item(self, item: Article) -> Article:
@@ -52,6 +63,8 @@ class ValidatePipeline:
             return "empty_body", ""
         if chars < self.min_body_chars:
             return "body_too_short", f"{chars} chars"
+        if not item.published_at and chars < self.min_undated_body_chars:
+            return "not_article", f"no date, {chars} chars"
         if item.published_at:
             published = datetime.fromisoformat(item.published_at)
             if published > datetime.now(CHINA_TZ) + self.future_tolerance:
