@@ -19,10 +19,18 @@ PART_SUFFIX = ".part"
 
 
 def run_id(spider: Any) -> str:
-    """The run's UTC start time, e.g. 20261127T205500Z: fixed once per spider."""
+    """The run's UTC start time, e.g. 20261127T205500Z, fixed once per spider; a run started in the
+    same second as an earlier one of the same site gets a suffix (-2, -3, ...) so it never
+    overwrites that run's files."""
     rid = getattr(spider, "run_id", None)
     if rid is None:
-        rid = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        base = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        crawler = getattr(spider, "crawler", None)
+        folder = Path(crawler.settings.get("NEWSPORTAL_OUTPUT_DIR") or "output") if crawler else None
+        rid, n = base, 1
+        while folder is not None and any((folder / site_label(spider)).glob(f"{rid}.*")):
+            n += 1
+            rid = f"{base}-{n}"
         spider.run_id = rid
     return rid
 
