@@ -14,6 +14,7 @@ state store's idempotent writes make it exactly-once in the output).
 
 from __future__ import annotations
 
+import os
 import pickle
 import sqlite3
 import time
@@ -86,8 +87,8 @@ _OPEN: weakref.WeakKeyDictionary[Any, Journal] = weakref.WeakKeyDictionary()
 def journal_for(crawler: Any) -> Journal | None:
     """The journal of this crawl (one file per crawl target, as the run lock), opened on first use;
     None when NEWSPORTAL_RESUME is off. Closed by ResumeMiddleware on spider_closed."""
-    if not crawler.settings.getbool("NEWSPORTAL_RESUME"):
-        return None
+    if not crawler.settings.getbool("NEWSPORTAL_RESUME") or os.environ.get("SCRAPY_CHECK"):
+        return None  # off, or `scrapy check` (contract runs are not crawls)
     journal = _OPEN.get(crawler)
     if journal is None:
         spider = crawler.spider

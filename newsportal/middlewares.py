@@ -17,6 +17,7 @@ carry the first page's key in ``meta["newsportal_article_key"]``.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -53,6 +54,8 @@ class IncrementalMiddleware:
         settings = crawler.settings
         if not settings.getbool("NEWSPORTAL_INCREMENTAL"):
             raise NotConfigured("NEWSPORTAL_INCREMENTAL is off")
+        if os.environ.get("SCRAPY_CHECK"):
+            raise NotConfigured("contracts check every page, stored or not")
         self.crawler = crawler
         self.refresh = timedelta(hours=settings.getfloat("NEWSPORTAL_REFRESH_HOURS"))
         self.store = state_for(crawler)
@@ -97,8 +100,8 @@ class ResumeMiddleware:
 
     def __init__(self, crawler: Any) -> None:
         settings = crawler.settings
-        if not settings.getbool("NEWSPORTAL_RESUME"):
-            raise NotConfigured("NEWSPORTAL_RESUME is off")
+        if not settings.getbool("NEWSPORTAL_RESUME") or os.environ.get("SCRAPY_CHECK"):
+            raise NotConfigured("NEWSPORTAL_RESUME is off (or this is `scrapy check`)")
         self.crawler = crawler
         self.journal = journal_for(crawler)
         self.output_dir = Path(settings.get("NEWSPORTAL_OUTPUT_DIR") or "output")

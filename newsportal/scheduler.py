@@ -18,5 +18,12 @@ class JournalingScheduler(Scheduler):
         if accepted and callback_name(request) in ARTICLE_CALLBACKS:
             journal = journal_for(self.crawler)
             if journal is not None:
-                journal.add(request.url, request.to_dict(spider=self.crawler.spider))
+                try:
+                    data = request.to_dict(spider=self.crawler.spider)
+                except ValueError:
+                    # a callback that is not the spider's own method (a wrapper): it cannot be
+                    # resumed by name; the crawl goes on, the next run's listings find it again
+                    self.crawler.stats.inc_value("newsportal/journal/unserializable")
+                    return accepted
+                journal.add(request.url, data)
         return accepted

@@ -123,7 +123,7 @@ class RunSummary:
         line = summary_line(values, site_label(spider), time.monotonic() - self.started)
         stats.set_value("newsportal/summary", line)
         (logger.info if kind == "ok" else logger.error)(line)
-        if self.write_stats and self.output_dir:
+        if self.write_stats and self.output_dir and not os.environ.get("SCRAPY_CHECK"):
             self._write_stats(spider, values)
 
     def _write_stats(self, spider: Any, values: dict[str, Any]) -> None:

@@ -193,6 +193,10 @@ class PortalSpider(scrapy.Spider):
     ) -> Iterator[Request | Article]:
         """Home, channel and listing pages: follow articles, listings, pagination and unknown links.
 
+        @sample_url /news/
+        @returns items 0 0
+        @returns requests 8
+
         On the generic site a listing-shaped page whose content is one story is extracted instead
         (``judge``: not for start pages and later pages of a listing)."""
         sel, encoding = make_selector(response.body, _content_type(response))
@@ -264,6 +268,11 @@ class PortalSpider(scrapy.Spider):
 
     def parse_article(self, response: Response, hops: int = 0) -> Iterator[Request | Article]:
         """An article's first page: extract, follow its related stories, merge its next pages.
+
+        @sample_url /a/1001_301.html
+        @returns items 1 1
+        @returns requests 1
+        @scrapes url canonical_url site channel title author published_at body tags crawled_at
 
         On the generic site the content must agree: a listing-like page is crawled as a listing, a
         page without a story's long text (video, gallery) is counted as other and gives no item."""
