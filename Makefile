@@ -25,9 +25,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Benchmarks are measurements, not tests: each prints its figures and writes benchmarks/results/.
+# A missed target makes a script exit 1; the `-` lets the others still run. QUICK=1 for a fast look.
+BENCH_ARGS := $(if $(QUICK),--quick,)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
-	$(BIN)/python benchmarks/extraction.py
+	-$(BIN)/python benchmarks/extraction.py $(BENCH_ARGS)
+	-$(BIN)/python benchmarks/dedup.py $(BENCH_ARGS)
+	-$(BIN)/python benchmarks/export.py $(BENCH_ARGS)
+	-$(BIN)/python benchmarks/crawl.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) output .newsportal .pytest_cache .ruff_cache
