@@ -133,6 +133,7 @@ def measure(mode: str, directory: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="50,000 articles (a fast look)")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/newsportal-bench-export"))
     parser.add_argument("--child", choices=["export", "baseline"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -140,6 +141,8 @@ def main() -> None:
         return child_export(str(args.dir))
     if args.child == "baseline":
         return child_baseline(str(args.dir))
+    if args.quick:
+        args.articles = 50_000
     started = time.perf_counter()
     files = generate(args.dir, args.articles)
     size = sum(p.stat().st_size for p in files)
@@ -160,6 +163,20 @@ def main() -> None:
         f"(pyarrow.json.open_json, parse only, {baseline['rows']:,} rows)"
     )
     print(f"ratio    : export runs at {baseline['seconds'] / export['seconds']:.2f}x the baseline's speed")
+    figures = {
+        "articles": n,
+        "export_articles_s": round(n / export["seconds"]),
+        "export_peak_rss_mb": round(export["peak_mb"]),
+        "baseline_articles_s": round(n / baseline["seconds"]),
+        "baseline_peak_rss_mb": round(baseline["peak_mb"]),
+        "speed_ratio": round(baseline["seconds"] / export["seconds"], 3),
+        "rss_ok": export["peak_mb"] < 500,
+    }
+    results = Path(__file__).resolve().parent / "results"
+    results.mkdir(exist_ok=True)
+    name = "export-quick.json" if args.quick else "export.json"
+    (results / name).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    print(" ".join(f"{k}={v}" for k, v in figures.items()))
 
 
 if __name__ == "__main__":

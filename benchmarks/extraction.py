@@ -18,6 +18,7 @@ tool does not extract that field. Exits 1 when newsportal misses a target of iss
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -149,13 +150,38 @@ def page_detail(scores: list[PageScore]) -> str:
     return "\n".join(lines)
 
 
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _figures(rows: list, ours, missed: list[str]) -> dict[str, float | int | bool | None]:
+    """The table as flat key=value figures (the last line printed and results/extraction.json)."""
+    out: dict[str, float | int | bool | None] = {}
+    for row in rows:
+        key = row.name.replace("newsportal generic", "generic").replace("-lxml", "").replace(" ", "_").lower()
+        out[f"{key}_f1_mean"] = round(row.body_f1_mean, 3)
+        out[f"{key}_f1_min"] = round(row.body_f1_min, 3)
+        for column in ("title", "time", "author", "source"):
+            value = getattr(row, column)
+            if value is not None and column in row.fields:
+                out[f"{key}_{column}"] = round(value, 3)
+        out[f"{key}_ms_per_page"] = round(row.ms_per_page, 1) if row.ms_per_page is not None else None
+    peer_ms = [r.ms_per_page for r in rows if r.name == "trafilatura" and r.ms_per_page]
+    if peer_ms and ours.ms_per_page:
+        out["speedup_vs_trafilatura"] = round(peer_ms[0] / ours.ms_per_page, 2)
+    out["targets_met"] = not missed
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=Path, default=None, help="labelled pages (default: ../shared/pages)")
     parser.add_argument("--pages-detail", action="store_true", help="also print newsportal's score per page")
     parser.add_argument("--no-peers", action="store_true", help="score newsportal only")
     parser.add_argument("--repeat", type=int, default=3, help="timed passes per tool; the fastest counts")
+    parser.add_argument("--quick", action="store_true", help="one timed pass per tool (a fast look)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.repeat = 1
 
     directory = args.pages or devset_dir()
     pages = load_pages(directory)
@@ -181,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\nnewsportal, per page:\n" + page_detail(our_scores))
         print("\nnewsportal generic, per page:\n" + page_detail(generic_scores))
     missed = missed_targets(ours, generic)
+    figures = _figures(rows, ours, missed)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "extraction.json").write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    print("\n" + " ".join(f"{k}={v}" for k, v in figures.items()))
     if missed:
         print("\nmissed targets:\n  " + "\n  ".join(missed))
         return 1
