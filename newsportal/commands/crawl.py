@@ -47,3 +47,6 @@ class Command(ScrapyCrawlCommand):
             return
         stats = crawler.stats.get_stats() if crawler.stats else {}
         self.exitcode = int(stats.get("newsportal/exit_code", EXIT_CODES["crashed"]))
+        if "newsportal/summary" in stats:
+            # last on stdout, whatever LOG_LEVEL hides: what a person or a cron mail reads first
+            print(stats["newsportal/summary"], flush=True)
