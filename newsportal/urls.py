@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, safe_url_string
@@ -64,6 +65,22 @@ def canonical_url(
     """The canonical form of url: rewrites, tracking parameters removed, then w3lib canonicalisation
     (sorted query, normalised percent-encoding, no fragment). Lowercases the host and drops the
     scheme's default port."""
+    try:
+        return _canonical_cached(url, tuple(tracking_params), tuple(rewrites))
+    except TypeError:  # unhashable rewrites (lists): the same answer, not remembered
+        return _canonical(url, tracking_params, rewrites)
+
+
+# A crawl canonicalises one article URL several times (on its listing, in other articles' related
+# links, as its own page's canonical link); w3lib's canonicalisation is the costly part.
+@lru_cache(maxsize=8192)
+def _canonical_cached(
+    url: str, tracking_params: tuple[str, ...], rewrites: tuple[tuple[str, str], ...]
+) -> str:
+    return _canonical(url, tracking_params, rewrites)
+
+
+def _canonical(url: str, tracking_params: Iterable[str], rewrites: Iterable[tuple[str, str]]) -> str:
     url = apply_rewrites(safe_url_string(url.strip()), rewrites)
     url = strip_tracking(url, tracking_params)
     canon = canonicalize_url(url, keep_fragments=False)

@@ -20,6 +20,7 @@ from newsportal.extract import density
 from newsportal.extract.dates import find_datetime_in_scripts, format_datetime, parse_datetime
 from newsportal.extract.encoding import decode_html
 from newsportal.extract.header import (
+    Header,
     clean_source,
     edge_byline,
     find_header,
@@ -110,31 +111,38 @@ def extract_from_selector(
 
     fields = PageFields(url=url, canonical_url=page_canonical_url(sel, url, site))
     container = body_container(sel, site)
-    header = find_header(sel, container.root if container is not None else None, site.title_strip)
+    # The header (headline and byline zone) is read only when a field needs it: a profile whose own
+    # rules give every field never walks the page for it.
+    found_header: list[Header] = []
+
+    def header() -> Header:
+        if not found_header:
+            body_root = container.root if container is not None else None
+            found_header.append(find_header(sel, body_root, site.title_strip))
+        return found_header[0]
 
     # Each field: the profile's own rules, then what the page's header says, then the generic rules.
     def own(name: str) -> tuple[Rule, ...]:
         return () if site is generic else getattr(site, name)
 
     own_title = first_value(sel, own("title"))
-    raw_title = own_title or header.title or first_value(sel, generic.title)
+    raw_title = own_title or header().title or first_value(sel, generic.title)
     fields.title = strip_title(raw_title, site.title_strip) if raw_title else None
     fields.is_original = bool(first_value(sel, site.is_original)) if site.is_original else None
-    fields.author = first_value(sel, own("author")) or zone_author(header)
+    fields.author = first_value(sel, own("author")) or zone_author(header())
     fields.source = (
         clean_source(first_value(sel, own("source")))
-        or zone_source(header)
+        or zone_source(header())
         or clean_source(first_value(sel, generic.source))
     )
     fields.editor = first_value(sel, site.editor)
     fields.channel = first_value(sel, site.channel)
-    zone_time, zone_sure = zone_published_at(header, now)
-    fields.published_at = (
-        _published_at(sel, own("published_at"), now, scripts=False)
-        or (zone_time if zone_sure else None)
-        or _published_at(sel, generic.published_at, now)
-        or zone_time
-    )
+    fields.published_at = _published_at(sel, own("published_at"), now, scripts=False)
+    if fields.published_at is None:
+        zone_time, zone_sure = zone_published_at(header(), now)
+        fields.published_at = (
+            (zone_time if zone_sure else None) or _published_at(sel, generic.published_at, now) or zone_time
+        )
     count = first_value(sel, site.read_count)
     fields.read_count = parse_count(count) if count else None
     fields.tags = _tags(all_values(sel, rules("tags")))
@@ -160,7 +168,7 @@ def extract_from_selector(
         or plausible_author(_jsonld_value(sel, "author"))
         or plausible_author(first_value(sel, generic.author))
     )
-    fields.source = fields.source or zone_source_guess(header, fields.author)
+    fields.source = fields.source or zone_source_guess(header(), fields.author)
     if fields.author and fields.author == fields.source:
         fields.author = None  # portals put the outlet in meta author; it is not a writer
     return fields

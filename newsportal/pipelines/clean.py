@@ -24,8 +24,8 @@ def clean_article(article: Article) -> Article:
         values[name] = normalize_space(value) or None if isinstance(value, str) else value
     if values["title"]:
         values["title"] = strip_title(values["title"]) or None
-    paragraphs = (article.body or "").split("\n")
-    split = split_boilerplate([p for p in (normalize_space(p) for p in paragraphs) if p])
+    # split_boilerplate normalises each line and drops the empty ones itself.
+    split = split_boilerplate((article.body or "").split("\n"))
     values["body"] = "\n".join(split.paragraphs) or None
     values["source"] = values["source"] or split.source
     values["editor"] = values["editor"] or split.editor
