@@ -30,9 +30,11 @@ from scrapy.utils.request import request_from_dict
 from newsportal import signals as np_signals
 from newsportal.extract.dates import CHINA_TZ
 from newsportal.feeds import site_label
+from newsportal.items import ARTICLE_FIELDS, Article
 from newsportal.journal import ARTICLE_CALLBACKS, callback_name, journal_for
+from newsportal.pipelines.state import record_emitted
 from newsportal.recovery import recover_directory
-from newsportal.state import StoredArticle, near_signature, state_for
+from newsportal.state import StoredArticle, state_for
 
 logger = logging.getLogger(__name__)
 
@@ -155,21 +157,7 @@ class ResumeMiddleware:
                     continue
                 # The line reached the feed but the run died before recording it: record it now,
                 # so the next fetch of this story is a duplicate, not a second emission.
-                store.add(
-                    StoredArticle(
-                        canonical_url=key,
-                        url=item.get("url"),
-                        site=item.get("site"),
-                        title=item.get("title"),
-                        published_at=item.get("published_at"),
-                        content_hash=item.get("content_hash"),
-                        version=int(item.get("version") or 1),
-                        duplicate_of=item.get("duplicate_of"),
-                    ),
-                    None
-                    if item.get("duplicate_of") or not item.get("body")
-                    else near_signature(item["body"]),
-                )
+                record_emitted(store, Article(**{k: v for k, v in item.items() if k in ARTICLE_FIELDS}))
                 count += 1
             self.journal.done(
                 *(i.get("url") for i in feed.items), *(i.get("canonical_url") for i in feed.items)

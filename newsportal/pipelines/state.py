@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from scrapy import signals
 
+from newsportal.items import Article
 from newsportal.pipelines.dedup import as_article, in_flight_for
-from newsportal.state import StateStore, StoredArticle, near_signature, state_for
+from newsportal.state import NearSignature, StateStore, StoredArticle, near_signature, state_for
 
 
 class StatePipeline:
@@ -38,21 +39,26 @@ class StatePipeline:
         article = as_article(item)
         key = article.canonical_url or article.url
         claim = self.in_flight.claims.get(key)
-        signature = claim.signature if claim else None
-        if claim is None and article.body and not article.duplicate_of:
-            signature = near_signature(article.body)
-        self.store.add(
-            StoredArticle(
-                canonical_url=key,
-                url=article.url,
-                site=article.site,
-                title=article.title,
-                published_at=article.published_at,
-                content_hash=article.content_hash,
-                version=article.version,
-                duplicate_of=article.duplicate_of,
-            ),
-            None if article.duplicate_of else signature,
-        )
+        record_emitted(self.store, article, claim.signature if claim else None)
         self.in_flight.claims.pop(key, None)
         self.crawler.stats.inc_value("newsportal/state/recorded")
+
+
+def record_emitted(store: StateStore, article: Article, signature: NearSignature | None = None) -> None:
+    """Remember article as emitted: its record, and (a first copy only) its near-duplicate signature,
+    computed from the body when not given. Also used to repair the state from a recovered feed."""
+    if signature is None and article.body and not article.duplicate_of:
+        signature = near_signature(article.body)
+    store.add(
+        StoredArticle(
+            canonical_url=article.canonical_url or article.url,
+            url=article.url,
+            site=article.site,
+            title=article.title,
+            published_at=article.published_at,
+            content_hash=article.content_hash,
+            version=article.version,
+            duplicate_of=article.duplicate_of,
+        ),
+        None if article.duplicate_of else signature,
+    )
