@@ -190,7 +190,8 @@ def test_second_run_emits_exactly_the_new_and_the_changed_articles(site: CronSit
 
 
 def test_second_run_while_one_holds_the_lock_exits_75_at_once(site: CronSite):
-    proc, _ = site.start(**SLOW)
+    # slower still: the first run must outlive the second's whole start-up on a loaded machine
+    proc, _ = site.start(**{**SLOW, "DOWNLOAD_DELAY": "0.3"})
     try:
         lock = site.state / "locks"
         _wait_for(lambda: lock.is_dir() and any(p.read_text() for p in lock.glob("*.lock")))
