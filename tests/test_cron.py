@@ -223,8 +223,12 @@ def test_run_stopped_mid_crawl_and_resumed_yields_every_article_exactly_once(sit
 
     try:
         _wait_for(lambda: written() >= 12)
+        workers = _children(proc.pid)  # extraction worker processes
+        print(f"extraction workers: {workers}")
         proc.send_signal(stop)
         proc.communicate(timeout=120)
+        # no worker outlives its crawl, however the crawl ended
+        _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -244,6 +248,19 @@ def test_run_stopped_mid_crawl_and_resumed_yields_every_article_exactly_once(sit
     assert (duplicated, lost, extra) == ([], [], []), report
     assert not list(part_dir.glob("*.part")), "a feed was left half-written"
     assert len(site.feeds()) == 2
+
+
+def _children(pid: int) -> list[int]:
+    """Live child processes of pid (Linux /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
 
 
 def _free_port() -> int:

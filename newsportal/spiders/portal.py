@@ -40,7 +40,6 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from parsel import Selector
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from scrapy import signals
 from scrapy.http import Request, Response
@@ -49,12 +48,14 @@ from twisted.python.failure import Failure
 from newsportal import signals as np_signals
 from newsportal.extract.article import PageFields, extract_from_selector, make_selector, merge_pages
 from newsportal.extract.dates import CHINA_TZ
-from newsportal.extract.links import page_links, registrable_domain
+from newsportal.extract.links import PageLinks, page_links, registrable_domain
+from newsportal.extract.page import AnalysedPage
 from newsportal.extract.pagekind import page_kind, url_kind
 from newsportal.items import Article
 from newsportal.localserver import LocalServer
 from newsportal.sites import DEFAULT_SITE, get_site, site_for
 from newsportal.sites.base import Site
+from newsportal.workers import ExtractionPool, worker_count
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -151,6 +152,7 @@ class PortalSpider(scrapy.Spider):
         spider.reference_time = datetime.fromisoformat(ref) if ref else None
         if spider.reference_time is not None and spider.reference_time.tzinfo is None:
             spider.reference_time = spider.reference_time.replace(tzinfo=CHINA_TZ)
+        spider.pool = ExtractionPool(worker_count(settings.get("NEWSPORTAL_EXTRACT_WORKERS")))
         crawler.signals.connect(spider._close_server, signal=signals.spider_closed)
         return spider
 
@@ -182,6 +184,7 @@ class PortalSpider(scrapy.Spider):
         return self._server.base_url
 
     def _close_server(self) -> None:
+        self.pool.close()
         if self._server is not None:
             self._server.close()
             self._server = None
@@ -204,25 +207,30 @@ class PortalSpider(scrapy.Spider):
             kind = page_kind(sel, response.url, self.site)
             if kind == "article":
                 self.crawler.stats.inc_value("newsportal/judged/listing_as_article")
-                yield from self._article(response, sel, encoding, hops)
+                fields = extract_from_selector(sel, response.url, self.site, now=self._now())
+                fields.encoding = encoding
+                links = page_links(sel, response.url, self.site).articles
+                yield from self._article(response, fields, links, hops)
                 return
-        yield from self._listing(response, sel, page, hops)
+        yield from self._listing(page_links(sel, response.url, self.site), page, hops)
 
-    def parse_unknown(self, response: Response, hops: int) -> Iterator[Request | Article]:
+    async def parse_unknown(self, response: Response, hops: int) -> AsyncIterator[Request | Article]:
         """A same-site page whose URL shape said nothing: its content decides what it is."""
-        sel, encoding = make_selector(response.body, _content_type(response))
-        kind = page_kind(sel, response.url, self.site)
-        self.crawler.stats.inc_value(f"newsportal/unknown/{kind}")
-        if kind == "article":
-            yield from self._article(response, sel, encoding, hops)
-        elif kind == "listing":
-            yield from self._listing(response, sel, 1, hops)
+        analysed = await self._analyse(
+            response, judge=True, prior="unknown", article_links=self.judge_by_content
+        )
+        self.crawler.stats.inc_value(f"newsportal/unknown/{analysed.kind}")
+        if analysed.kind == "article":
+            for out in self._article(response, analysed.fields, analysed.article_links, hops):
+                yield out
+        elif analysed.kind == "listing":
+            for out in self._listing(analysed.links, 1, hops):
+                yield out
         else:
             self.crawler.stats.inc_value("newsportal/pages/other")
 
-    def _listing(self, response: Response, sel: Selector, page: int, hops: int) -> Iterator[Request]:
+    def _listing(self, links: PageLinks, page: int, hops: int) -> Iterator[Request]:
         self.crawler.stats.inc_value("newsportal/pages/listing")
-        links = page_links(sel, response.url, self.site)
         for url in links.articles:
             yield self._article_request(url, hops)
         if page < self.max_listing_pages:
@@ -266,7 +274,7 @@ class PortalSpider(scrapy.Spider):
             url, callback=self.parse_article, errback=self.article_failed, cb_kwargs={"hops": hops}
         )
 
-    def parse_article(self, response: Response, hops: int = 0) -> Iterator[Request | Article]:
+    async def parse_article(self, response: Response, hops: int = 0) -> AsyncIterator[Request | Article]:
         """An article's first page: extract, follow its related stories, merge its next pages.
 
         @sample_url /a/1001_301.html
@@ -276,29 +284,35 @@ class PortalSpider(scrapy.Spider):
 
         On the generic site the content must agree: a listing-like page is crawled as a listing, a
         page without a story's long text (video, gallery) is counted as other and gives no item."""
-        sel, encoding = make_selector(response.body, _content_type(response))
-        if self.judge_by_content:
-            kind = page_kind(sel, response.url, self.site, prior="article")
-            if kind != "article":
-                self.crawler.stats.inc_value(f"newsportal/judged/article_as_{kind}")
-                if kind == "listing":
-                    yield from self._listing(response, sel, 1, hops)
-                else:
-                    self.crawler.stats.inc_value("newsportal/pages/other")
-                return
-        yield from self._article(response, sel, encoding, hops)
+        judge = self.judge_by_content
+        analysed = await self._analyse(response, judge=judge, prior="article", article_links=judge)
+        if analysed.kind != "article":
+            self.crawler.stats.inc_value(f"newsportal/judged/article_as_{analysed.kind}")
+            if analysed.kind == "listing":
+                for out in self._listing(analysed.links, 1, hops):
+                    yield out
+            else:
+                self.crawler.stats.inc_value("newsportal/pages/other")
+            return
+        for out in self._article(response, analysed.fields, analysed.article_links, hops):
+            yield out
+
+    async def _analyse(self, response: Response, **how: Any) -> AnalysedPage:
+        """newsportal.extract.page.analyse_page on this response, in a worker process when there is one."""
+        return await self.pool.analyse(
+            response.body, response.url, self.site, self._now(), _content_type(response), **how
+        )
 
     def _article(
-        self, response: Response, sel: Selector, encoding: str | None, hops: int
+        self, response: Response, fields: PageFields, article_links: list[str], hops: int
     ) -> Iterator[Request | Article]:
         self.crawler.stats.inc_value("newsportal/pages/article")
         fetched_at = datetime.now(CHINA_TZ)
-        fields = self._extract(response, sel, encoding)
         if self.follow_related:
-            yield from self._related_requests(response.url, sel, fields, hops)
+            yield from self._related_requests(fields, article_links, hops)
         yield from self._continue(response, [fields], fetched_at)
 
-    def _related_requests(self, url: str, sel: Selector, fields: PageFields, hops: int) -> Iterator[Request]:
+    def _related_requests(self, fields: PageFields, article_links: list[str], hops: int) -> Iterator[Request]:
         """Related stories: the related-block links (unknown shapes judged by content); on the
         generic site also every article-shaped link on the page (hot lists, sidebars)."""
         unknown: list[str] = []
@@ -308,18 +322,18 @@ class PortalSpider(scrapy.Spider):
                 yield self._article_request(target, hops)
             elif kind == "unknown":
                 unknown.append(target)
-        if self.judge_by_content:
-            for target in page_links(sel, url, self.site).articles:
-                yield self._article_request(target, hops)
+        for target in article_links:
+            yield self._article_request(target, hops)
         yield from self._unknown_requests(unknown, hops)
 
-    def parse_article_page(
+    async def parse_article_page(
         self, response: Response, pages: list[PageFields], fetched_at: datetime
-    ) -> Iterator[Request | Article]:
+    ) -> AsyncIterator[Request | Article]:
         """Page 2+ of a multi-page article."""
         self.crawler.stats.inc_value("newsportal/pages/article_continued")
-        sel, encoding = make_selector(response.body, _content_type(response))
-        yield from self._continue(response, [*pages, self._extract(response, sel, encoding)], fetched_at)
+        analysed = await self._analyse(response)
+        for out in self._continue(response, [*pages, analysed.fields], fetched_at):
+            yield out
 
     def _continue(
         self, response: Response, pages: list[PageFields], fetched_at: datetime
@@ -359,11 +373,6 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value("newsportal/errors/page_fetch")
         self.logger.warning("page %s not fetched: %s", request.url, failure.getErrorMessage())
         self.crawler.signals.send_catch_log(np_signals.article_finished, request=request)
-
-    def _extract(self, response: Response, sel: Selector, encoding: str | None) -> PageFields:
-        fields = extract_from_selector(sel, response.url, self.site, now=self._now())
-        fields.encoding = encoding
-        return fields
 
     def build_article(self, pages: list[PageFields], fetched_at: datetime) -> Article:
         return merge_pages(pages, site=self.site.name, fetched_at=fetched_at)
