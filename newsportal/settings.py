@@ -81,9 +81,6 @@ NEWSPORTAL_MIN_YEAR = 1990  # published_at before this year is dropped as not cr
 NEWSPORTAL_FUTURE_TOLERANCE_HOURS = 24  # published_at later than now + this is dropped
 NEWSPORTAL_STATE_BACKEND = "sqlite"  # where emitted articles are remembered across runs (sqlite; redis later)
 NEWSPORTAL_STATE_DIR = ".newsportal"  # state dir: seen articles, fingerprints, run locks, resume journal
-# SQLite page cache of the state store in a crawl (MiB): the crawl's RSS grows with the store up to
-# this; lookups beyond it are served by the OS's file cache, at a few µs a page.
-NEWSPORTAL_STATE_CACHE_MIB = 16
 NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD = 0.4  # estimated 3-gram Jaccard at which a body is a near-duplicate
 NEWSPORTAL_KEEP_DUPLICATES = False  # True: content/near duplicates pass with duplicate_of set, not dropped
 
