@@ -37,6 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from newsportal.extract.text import fold_full_width
+
 SHINGLE = 3  # characters per shingle
 NUM_PERM = 96  # MinHash permutations
 BANDS = 32  # LSH bands …
@@ -70,17 +72,15 @@ class NearSignature:
         return not self.band_keys
 
 
-# Full-width ASCII forms (！ … ～) → ASCII; ideographic space and zero-width characters → removed.
-_FOLD: dict[int, int | None] = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
-_FOLD.update(dict.fromkeys(map(ord, "\u3000\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f")))
-_SPACES = re.compile(r"\s+")
+# Whitespace (the ideographic space included) and zero-width characters: removed.
+_SPACES = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f]+")
 
 
 def fold(body: str) -> str:
     """The body as shingled: full-width forms as ASCII, no whitespace or zero-width characters, Latin
     lowercased. ``fold(a) == fold(b)`` wherever ``normalize_for_hash`` makes two bodies equal by width,
     spacing or case."""
-    return _SPACES.sub("", (body or "").translate(_FOLD)).lower()
+    return _SPACES.sub("", fold_full_width(body or "")).lower()
 
 
 def _mix64(x: np.ndarray) -> np.ndarray:
