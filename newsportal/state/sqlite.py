@@ -12,8 +12,9 @@ WAL journal, ``synchronous=NORMAL``: each ``add`` is one transaction committed b
 process killed with SIGKILL loses at most the item being written and leaves the file consistent.
 
 The band rows are the one derived part: 32 rows at random places of a large B-tree cost ~30 page
-writes, so they are buffered (in memory, ~6 MB a thousand stories, searched by ``find_near`` like the
-table) and written sorted every ``band_flush`` (10,000) first copies and on close. Rows whose bands are
+writes, so they are buffered in a TEMP table of the connection (in memory, ~0.5 MB a thousand
+stories: SQLite rows, not Python objects; searched by ``find_near`` in the same query as the table)
+and written sorted every ``band_flush`` (10,000) first copies and on close. Rows whose bands are
 not written yet are marked (``banded = 0``, a partial index); opening the store indexes them from their
 stored signatures, so a kill -9 loses no near-duplicate signature either. Several processes may share
 the file (writers wait up to ``busy_timeout``); one sees another's latest near-duplicate signatures once
@@ -23,7 +24,6 @@ they are flushed.
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -73,7 +73,27 @@ CREATE TABLE IF NOT EXISTS near_band (
 ) WITHOUT ROWID;
 """
 
-_BAND_LOOKUP = f"SELECT article FROM near_band WHERE key IN ({', '.join('?' * BANDS)})"
+_KEYS = ", ".join("?" * BANDS)
+# Band rows written and band rows buffered (temp.pending_band), in one query: the keys are bound twice.
+_BAND_LOOKUP = (
+    f"SELECT article FROM near_band WHERE key IN ({_KEYS}) "
+    f"UNION ALL SELECT article FROM temp.pending_band WHERE key IN ({_KEYS})"
+)
+# The candidates of a lookup: the MAX_CANDIDATES articles sharing the most bands (the oldest first among
+# equals), with their signatures, oldest first. Counted and ranked by SQLite: a common phrase can give
+# a lookup thousands of band rows, which as Python rows cost more than the rest of the item.
+_CANDIDATES = (
+    "SELECT a.id, a.signature FROM article AS a JOIN ("
+    f"SELECT article, COUNT(*) AS shared FROM ({_BAND_LOOKUP}) GROUP BY article "
+    f"ORDER BY shared DESC, article LIMIT {MAX_CANDIDATES}"
+    ") AS c ON a.id = c.article WHERE a.signature IS NOT NULL ORDER BY a.id"
+)
+# The buffer of band rows not written yet: per connection, in memory (temp_store=MEMORY), gone with
+# the process; the articles they belong to are marked banded = 0 in the file until flushed.
+_PENDING_SCHEMA = (
+    "CREATE TEMP TABLE IF NOT EXISTS pending_band (key INTEGER NOT NULL, article INTEGER NOT NULL, "
+    "PRIMARY KEY (key, article)) WITHOUT ROWID"
+)
 _FIELDS = (
     "canonical_url",
     "url",
@@ -115,8 +135,7 @@ class SQLiteStateStore(StateStore):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.band_flush = max(1, band_flush)
-        self._pending: dict[int, list[int]] = {}  # band key → article ids whose band rows are not written
-        self._pending_ids: set[int] = set()
+        self._pending_ids: set[int] = set()  # articles whose band rows are in temp.pending_band
         self._db: sqlite3.Connection | None = sqlite3.connect(
             path, isolation_level=None, timeout=busy_timeout_s
         )
@@ -125,6 +144,7 @@ class SQLiteStateStore(StateStore):
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute(f"PRAGMA cache_size=-{int(cache_mib) * 1024}")
         db.execute("PRAGMA temp_store=MEMORY")
+        db.execute(_PENDING_SCHEMA)
         with self._transaction():
             for statement in filter(str.strip, _SCHEMA.split(";")):
                 db.execute(statement)
@@ -176,26 +196,17 @@ class SQLiteStateStore(StateStore):
     def find_near(self, signature: NearSignature, threshold: float) -> NearMatch | None:
         if signature.empty:
             return None
-        counts = Counter(row[0] for row in self.db.execute(_BAND_LOOKUP, signature.band_keys))
-        for key in signature.band_keys:
-            counts.update(self._pending.get(key, ()))
-        if not counts:
-            return None
-        ids = [i for i, _ in sorted(counts.items(), key=lambda c: (-c[1], c[0]))[:MAX_CANDIDATES]]
-        rows = self.db.execute(
-            f"SELECT id, canonical_url, signature FROM article WHERE id IN ({', '.join('?' * len(ids))}) "
-            "AND signature IS NOT NULL ORDER BY id",
-            ids,
-        ).fetchall()
+        rows = self.db.execute(_CANDIDATES, signature.band_keys * 2).fetchall()
         if not rows:
             return None
-        stored = np.frombuffer(b"".join(r[2] for r in rows), dtype="<u4").reshape(len(rows), -1)
+        stored = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4").reshape(len(rows), -1)
         mine = np.frombuffer(signature.stored, dtype="<u4")
         similarity = (stored == mine[None, :]).mean(axis=1)
         best = int(np.argmax(similarity))  # the first (oldest) of equally similar copies
         if similarity[best] < threshold:
             return None
-        return NearMatch(rows[best][1], round(float(similarity[best]), 4))
+        url = self.db.execute("SELECT canonical_url FROM article WHERE id = ?", (rows[best][0],)).fetchone()
+        return NearMatch(url[0], round(float(similarity[best]), 4))
 
     # --- writes ----------------------------------------------------------------------------------
 
@@ -219,13 +230,15 @@ class SQLiteStateStore(StateStore):
         """Write the buffered band rows (sorted, one transaction) and mark their articles banded."""
         if not self._pending_ids:
             return
-        rows = sorted((key, article_id) for key, ids in self._pending.items() for article_id in ids)
         with self._transaction():
-            self.db.executemany("INSERT OR IGNORE INTO near_band (key, article) VALUES (?, ?)", rows)
+            # In key order (the buffer's primary key): neighbouring rows land on the same B-tree pages.
+            self.db.execute(
+                "INSERT OR IGNORE INTO near_band (key, article) SELECT key, article FROM temp.pending_band"
+            )
             self.db.executemany(
                 "UPDATE article SET banded = 1 WHERE id = ?", [(i,) for i in sorted(self._pending_ids)]
             )
-        self._pending.clear()
+            self.db.execute("DELETE FROM temp.pending_band")
         self._pending_ids.clear()
 
     def _index_unbanded(self) -> None:
@@ -272,8 +285,10 @@ class SQLiteStateStore(StateStore):
             self._buffer_bands(row[0], signature)
 
     def _buffer_bands(self, article_id: int, signature: NearSignature) -> None:
-        for key in signature.band_keys:
-            self._pending.setdefault(key, []).append(article_id)
+        self.db.executemany(
+            "INSERT OR IGNORE INTO temp.pending_band (key, article) VALUES (?, ?)",
+            [(key, article_id) for key in signature.band_keys],
+        )
         self._pending_ids.add(article_id)
 
     def touch(self, canonical_url: str) -> None:
@@ -293,7 +308,7 @@ class SQLiteStateStore(StateStore):
         )
         size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
         bands = db.execute("SELECT COUNT(*) FROM near_band").fetchone()[0]
-        bands += sum(len(ids) for ids in self._pending.values())
+        bands += db.execute("SELECT COUNT(*) FROM temp.pending_band").fetchone()[0]
         meta = dict(db.execute("SELECT name, value FROM meta"))
         return StateStats(
             backend="sqlite",
@@ -308,9 +323,9 @@ class SQLiteStateStore(StateStore):
         )
 
     def reset(self) -> None:
-        self._pending.clear()
         self._pending_ids.clear()
         with self._transaction():
+            self.db.execute("DELETE FROM temp.pending_band")
             self.db.execute("DELETE FROM near_band")
             self.db.execute("DELETE FROM article")
             self.db.execute(
