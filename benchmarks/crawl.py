@@ -34,11 +34,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psutil
 import scrapy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,10 +80,12 @@ class CrawlRun:
     pages: int  # requests the server answered
     seconds: float  # first to last request, as the server saw them
     wall_seconds: float  # process start to exit
-    cpu_seconds: float  # the crawl process's user + system time from the first request to its exit
-    peak_rss_mb: float
+    cpu_seconds: float  # user + system time of the crawl's processes from its first request to their exit
+    peak_rss_mb: float  # the crawl's processes together (the crawl and its extraction workers)
     exit_code: int
     stats: dict[str, float] = field(default_factory=dict)
+    processes: int = 1  # the crawl process and the worker processes seen under it
+    crawl_peak_rss_mb: float = 0.0  # the crawl process alone (its ru_maxrss)
 
     @property
     def pages_per_s(self) -> float:
@@ -157,7 +161,9 @@ def bare_command(url: str, concurrency: int) -> list[str]:
     ]
 
 
-def portal_command(url: str, concurrency: int, work: Path) -> list[str]:
+def portal_command(url: str, concurrency: int, work: Path, workers: str | None = None) -> list[str]:
+    # Extraction workers: the project's NEWSPORTAL_EXTRACT_WORKERS unless --extract-workers says.
+    pool = ["-s", f"NEWSPORTAL_EXTRACT_WORKERS={workers}"] if workers is not None else []
     return [
         str(SCRAPY),
         "crawl",
@@ -170,6 +176,7 @@ def portal_command(url: str, concurrency: int, work: Path) -> list[str]:
         str(work / "portal.jsonl"),
         "-s",
         f"NEWSPORTAL_STATE_DIR={work / 'state'}",
+        *pool,
         *engine_settings(concurrency),
     ]
 
@@ -185,6 +192,9 @@ def run_crawl(spider: str, command: list[str], cwd: Path, server: PortalServer, 
             command, cwd=cwd if spider == "bare" else ROOT, stdout=log, stderr=log, env=env
         )
         startup_cpu = _cpu_at_first_request(proc, server)
+        tree = _TreeWatch(proc)
+        os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)  # exited, not reaped: its /proc stays
+        tree.finish()
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - started
@@ -199,11 +209,79 @@ def run_crawl(spider: str, command: list[str], cwd: Path, server: PortalServer, 
         pages=served["requests"],
         seconds=served["last"] - served["first"],
         wall_seconds=wall,
-        cpu_seconds=usage.ru_utime + usage.ru_stime - startup_cpu,
-        peak_rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
+        cpu_seconds=tree.cpu_seconds - startup_cpu,
+        peak_rss_mb=max(tree.peak_rss_mb, usage.ru_maxrss / 1024),  # ru_maxrss: KiB on Linux
         exit_code=proc.returncode,
         stats=_log_stats(log_text),
+        processes=1 + len(tree.children),
+        crawl_peak_rss_mb=usage.ru_maxrss / 1024,
     )
+
+
+class _TreeWatch:
+    """The crawl process and its descendants (extraction workers), sampled every ``interval`` s until the
+    crawl exits: their CPU seconds and the peak of their summed RSS. Workers a crawl does not wait for
+    (they exit on their own once it is gone) never reach its rusage, so they are counted here, each
+    by its last sample (at most one interval of an idle worker's CPU is missed)."""
+
+    def __init__(self, proc: subprocess.Popen, interval: float = 0.1) -> None:
+        self.main = psutil.Process(proc.pid)
+        self.interval = interval
+        self.children: dict[int, float] = {}  # pid → CPU seconds at its last sample
+        self.main_cpu = 0.0
+        self.peak_rss_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._sample()
+            self._stop.wait(self.interval)
+
+    def _sample(self) -> None:
+        rss = 0
+        try:
+            cpu = self.main.cpu_times()
+            self.main_cpu = cpu.user + cpu.system  # its own, not its reaped children's
+            rss += self.main.memory_info().rss
+            children = self.main.children(recursive=True)
+        except psutil.Error:
+            return
+        for child in children:
+            try:
+                cpu = child.cpu_times()
+                self.children[child.pid] = cpu.user + cpu.system
+                rss += child.memory_info().rss
+            except psutil.Error:
+                continue
+        self.peak_rss_mb = max(self.peak_rss_mb, rss / 2**20)
+
+    def finish(self) -> None:
+        """Once the crawl exited (before it is reaped): its final CPU, then its orphaned workers' as they
+        finish (a few seconds at most)."""
+        self._stop.set()
+        self._thread.join()
+        try:
+            cpu = self.main.cpu_times()
+            self.main_cpu = cpu.user + cpu.system
+        except psutil.Error:
+            pass
+        deadline = time.monotonic() + 5
+        alive = [pid for pid in self.children if psutil.pid_exists(pid)]
+        while alive and time.monotonic() < deadline:
+            for pid in alive:
+                try:
+                    cpu = psutil.Process(pid).cpu_times()
+                    self.children[pid] = cpu.user + cpu.system
+                except psutil.Error:
+                    pass
+            time.sleep(self.interval)
+            alive = [pid for pid in alive if psutil.pid_exists(pid)]
+
+    @property
+    def cpu_seconds(self) -> float:
+        return self.main_cpu + sum(self.children.values())
 
 
 def _cpu_at_first_request(proc: subprocess.Popen, server: PortalServer) -> float:
@@ -240,7 +318,7 @@ def profile_portal(articles: int, concurrency: int, top: int = 25) -> list[dict]
         with tempfile.TemporaryDirectory(prefix="newsportal-bench-") as tmp:
             work = Path(tmp)
             prof = work / "portal.prof"
-            command = portal_command(server.url, concurrency, work)
+            command = portal_command(server.url, concurrency, work, "0")  # extraction in-process: profiled
             command = [str(PYTHON), "-m", "cProfile", "-o", str(prof), *command]
             run = run_crawl("portal", command, work, server, articles)
             print(f"  profiled portal crawl: {run.pages} pages in {run.wall_seconds:.1f} s (under cProfile)")
@@ -273,7 +351,8 @@ def _describe(run: CrawlRun) -> str:
     items = int(run.stats.get("item_scraped_count", 0))
     return (
         f"{run.pages:7,} pages in {run.seconds:6.1f} s = {run.pages_per_s:6.0f} pages/s;"
-        f" {run.cpu_ms_per_page:5.2f} ms CPU/page; peak RSS {run.peak_rss_mb:6.1f} MB;"
+        f" {run.cpu_ms_per_page:5.2f} ms CPU/page; peak RSS {run.peak_rss_mb:6.1f} MB"
+        f" ({run.processes} process{'es' if run.processes > 1 else ''});"
         f" wall {run.wall_seconds:.1f} s; items {items:,}; exit {run.exit_code}"
     )
 
@@ -314,6 +393,11 @@ def main() -> int:
         metavar="N",
         help="also profile a portal crawl of N articles (default 2000) with cProfile",
     )
+    parser.add_argument(
+        "--extract-workers",
+        metavar="N",
+        help="NEWSPORTAL_EXTRACT_WORKERS of the portal crawl (default: the project's, auto); 0 = one core",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the crawl logs and feeds (printed path)")
     args = parser.parse_args()
     sizes = args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
@@ -333,7 +417,7 @@ def main() -> int:
                 command = (
                     bare_command(server.url, args.concurrency)
                     if spider == "bare"
-                    else portal_command(server.url, args.concurrency, work)
+                    else portal_command(server.url, args.concurrency, work, args.extract_workers)
                 )
                 run = run_crawl(spider, command, work, server, n)
                 runs[n][spider] = run
@@ -382,6 +466,7 @@ def main() -> int:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "concurrency": args.concurrency,
+        "extract_workers": args.extract_workers or project_settings.NEWSPORTAL_EXTRACT_WORKERS,
         "targets": {"ratio_min": TARGET_RATIO, "portal_rss_growth_mb_max": TARGET_GROWTH_MB},
         "figures": figures,
         "runs": [
