@@ -37,6 +37,7 @@ SLOW = {
     "AUTOTHROTTLE_ENABLED": "False",
     "DOWNLOAD_DELAY": "0.05",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
+    "NEWSPORTAL_EXTRACT_WORKERS": "1",  # a worker process too: it must die with its crawl
 }
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import SAMPLE_PORTAL, CrawlResult
+from tests.conftest import SAMPLE_PORTAL, CrawlResult, run_crawl
 
 COMPARED = (
     "channel",
@@ -140,3 +140,18 @@ def test_summary_line_reports_the_run(sample_crawl: CrawlResult, sample_manifest
     assert f"articles={len(sample_manifest['articles'])}" in line
     assert "dropped=2 (empty_body=1 no_title=1)" in line
     assert "exit=0 (ok)" in line
+
+
+def test_extraction_in_a_worker_process_gives_the_same_items(
+    sample_crawl: CrawlResult, sample_server, tmp_path
+):
+    pooled = run_crawl(
+        tmp_path,
+        spider_args={"site": "sample", "start_url": sample_server.base_url},
+        settings={"NEWSPORTAL_EXTRACT_WORKERS": "1"},
+    )
+
+    def comparable(items: list[dict]) -> dict[str, dict]:
+        return {i["url"]: {k: v for k, v in i.items() if k != "crawled_at"} for i in items}
+
+    assert comparable(pooled.items) == comparable(sample_crawl.items)

@@ -58,6 +58,8 @@ from newsportal.sites.base import Site
 from newsportal.workers import ExtractionPool, worker_count
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Above any listing's priority after DEPTH_PRIORITY has lowered it by its depth (<= DEPTH_LIMIT).
+ARTICLE_PRIORITY = 100
 
 
 class PortalArgs(BaseModel):
@@ -270,8 +272,14 @@ class PortalSpider(scrapy.Spider):
         return self.reference_time or datetime.now(CHINA_TZ)
 
     def _article_request(self, url: str, hops: int) -> Request:
+        # Articles go ahead of the listings still queued (listings stay breadth-first among
+        # themselves): the queue drains as it fills, so memory does not grow with the portal.
         return Request(
-            url, callback=self.parse_article, errback=self.article_failed, cb_kwargs={"hops": hops}
+            url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"hops": hops},
+            priority=ARTICLE_PRIORITY,
         )
 
     async def parse_article(self, response: Response, hops: int = 0) -> AsyncIterator[Request | Article]:
