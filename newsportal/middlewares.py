@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,6 +40,7 @@ from newsportal.state import StoredArticle, state_for
 logger = logging.getLogger(__name__)
 
 KEY = "newsportal_article_key"
+DECISION_CACHE = 8192  # article URLs whose skip / fetch decision is remembered
 
 
 def article_key(request: Request) -> str | None:
@@ -61,6 +63,7 @@ class IncrementalMiddleware:
         self.crawler = crawler
         self.refresh = timedelta(hours=settings.getfloat("NEWSPORTAL_REFRESH_HOURS"))
         self.store = state_for(crawler)
+        self._decided: OrderedDict[str, str] = OrderedDict()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> IncrementalMiddleware:
@@ -74,15 +77,29 @@ class IncrementalMiddleware:
 
     def skip(self, url: str) -> bool:
         """True when url was emitted by an earlier run and is not due for a refresh."""
+        decision = self._decided.get(url)
+        if decision is None:
+            decision = self._decide(url)
+            # An article is linked from several pages (listings, related and hot lists): one store
+            # lookup per URL, not per link. Bounded: the links of one page cluster in time.
+            self._decided[url] = decision
+            if len(self._decided) > DECISION_CACHE:
+                self._decided.popitem(last=False)
+        if decision == "refresh":
+            self.crawler.stats.inc_value("newsportal/refresh/requested")
+        elif decision == "skip":
+            self.crawler.stats.inc_value("newsportal/skipped/stored")
+        return decision == "skip"
+
+    def _decide(self, url: str) -> str:
+        """The decision for url: fetch (never emitted), refresh (emitted, young enough) or skip."""
         stored = self.store.article(url)
         if stored is None:
-            return False
+            return "fetch"
         if self._young(stored):
-            self.crawler.stats.inc_value("newsportal/refresh/requested")
-            return False
+            return "refresh"
         self.store.touch(url)
-        self.crawler.stats.inc_value("newsportal/skipped/stored")
-        return True
+        return "skip"
 
     def _young(self, stored: StoredArticle) -> bool:
         when = stored.published_at or stored.first_seen
