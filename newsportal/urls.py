@@ -117,14 +117,28 @@ def same_site(url: str, other: str) -> bool:
         return True
     if _is_ip(a) or _is_ip(b):
         return False  # addresses have no parent domain: 127.0.0.1 and 10.0.0.1 are not one site
+    return registrable_domain(a) == registrable_domain(b)
 
-    def parent(h: str) -> str:
-        labels = h.split(".")
-        # com.cn / gov.cn style second-level suffixes keep three labels
-        keep = 3 if len(labels) >= 3 and labels[-2] in {"com", "net", "org", "gov", "edu"} else 2
-        return ".".join(labels[-keep:])
 
-    return parent(a) == parent(b)
+# second-level labels under a two-letter country code: sina.com.cn keeps three labels
+_SECOND_LEVEL = frozenset(["com", "net", "org", "gov", "edu", "ac", "co", "mil"])
+
+
+def registrable_domain(host: str) -> str:
+    """The domain a portal's hosts share: ``news.example.com`` → ``example.com``,
+    ``news.sina.com.cn`` → ``sina.com.cn``. IP addresses and single-label hosts are returned as is
+    (lowercased); an empty host gives ""."""
+    host = host.lower().strip(".")
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    labels = host.split(".")
+    if len(labels) <= 2:
+        return host
+    keep = 3 if labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
+    return ".".join(labels[-keep:])
 
 
 def _is_ip(host: str) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from parsel import Selector
 
-from newsportal.extract.links import page_links, registrable_domain, rule_links
+from newsportal.extract.links import page_links, rule_links
 from newsportal.extract.pagekind import (
     MIN_ARTICLE_TEXT_CHARS,
     is_listing_page_of,
@@ -18,6 +18,7 @@ from newsportal.extract.pagekind import (
     url_kind,
 )
 from newsportal.sites.generic import SITE as GENERIC
+from newsportal.urls import registrable_domain
 
 SITE = replace(GENERIC, domains=("example.com",))
 BASE = "http://news.example.com"

@@ -3,7 +3,6 @@ of unknown shape (fetched only to be classified by content), each on the site an
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 
 from parsel import Selector
@@ -13,10 +12,8 @@ from newsportal.extract.select import rule_values
 from newsportal.sites.base import Site
 from newsportal.urls import absolute, canonical_url
 
+
 # Public suffixes under which a registrable domain keeps three labels (news.sina.com.cn → sina.com.cn).
-_SECOND_LEVEL = frozenset(["com", "net", "org", "gov", "edu", "ac", "co", "mil"])
-
-
 @dataclass
 class PageLinks:
     articles: list[str] = field(default_factory=list)  # canonical article URLs, page order
@@ -86,20 +83,3 @@ def rule_links(sel: Selector, url: str, site: Site, rules: tuple) -> list[str]:
 
 def canon_url(url: str, site: Site) -> str:
     return canonical_url(url, tracking_params=site.tracking_params, rewrites=site.url_rewrites)
-
-
-def registrable_domain(host: str) -> str:
-    """The domain a portal's hosts share: ``news.example.com`` → ``example.com``,
-    ``news.sina.com.cn`` → ``sina.com.cn``. IP addresses and single-label hosts are returned as is
-    (lowercased); an empty host gives ""."""
-    host = host.lower().strip(".")
-    try:
-        ipaddress.ip_address(host)
-        return host
-    except ValueError:
-        pass
-    labels = host.split(".")
-    if len(labels) <= 2:
-        return host
-    keep = 3 if labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
-    return ".".join(labels[-keep:])

@@ -48,13 +48,14 @@ from twisted.python.failure import Failure
 from newsportal import signals as np_signals
 from newsportal.extract.article import PageFields, extract_from_selector, make_selector, merge_pages
 from newsportal.extract.dates import CHINA_TZ
-from newsportal.extract.links import PageLinks, page_links, registrable_domain
+from newsportal.extract.links import PageLinks, page_links
 from newsportal.extract.page import AnalysedPage
 from newsportal.extract.pagekind import page_kind, url_kind
 from newsportal.items import Article
 from newsportal.localserver import LocalServer
 from newsportal.sites import DEFAULT_SITE, get_site, site_for
 from newsportal.sites.base import Site
+from newsportal.urls import registrable_domain
 from newsportal.workers import ExtractionPool, worker_count
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
