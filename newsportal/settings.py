@@ -59,8 +59,8 @@ SPIDER_MIDDLEWARES = {
     "newsportal.middlewares.ResumeMiddleware": 850,
 }
 
-# Pages are parsed and extracted in this many worker processes ("auto": none below 4 cores, where
-# the hand-off costs more than it saves; else one per core beyond two, at most 2; 0: in-process).
+# Pages are parsed and extracted in this many worker processes beside Scrapy's ("auto": one when
+# the machine has a second core, none on one core; 0: in the crawl's own process).
 NEWSPORTAL_EXTRACT_WORKERS = "auto"
 
 # Resolve relative dates (3小时前, 昨天 12:30, 03-14 20:02) against this ISO time instead of the fetch

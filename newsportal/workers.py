@@ -2,75 +2,280 @@
 
 Scrapy does its networking, scheduling, pipelines and feed in one thread; parsing and extracting a
 page is pure CPU work on bytes (newsportal.extract.page.analyse_page) and runs as well in another
-process. ``ExtractionPool`` hands pages to ``NEWSPORTAL_EXTRACT_WORKERS`` processes and gives the
-result back to the asyncio reactor as an awaitable; with 0 workers, or if the pool breaks (a worker
-killed), extraction runs in the crawl's own process, so a page is never lost to the pool.
+process. ``ExtractionPool`` hands pages to ``NEWSPORTAL_EXTRACT_WORKERS`` processes and gives each
+result back to the asyncio reactor as an awaitable. With 0 workers, or once a worker dies (killed,
+or out of memory), extraction runs in the crawl's own process, so a page is never lost to the pool.
+
+Written by hand rather than on ``concurrent.futures.ProcessPoolExecutor``: the executor pickles and
+writes from its own threads (a manager thread and a queue feeder thread), which contend for the GIL
+with the reactor thread, and on 2 cores that hand-off cost more than the extraction it moved
+(measured: 128 against 151 pages/s). Here each worker is a plain child process (``python -m
+newsportal.workers``) spoken to over its stdin and stdout pipes, which the reactor's own event loop
+reads and writes without blocking: a page costs the crawl one pickle out and one in, and no thread.
+A worker reads until its stdin closes, so it exits with the crawl however the crawl ends (kill -9
+included: the kernel closes the crawl's end of the pipe).
+
+Messages both ways are a 4-byte big-endian length and a pickle. To the worker: ``("site", key,
+Site)`` once per site, then ``("page", key, args, kwargs)``; back: ``("ok", AnalysedPage)`` or
+``("error", exception)``, one per page, in order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import logging
-import multiprocessing
 import os
-import threading
-import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import pickle
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
 from typing import Any
 
 from newsportal.extract.page import AnalysedPage, analyse_page
+from newsportal.sites.base import Site
 
 logger = logging.getLogger(__name__)
 
+_HEADER = 4
+_PICKLE = pickle.HIGHEST_PROTOCOL
+
 
 def worker_count(setting: str | int | None) -> int:
-    """NEWSPORTAL_EXTRACT_WORKERS: a number, or "auto": none below 4 cores (measured on 2 cores, the
-    hand-off to a worker cost more than the extraction it moved: 133 against 157 pages/s), else one
-    per core beyond two, at most 2."""
+    """NEWSPORTAL_EXTRACT_WORKERS: a number, or "auto": one worker when the machine has a second
+    core, none on one core. One is enough: extraction is about a third of the reactor's work a page
+    (benchmarks/crawl.py), so a second worker would wait on the reactor."""
     if setting in (None, "", "auto"):
-        cores = os.cpu_count() or 1
-        return 0 if cores < 4 else min(2, cores - 2)
+        return 1 if (os.cpu_count() or 1) >= 2 else 0
     return max(0, int(setting))
 
 
-def _exit_with_parent(parent: int) -> None:
-    """In a worker: leave as soon as the crawl process is gone (kill -9 included). A pool worker
-    would otherwise wait on its task queue forever, holding the dead crawl's pipes and memory."""
+def _frame(message: Any) -> bytes:
+    data = pickle.dumps(message, protocol=_PICKLE)
+    return len(data).to_bytes(_HEADER, "big") + data
 
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.2)
-        os._exit(0)
 
-    threading.Thread(target=watch, name="newsportal-parent-watch", daemon=True).start()
+def _worker_env() -> dict[str, str]:
+    # The worker imports newsportal from where the crawl did, installed or not.
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+
+
+# --- the crawl's side ------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Job:
+    future: asyncio.Future
+    args: tuple
+    kwargs: dict
+
+
+@dataclass(eq=False)
+class _Worker:
+    proc: subprocess.Popen
+    writer: asyncio.WriteTransport | None = None
+    reader: asyncio.ReadTransport | None = None
+    jobs: collections.deque[_Job] = field(default_factory=collections.deque)
+    sites: set[int] = field(default_factory=set)  # ids of the Site objects this worker has been sent
+    alive: bool = True
+
+
+class _ResultReader(asyncio.Protocol):
+    """Reads a worker's framed results and settles its jobs' futures in order."""
+
+    def __init__(self, pool: ExtractionPool, worker: _Worker) -> None:
+        self.pool = pool
+        self.worker = worker
+        self.buffer = bytearray()
+
+    def data_received(self, data: bytes) -> None:
+        buf = self.buffer
+        buf += data
+        start = 0
+        while len(buf) - start >= _HEADER:
+            size = int.from_bytes(buf[start : start + _HEADER], "big")
+            end = start + _HEADER + size
+            if len(buf) < end:
+                break
+            status, value = pickle.loads(memoryview(buf)[start + _HEADER : end])
+            start = end
+            job = self.worker.jobs.popleft()
+            if job.future.done():  # cancelled (the crawl is closing)
+                continue
+            if status == "ok":
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(value)
+        if start:
+            del buf[:start]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.pool._lost(self.worker)
+
+
+class _WriterProtocol(asyncio.BaseProtocol):
+    def __init__(self, pool: ExtractionPool, worker: _Worker) -> None:
+        self.pool = pool
+        self.worker = worker
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.pool._lost(self.worker)
 
 
 class ExtractionPool:
+    """``await pool.analyse(body, url, site, now, ...)`` is ``analyse_page(...)``, in a worker when
+    there is one. Workers start on the first page (the event loop must be running)."""
+
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
-        if workers > 0:
-            # spawn, not fork: the crawl process has threads (the reactor's, the offline server's)
-            self._pool = ProcessPoolExecutor(
-                workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_exit_with_parent,
-                initargs=(os.getpid(),),
-            )
+        self._workers: list[_Worker] = []
+        self._started = False
+        self._closed = False
+        self.fallbacks = 0  # pages a dead worker left, extracted in the crawl's process
 
     async def analyse(self, *args: Any, **kwargs: Any) -> AnalysedPage:
-        if self._pool is None:
+        if self.workers and not self._started:
+            await self._start()
+        live = [w for w in self._workers if w.alive]
+        if not live:
             return analyse_page(*args, **kwargs)
-        try:
-            future = self._pool.submit(analyse_page, *args, **kwargs)
-            return await asyncio.wrap_future(future)
-        except BrokenProcessPool:
-            logger.warning("extraction workers died; extracting in the crawl process from now on")
-            self._pool = None
-            return analyse_page(*args, **kwargs)
+        worker = min(live, key=lambda w: len(w.jobs))
+        future = asyncio.get_running_loop().create_future()
+        job = _Job(future, args, kwargs)
+        site = args[2] if len(args) > 2 else kwargs.get("site")
+        message = bytearray()
+        if isinstance(site, Site):
+            key = id(site)
+            if key not in worker.sites:
+                message += _frame(("site", key, site))
+                worker.sites.add(key)
+            args = (*args[:2], key, *args[3:]) if len(args) > 2 else args
+            kwargs = {**kwargs, "site": key} if "site" in kwargs else kwargs
+        message += _frame(("page", None, args, kwargs))
+        worker.jobs.append(job)
+        assert worker.writer is not None
+        worker.writer.write(bytes(message))
+        return await future
+
+    async def _start(self) -> None:
+        self._started = True
+        loop = asyncio.get_running_loop()
+        for _ in range(self.workers):
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "newsportal.workers"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                close_fds=True,
+                env=_worker_env(),
+            )
+            worker = _Worker(proc)
+            worker.writer, _ = await loop.connect_write_pipe(
+                lambda w=worker: _WriterProtocol(self, w), proc.stdin
+            )
+            worker.reader, _ = await loop.connect_read_pipe(
+                lambda w=worker: _ResultReader(self, w), proc.stdout
+            )
+            self._workers.append(worker)
+
+    def _lost(self, worker: _Worker) -> None:
+        """A worker's pipe closed: it died, or the pool is closing. Its unfinished pages are
+        extracted here, in the crawl's process, and it gets no more."""
+        if not worker.alive:
+            return
+        worker.alive = False
+        for transport in (worker.writer, worker.reader):
+            if transport is not None:
+                transport.close()
+        if self._closed:
+            return
+        logger.warning(
+            "extraction worker %s ended (exit code %s); %d page(s) it had are extracted in the crawl "
+            "process, as is every page from now on if no worker is left",
+            worker.proc.pid,
+            worker.proc.poll(),
+            len(worker.jobs),
+        )
+        while worker.jobs:
+            job = worker.jobs.popleft()
+            if job.future.done():
+                continue
+            self.fallbacks += 1
+            try:
+                job.future.set_result(analyse_page(*job.args, **job.kwargs))
+            except Exception as exc:  # handed to the awaiting callback, as in-process
+                job.future.set_exception(exc)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        """Stop the workers (closing their stdin ends them) and wait for them briefly."""
+        self._closed = True
+        for worker in self._workers:
+            worker.alive = False
+            for job in worker.jobs:
+                job.future.cancel()
+            worker.jobs.clear()
+            for transport in (worker.writer, worker.reader):
+                if transport is not None:
+                    transport.close()
+        for worker in self._workers:
+            try:
+                worker.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                worker.proc.kill()
+                worker.proc.wait()
+        self._workers.clear()
+
+
+# --- the worker's side -----------------------------------------------------------------------------
+
+
+def _read_exact(stream: Any, size: int) -> bytes | None:
+    data = stream.read(size)
+    return data if data is not None and len(data) == size else None
+
+
+def serve(instream: Any, outstream: Any) -> None:
+    """Answer page messages from ``instream`` on ``outstream`` until ``instream`` ends."""
+    sites: dict[int, Site] = {}
+    while True:
+        header = _read_exact(instream, _HEADER)
+        if header is None:
+            return
+        payload = _read_exact(instream, int.from_bytes(header, "big"))
+        if payload is None:
+            return
+        kind, key, *rest = pickle.loads(payload)
+        if kind == "site":
+            sites[key] = rest[0]
+            continue
+        args, kwargs = rest
+        if len(args) > 2:
+            args = (*args[:2], sites[args[2]], *args[3:])
+        if "site" in kwargs:
+            kwargs = {**kwargs, "site": sites[kwargs["site"]]}
+        try:
+            reply = _frame(("ok", analyse_page(*args, **kwargs)))
+        except Exception as exc:  # sent back to the crawl, raised in its callback
+            try:
+                reply = _frame(("error", exc))
+            except Exception:  # an exception that does not pickle
+                reply = _frame(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        outstream.write(reply)
+        outstream.flush()
+
+
+def main() -> None:
+    # Ctrl-C reaches the whole process group: the crawl stops gracefully and closes our stdin then.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The protocol owns the real stdout; anything else printed goes to stderr (the crawl's log).
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    with contextlib.suppress(BrokenPipeError):
+        serve(sys.stdin.buffer, out)
+
+
+if __name__ == "__main__":
+    main()

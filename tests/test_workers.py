@@ -1,0 +1,122 @@
+"""The extraction worker pool: same results as in-process, and no page lost when a worker dies."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from newsportal.extract.dates import CHINA_TZ
+from newsportal.extract.page import analyse_page
+from newsportal.sites import get_site
+from newsportal.workers import ExtractionPool, worker_count
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLES = sorted((ROOT / "samples" / "portal" / "a").glob("*.html"))
+NOW = datetime(2026, 3, 15, 10, 0, tzinfo=CHINA_TZ)
+SITE = get_site("sample")
+
+
+def _url(path: Path) -> str:
+    return f"http://127.0.0.1:8631/a/{path.name}"
+
+
+def _in_process(path: Path):
+    return analyse_page(path.read_bytes(), _url(path), SITE, NOW, "text/html", judge=True, prior="article")
+
+
+def _gone(pid: int, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_worker_count_setting():
+    assert worker_count("0") == 0
+    assert worker_count(3) == 3
+    assert worker_count("auto") == (1 if (os.cpu_count() or 1) >= 2 else 0)
+
+
+def test_pool_gives_what_analyse_page_gives():
+    pages = ARTICLES[:12]
+
+    async def run():
+        pool = ExtractionPool(1)
+        try:
+            return await asyncio.gather(
+                *(
+                    pool.analyse(p.read_bytes(), _url(p), SITE, NOW, "text/html", judge=True, prior="article")
+                    for p in pages
+                )
+            ), [w.proc.pid for w in pool._workers]
+        finally:
+            pool.close()
+
+    results, pids = asyncio.run(run())
+    assert len(pids) == 1
+    assert results == [_in_process(p) for p in pages]
+    assert _gone(pids[0]), "closing the pool ends its worker"
+
+
+def test_an_extraction_error_reaches_the_caller():
+    async def run():
+        pool = ExtractionPool(1)
+        try:
+            with pytest.raises(AttributeError):  # analyse_page's own error, raised here
+                await pool.analyse(ARTICLES[0].read_bytes(), _url(ARTICLES[0]), SITE, "not a datetime")
+            # the worker survives its page's error
+            return await pool.analyse(ARTICLES[0].read_bytes(), _url(ARTICLES[0]), SITE, NOW, "text/html")
+        finally:
+            pool.close()
+
+    result = asyncio.run(run())
+    assert result.kind == "article" and result.fields.title
+
+
+def test_a_killed_worker_loses_no_page():
+    """Pages queued to a worker that is killed are extracted in the crawl's process, as are later ones."""
+    pages = ARTICLES[:30]
+
+    async def run():
+        pool = ExtractionPool(1)
+        try:
+            first = await pool.analyse(pages[0].read_bytes(), _url(pages[0]), SITE, NOW, "text/html")
+            pid = pool._workers[0].proc.pid
+            tasks = [
+                asyncio.ensure_future(pool.analyse(p.read_bytes(), _url(p), SITE, NOW, "text/html"))
+                for p in pages[1:20]
+            ]
+            os.kill(pid, signal.SIGKILL)
+            queued = await asyncio.gather(*tasks)
+            later = [await pool.analyse(p.read_bytes(), _url(p), SITE, NOW, "text/html") for p in pages[20:]]
+            return [first, *queued, *later], pool.fallbacks
+        finally:
+            pool.close()
+
+    results, _ = asyncio.run(run())
+    expected = [analyse_page(p.read_bytes(), _url(p), SITE, NOW, "text/html") for p in pages]
+    assert results == expected
+
+
+def test_a_worker_exits_when_its_input_closes():
+    """The crawl killed with -9 closes the worker's stdin: the worker leaves on its own."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsportal.workers"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    proc.stdin.close()
+    assert proc.wait(timeout=20) == 0
