@@ -105,7 +105,11 @@ NEWSPORTAL_MAX_ERROR_RATE = 0.2
 
 EXTENSIONS = {
     "newsportal.extensions.summary.RunSummary": 500,
+    "newsportal.extensions.gctuning.GcTuning": 0,
 }
+# Young-generation threshold of Python's garbage collector during a crawl; startup objects are frozen
+# out of collections too (newsportal.extensions.gctuning). 0: Python's defaults (700, nothing frozen).
+NEWSPORTAL_GC_THRESHOLD = 7000
 
 # --- engine defaults -----------------------------------------------------------------------------
 LOG_LEVEL = "INFO"
