@@ -35,10 +35,13 @@ def analyse_page(
     article_links: bool = False,
 ) -> AnalysedPage:
     """The page's kind and content. ``judge``: decide the kind from the content (pages no URL rule
-    vouches for; ``prior`` is what the URL shape said), else it is an article. ``article_links``:
+    vouches for; ``prior`` is what the URL shape said), else it is what ``prior`` says (an article
+    unless "listing"). A page reached as a listing stays one unless its content is a story. ``article_links``:
     also list the article-shaped links of an article page (related stories on unknown portals)."""
     sel, encoding = make_selector(body, content_type)
     kind = page_kind(sel, url, site, prior=prior) if judge else "article"
+    if prior == "listing" and not (judge and kind == "article"):
+        kind = "listing"  # a page reached as a listing is crawled as one unless judged a story
     if kind == "listing":
         return AnalysedPage(kind, links=page_links(sel, url, site))
     if kind != "article":

@@ -46,11 +46,11 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from newsportal import signals as np_signals
-from newsportal.extract.article import PageFields, extract_from_selector, make_selector, merge_pages
+from newsportal.extract.article import PageFields, merge_pages
 from newsportal.extract.dates import CHINA_TZ
-from newsportal.extract.links import PageLinks, page_links
+from newsportal.extract.links import PageLinks
 from newsportal.extract.page import AnalysedPage
-from newsportal.extract.pagekind import page_kind, url_kind
+from newsportal.extract.pagekind import url_kind
 from newsportal.items import Article
 from newsportal.localserver import LocalServer
 from newsportal.sites import DEFAULT_SITE, get_site, site_for
@@ -194,9 +194,9 @@ class PortalSpider(scrapy.Spider):
 
     # --- listings ------------------------------------------------------------------------------
 
-    def parse_listing(
+    async def parse_listing(
         self, response: Response, page: int = 1, hops: int = 0, judge: bool = True
-    ) -> Iterator[Request | Article]:
+    ) -> AsyncIterator[Request | Article]:
         """Home, channel and listing pages: follow articles, listings, pagination and unknown links.
 
         @sample_url /news/
@@ -205,17 +205,15 @@ class PortalSpider(scrapy.Spider):
 
         On the generic site a listing-shaped page whose content is one story is extracted instead
         (``judge``: not for start pages and later pages of a listing)."""
-        sel, encoding = make_selector(response.body, _content_type(response))
-        if judge and page == 1 and self.judge_by_content:
-            kind = page_kind(sel, response.url, self.site)
-            if kind == "article":
-                self.crawler.stats.inc_value("newsportal/judged/listing_as_article")
-                fields = extract_from_selector(sel, response.url, self.site, now=self._now())
-                fields.encoding = encoding
-                links = page_links(sel, response.url, self.site).articles
-                yield from self._article(response, fields, links, hops)
-                return
-        yield from self._listing(page_links(sel, response.url, self.site), page, hops)
+        judged = judge and page == 1 and self.judge_by_content
+        analysed = await self._analyse(response, judge=judged, prior="listing", article_links=True)
+        if analysed.kind == "article":
+            self.crawler.stats.inc_value("newsportal/judged/listing_as_article")
+            for out in self._article(response, analysed.fields, analysed.article_links, hops):
+                yield out
+            return
+        for out in self._listing(analysed.links, page, hops):
+            yield out
 
     async def parse_unknown(self, response: Response, hops: int) -> AsyncIterator[Request | Article]:
         """A same-site page whose URL shape said nothing: its content decides what it is."""
