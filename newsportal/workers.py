@@ -15,9 +15,12 @@ reads and writes without blocking: a page costs the crawl one pickle out and one
 A worker reads until its stdin closes, so it exits with the crawl however the crawl ends (kill -9
 included: the kernel closes the crawl's end of the pipe).
 
-Messages both ways are a 4-byte big-endian length and a pickle. To the worker: ``("site", key,
-Site)`` once per site, then ``("page", key, args, kwargs)``; back: ``("ok", AnalysedPage)`` or
-``("error", exception)``, one per page, in order.
+The pool runs the pure, CPU-bound steps of a page and of an item: ``analyse_page`` for the spider,
+``clean_article`` for CleanPipeline, ``dedup_keys`` for DedupPipeline (``WORKER_FUNCTIONS``); one pool
+per crawl (``pool_for``). Messages both ways are a 4-byte big-endian length and a pickle. To the
+worker: ``("site", key, Site)`` once per site (a Site argument then travels as its key), and
+``("call", function name, args, kwargs)``; back: ``("ok", result)`` or ``("error", exception)``,
+one per call, in order.
 """
 
 from __future__ import annotations
@@ -25,14 +28,20 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import fcntl
+import importlib
 import logging
 import os
 import pickle
 import signal
 import subprocess
 import sys
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from scrapy import signals
 
 from newsportal.extract.page import AnalysedPage, analyse_page
 from newsportal.sites.base import Site
@@ -41,6 +50,34 @@ logger = logging.getLogger(__name__)
 
 _HEADER = 4
 _PICKLE = pickle.HIGHEST_PROTOCOL
+
+
+# What a worker may be asked to run: pure functions of picklable values, by "module:name".
+WORKER_FUNCTIONS = frozenset(
+    {
+        "newsportal.extract.page:analyse_page",
+        "newsportal.pipelines.clean:clean_article",
+        "newsportal.pipelines.dedup:dedup_keys",
+    }
+)
+
+
+def _function_name(func: Callable[..., Any]) -> str:
+    return f"{func.__module__}:{func.__qualname__}"
+
+
+def _load_function(name: str) -> Callable[..., Any]:
+    if name not in WORKER_FUNCTIONS:
+        raise ValueError(f"not a worker function: {name}")
+    module, _, attr = name.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+@dataclass(frozen=True)
+class _SiteRef:
+    """A Site the worker was sent before, by key."""
+
+    key: int
 
 
 def worker_count(setting: str | int | None) -> int:
@@ -64,12 +101,37 @@ def _worker_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
 
 
+_F_SETPIPE_SZ = 1031  # Linux fcntl
+
+
+def _widen(pipe: Any) -> None:
+    """A 1 MiB pipe (Linux; the 64 kB default elsewhere): a page is written in one call."""
+    with contextlib.suppress(OSError, AttributeError):
+        fcntl.fcntl(pipe.fileno(), _F_SETPIPE_SZ, 1 << 20)
+
+
+_POOLS: weakref.WeakKeyDictionary[Any, ExtractionPool] = weakref.WeakKeyDictionary()
+
+
+def pool_for(crawler: Any) -> ExtractionPool:
+    """The crawl's pool (NEWSPORTAL_EXTRACT_WORKERS workers), shared by the spider and the
+    pipelines; closed when the spider closes."""
+    pool = _POOLS.get(crawler)
+    if pool is None:
+        pool = _POOLS[crawler] = ExtractionPool(
+            worker_count(crawler.settings.get("NEWSPORTAL_EXTRACT_WORKERS"))
+        )
+        crawler.signals.connect(pool.close, signal=signals.spider_closed)
+    return pool
+
+
 # --- the crawl's side ------------------------------------------------------------------------------
 
 
 @dataclass(eq=False)
 class _Job:
     future: asyncio.Future
+    func: Callable[..., Any]
     args: tuple
     kwargs: dict
 
@@ -138,25 +200,34 @@ class ExtractionPool:
         self.fallbacks = 0  # pages a dead worker left, extracted in the crawl's process
 
     async def analyse(self, *args: Any, **kwargs: Any) -> AnalysedPage:
+        """``analyse_page(*args, **kwargs)``, in a worker when there is one."""
+        return await self.call(analyse_page, *args, **kwargs)
+
+    async def call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``func(*args, **kwargs)`` (one of WORKER_FUNCTIONS), in a worker when there is one."""
         if self.workers and not self._started:
             await self._start()
         live = [w for w in self._workers if w.alive]
         if not live:
-            return analyse_page(*args, **kwargs)
+            return func(*args, **kwargs)
         worker = min(live, key=lambda w: len(w.jobs))
         future = asyncio.get_running_loop().create_future()
-        job = _Job(future, args, kwargs)
-        site = args[2] if len(args) > 2 else kwargs.get("site")
         message = bytearray()
-        if isinstance(site, Site):
-            key = id(site)
+
+        def ref(value: Any) -> Any:
+            if not isinstance(value, Site):
+                return value
+            key = id(value)
             if key not in worker.sites:
-                message += _frame(("site", key, site))
+                nonlocal message
+                message += _frame(("site", key, value))
                 worker.sites.add(key)
-            args = (*args[:2], key, *args[3:]) if len(args) > 2 else args
-            kwargs = {**kwargs, "site": key} if "site" in kwargs else kwargs
-        message += _frame(("page", None, args, kwargs))
-        worker.jobs.append(job)
+            return _SiteRef(key)
+
+        sent_args = tuple(ref(a) for a in args)
+        sent_kwargs = {k: ref(v) for k, v in kwargs.items()}
+        message += _frame(("call", _function_name(func), sent_args, sent_kwargs))
+        worker.jobs.append(_Job(future, func, args, kwargs))
         assert worker.writer is not None
         worker.writer.write(bytes(message))
         return await future
@@ -172,6 +243,8 @@ class ExtractionPool:
                 close_fds=True,
                 env=_worker_env(),
             )
+            for pipe in (proc.stdin, proc.stdout):
+                _widen(pipe)
             worker = _Worker(proc)
             worker.writer, _ = await loop.connect_write_pipe(
                 lambda w=worker: _WriterProtocol(self, w), proc.stdin
@@ -205,7 +278,7 @@ class ExtractionPool:
                 continue
             self.fallbacks += 1
             try:
-                job.future.set_result(analyse_page(*job.args, **job.kwargs))
+                job.future.set_result(job.func(*job.args, **job.kwargs))
             except Exception as exc:  # handed to the awaiting callback, as in-process
                 job.future.set_exception(exc)
 
@@ -238,8 +311,12 @@ def _read_exact(stream: Any, size: int) -> bytes | None:
 
 
 def serve(instream: Any, outstream: Any) -> None:
-    """Answer page messages from ``instream`` on ``outstream`` until ``instream`` ends."""
+    """Answer call messages from ``instream`` on ``outstream`` until ``instream`` ends."""
     sites: dict[int, Site] = {}
+
+    def deref(value: Any) -> Any:
+        return sites[value.key] if isinstance(value, _SiteRef) else value
+
     while True:
         header = _read_exact(instream, _HEADER)
         if header is None:
@@ -247,17 +324,16 @@ def serve(instream: Any, outstream: Any) -> None:
         payload = _read_exact(instream, int.from_bytes(header, "big"))
         if payload is None:
             return
-        kind, key, *rest = pickle.loads(payload)
+        kind, *rest = pickle.loads(payload)
         if kind == "site":
-            sites[key] = rest[0]
+            key, site = rest
+            sites[key] = site
             continue
-        args, kwargs = rest
-        if len(args) > 2:
-            args = (*args[:2], sites[args[2]], *args[3:])
-        if "site" in kwargs:
-            kwargs = {**kwargs, "site": sites[kwargs["site"]]}
+        name, args, kwargs = rest
         try:
-            reply = _frame(("ok", analyse_page(*args, **kwargs)))
+            func = _load_function(name)
+            result = func(*(deref(a) for a in args), **{k: deref(v) for k, v in kwargs.items()})
+            reply = _frame(("ok", result))
         except Exception as exc:  # sent back to the crawl, raised in its callback
             try:
                 reply = _frame(("error", exc))
@@ -278,4 +354,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run as newsportal.workers, not __main__: the classes pickled by the crawl are that module's.
+    from newsportal.workers import main as worker_main
+
+    worker_main()

@@ -56,7 +56,7 @@ from newsportal.localserver import LocalServer
 from newsportal.sites import DEFAULT_SITE, get_site, site_for
 from newsportal.sites.base import Site
 from newsportal.urls import registrable_domain
-from newsportal.workers import ExtractionPool, worker_count
+from newsportal.workers import pool_for
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Above any listing's priority after DEPTH_PRIORITY has lowered it by its depth (<= DEPTH_LIMIT).
@@ -155,7 +155,7 @@ class PortalSpider(scrapy.Spider):
         spider.reference_time = datetime.fromisoformat(ref) if ref else None
         if spider.reference_time is not None and spider.reference_time.tzinfo is None:
             spider.reference_time = spider.reference_time.replace(tzinfo=CHINA_TZ)
-        spider.pool = ExtractionPool(worker_count(settings.get("NEWSPORTAL_EXTRACT_WORKERS")))
+        spider.pool = pool_for(crawler)
         crawler.signals.connect(spider._close_server, signal=signals.spider_closed)
         return spider
 
@@ -187,7 +187,6 @@ class PortalSpider(scrapy.Spider):
         return self._server.base_url
 
     def _close_server(self) -> None:
-        self.pool.close()
         if self._server is not None:
             self._server.close()
             self._server = None
