@@ -197,6 +197,7 @@ class ExtractionPool:
         self._workers: list[_Worker] = []
         self._started = False
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.fallbacks = 0  # pages a dead worker left, extracted in the crawl's process
 
     async def analyse(self, *args: Any, **kwargs: Any) -> AnalysedPage:
@@ -205,13 +206,14 @@ class ExtractionPool:
 
     async def call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``func(*args, **kwargs)`` (one of WORKER_FUNCTIONS), in a worker when there is one."""
+        loop = asyncio.get_running_loop()
         if self.workers and not self._started:
             await self._start()
         live = [w for w in self._workers if w.alive]
-        if not live:
+        if not live or loop is not self._loop:  # no worker, or called from another event loop
             return func(*args, **kwargs)
         worker = min(live, key=lambda w: len(w.jobs))
-        future = asyncio.get_running_loop().create_future()
+        future = loop.create_future()
         message = bytearray()
 
         def ref(value: Any) -> Any:
@@ -234,7 +236,7 @@ class ExtractionPool:
 
     async def _start(self) -> None:
         self._started = True
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         for _ in range(self.workers):
             proc = subprocess.Popen(
                 [sys.executable, "-m", "newsportal.workers"],

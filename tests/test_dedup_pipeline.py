@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,15 @@ OTHER = "市气象台发布消息，本周后半程受冷空气影响，全市�
 
 def crawler_for(state_dir: Path, **settings):
     values = {k: getattr(project_settings, k) for k in dir(project_settings) if k.isupper()}
-    values.update({"NEWSPORTAL_STATE_DIR": str(state_dir), "FEEDS": {}, "EXTENSIONS": {}, **settings})
+    values.update(
+        {
+            "NEWSPORTAL_STATE_DIR": str(state_dir),
+            "FEEDS": {},
+            "EXTENSIONS": {},
+            "NEWSPORTAL_EXTRACT_WORKERS": 0,  # the pipelines' own logic, in this process
+            **settings,
+        }
+    )
     return get_crawler(settings_dict=values)
 
 
@@ -44,9 +53,13 @@ class Pipelines:
 
     def emit(self, item: Article) -> Article:
         """Through both pipelines, then item_scraped as the engine sends it once the feed has it."""
-        out = self.state.process_item(self.dedup.process_item(item))
+        out = self.state.process_item(self.check(item))
         self.crawler.signals.send_catch_log(signals.item_scraped, item=out, response=None, spider=None)
         return out
+
+    def check(self, item: Article) -> Article:
+        """DedupPipeline alone (raises NewsportalDrop for a duplicate)."""
+        return asyncio.run(self.dedup.process_item(item))
 
     def stat(self, key: str) -> int:
         return self.crawler.stats.get_value(key, 0)
@@ -104,11 +117,11 @@ def test_keep_duplicates_passes_copies_with_duplicate_of(tmp_path: Path) -> None
 
 
 def test_copy_arriving_before_the_first_is_recorded_is_still_caught(pipelines: Pipelines) -> None:
-    first = pipelines.dedup.process_item(article("http://a.cn/1.html", BODY))  # not recorded yet
+    first = pipelines.check(article("http://a.cn/1.html", BODY))  # not recorded yet
     with pytest.raises(NewsportalDrop, match="near"):
-        pipelines.dedup.process_item(article("http://c.cn/y.html", SYNDICATED))
+        pipelines.check(article("http://c.cn/y.html", SYNDICATED))
     with pytest.raises(NewsportalDrop, match="url"):
-        pipelines.dedup.process_item(article("http://a.cn/1.html", BODY))
+        pipelines.check(article("http://a.cn/1.html", BODY))
     pipelines.state.process_item(first)
     assert not state_for(pipelines.crawler).seen_url("http://a.cn/1.html")  # not written to the feed yet
     pipelines.crawler.signals.send_catch_log(signals.item_scraped, item=first, response=None, spider=None)
@@ -116,7 +129,7 @@ def test_copy_arriving_before_the_first_is_recorded_is_still_caught(pipelines: P
 
 
 def test_item_dropped_by_a_later_pipeline_is_not_remembered(pipelines: Pipelines) -> None:
-    item = pipelines.dedup.process_item(article("http://a.cn/1.html", BODY))
+    item = pipelines.check(article("http://a.cn/1.html", BODY))
     later = NewsportalDrop("not_wanted", item.url)
     pipelines.crawler.signals.send_catch_log(
         signals.item_dropped, item=item, response=None, exception=later, spider=None

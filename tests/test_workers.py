@@ -120,3 +120,28 @@ def test_a_worker_exits_when_its_input_closes():
     )
     proc.stdin.close()
     assert proc.wait(timeout=20) == 0
+
+
+def test_pipeline_steps_run_in_the_worker_with_the_same_results():
+    from newsportal.items import Article
+    from newsportal.pipelines.clean import clean_article
+    from newsportal.pipelines.dedup import dedup_keys
+
+    article = _in_process(ARTICLES[0]).fields
+
+    async def run():
+        pool = ExtractionPool(1)
+        try:
+            item = Article(url=article.url, title=article.title, body=article.body)
+            cleaned = await pool.call(clean_article, item)
+            keys = await pool.call(dedup_keys, cleaned.body, None)
+            with pytest.raises(ValueError, match="not a worker function"):
+                await pool.call(os.getcwd)
+            return item, cleaned, keys
+        finally:
+            pool.close()
+
+    item, cleaned, (chash, signature) = asyncio.run(run())
+    assert cleaned == clean_article(item)
+    local_hash, local_signature = dedup_keys(cleaned.body, None)
+    assert chash == local_hash and signature.stored == local_signature.stored

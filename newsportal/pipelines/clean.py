@@ -9,6 +9,7 @@ from itemadapter import ItemAdapter
 
 from newsportal.extract.text import content_hash, normalize_space, split_boilerplate, strip_title
 from newsportal.items import Article
+from newsportal.workers import ExtractionPool, pool_for
 
 _TEXT_FIELDS = ("canonical_url", "site", "channel", "title", "author", "source", "editor", "published_at")
 
@@ -41,7 +42,16 @@ def clean_article(article: Article) -> Article:
 
 
 class CleanPipeline:
-    def process_item(self, item: Article) -> Article:
-        if isinstance(item, Article):
-            return clean_article(item)
-        return clean_article(Article(**ItemAdapter(item).asdict()))
+    def __init__(self, pool: ExtractionPool | None = None) -> None:
+        self.pool = pool
+
+    @classmethod
+    def from_crawler(cls, crawler) -> CleanPipeline:
+        return cls(pool_for(crawler))
+
+    async def process_item(self, item: Article) -> Article:
+        article = item if isinstance(item, Article) else Article(**ItemAdapter(item).asdict())
+        # Pure CPU work on the item: in an extraction worker when there is one.
+        if self.pool is not None:
+            return await self.pool.call(clean_article, article)
+        return clean_article(article)

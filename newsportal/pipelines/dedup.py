@@ -32,6 +32,7 @@ from newsportal.items import Article
 from newsportal.pipelines import NewsportalDrop
 from newsportal.state import NearSignature, StateStore, near_signature, state_for
 from newsportal.state.signature import estimated_similarity
+from newsportal.workers import ExtractionPool, pool_for
 
 
 @dataclass
@@ -74,13 +75,29 @@ def in_flight_for(crawler) -> InFlight:
     return _IN_FLIGHT[key]
 
 
+def dedup_keys(body: str | None, known_hash: str | None = None) -> tuple[str | None, NearSignature | None]:
+    """What a body is compared by: its content hash (``known_hash`` when the item has one already)
+    and its near-duplicate signature; (None, None) for no body."""
+    if not body:
+        return known_hash, None
+    return known_hash or content_hash(body), near_signature(body)
+
+
 def as_article(item) -> Article:
     return item if isinstance(item, Article) else Article(**ItemAdapter(item).asdict())
 
 
 class DedupPipeline:
-    def __init__(self, crawler, store: StateStore, threshold: float, keep_duplicates: bool) -> None:
+    def __init__(
+        self,
+        crawler,
+        store: StateStore,
+        threshold: float,
+        keep_duplicates: bool,
+        pool: ExtractionPool | None = None,
+    ) -> None:
         self.crawler = crawler
+        self.pool = pool
         self.store = store
         self.threshold = threshold
         self.keep_duplicates = keep_duplicates
@@ -95,14 +112,26 @@ class DedupPipeline:
             state_for(crawler),
             s.getfloat("NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD"),
             s.getbool("NEWSPORTAL_KEEP_DUPLICATES"),
+            pool_for(crawler),
         )
 
-    def process_item(self, item):
+    async def process_item(self, item):
         article = as_article(item)
+        # The body's keys are pure CPU work: computed in an extraction worker when there is one.
+        # Everything after the await runs without a break, so two copies arriving together are
+        # still judged one after the other.
+        if self.pool is not None:
+            chash, signature = await self.pool.call(dedup_keys, article.body, article.content_hash)
+        else:
+            chash, signature = dedup_keys(article.body, article.content_hash)
+        return self.judge(article, chash, signature)
+
+    def judge(self, article: Article, chash: str | None, signature: NearSignature | None) -> Article:
+        """The article (its version raised when its stored body changed, duplicate_of set when kept),
+        or NewsportalDrop for a duplicate."""
         key = article.canonical_url or article.url
         if key in self.in_flight.claims:
             self._drop("url", article, "canonical URL already emitted in this run")
-        chash = article.content_hash or (content_hash(article.body) if article.body else None)
         stored = self.store.article(key)
         if stored is not None:
             self.store.touch(key)
@@ -116,11 +145,8 @@ class DedupPipeline:
                 article, version=stored.version + 1, updated_at=format_datetime(datetime.now(CHINA_TZ))
             )
             self.crawler.stats.inc_value("newsportal/refresh/updated")
-            self.in_flight.claims[key] = _Claim(
-                key, chash, near_signature(article.body) if article.body else None
-            )
+            self.in_flight.claims[key] = _Claim(key, chash, signature)
             return article
-        signature = near_signature(article.body) if article.body else None
         kind, first = self._find(chash, signature)
         if kind:
             if not self.keep_duplicates:
