@@ -86,6 +86,7 @@ class CrawlRun:
     stats: dict[str, float] = field(default_factory=dict)
     processes: int = 1  # the crawl process and the worker processes seen under it
     crawl_peak_rss_mb: float = 0.0  # the crawl process alone (its ru_maxrss)
+    crawl_cpu_seconds: float = 0.0  # the crawl process alone (Scrapy's reactor thread and ours)
 
     @property
     def pages_per_s(self) -> float:
@@ -94,6 +95,10 @@ class CrawlRun:
     @property
     def cpu_ms_per_page(self) -> float:
         return 1000 * self.cpu_seconds / self.pages if self.pages else 0.0
+
+    @property
+    def crawl_cpu_ms_per_page(self) -> float:
+        return 1000 * self.crawl_cpu_seconds / self.pages if self.pages else 0.0
 
 
 class PortalServer:
@@ -215,6 +220,7 @@ def run_crawl(spider: str, command: list[str], cwd: Path, server: PortalServer, 
         stats=_log_stats(log_text),
         processes=1 + len(tree.children),
         crawl_peak_rss_mb=usage.ru_maxrss / 1024,
+        crawl_cpu_seconds=tree.main_cpu - startup_cpu,
     )
 
 
@@ -351,7 +357,8 @@ def _describe(run: CrawlRun) -> str:
     items = int(run.stats.get("item_scraped_count", 0))
     return (
         f"{run.pages:7,} pages in {run.seconds:6.1f} s = {run.pages_per_s:6.0f} pages/s;"
-        f" {run.cpu_ms_per_page:5.2f} ms CPU/page; peak RSS {run.peak_rss_mb:6.1f} MB"
+        f" {run.cpu_ms_per_page:5.2f} ms CPU/page ({run.crawl_cpu_ms_per_page:.2f} in the crawl process);"
+        f" peak RSS {run.peak_rss_mb:6.1f} MB"
         f" ({run.processes} process{'es' if run.processes > 1 else ''});"
         f" wall {run.wall_seconds:.1f} s; items {items:,}; exit {run.exit_code}"
     )
@@ -443,6 +450,7 @@ def main() -> int:
         figures[f"n{n}_cpu_ratio"] = (
             round(bare.cpu_ms_per_page / portal.cpu_ms_per_page, 3) if portal.cpu_ms_per_page else 0.0
         )
+        figures[f"n{n}_portal_crawl_cpu_ms"] = round(portal.crawl_cpu_ms_per_page, 2)
         figures[f"n{n}_bare_rss_mb"] = round(bare.peak_rss_mb, 1)
         figures[f"n{n}_portal_rss_mb"] = round(portal.peak_rss_mb, 1)
     small, large = min(sizes), max(sizes)

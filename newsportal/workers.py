@@ -121,6 +121,7 @@ def pool_for(crawler: Any) -> ExtractionPool:
         pool = _POOLS[crawler] = ExtractionPool(
             worker_count(crawler.settings.get("NEWSPORTAL_EXTRACT_WORKERS"))
         )
+        crawler.signals.connect(pool.warm_up, signal=signals.engine_started)
         crawler.signals.connect(pool.close, signal=signals.spider_closed)
     return pool
 
@@ -198,7 +199,14 @@ class ExtractionPool:
         self._started = False
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._starting: asyncio.Future | None = None
         self.fallbacks = 0  # pages a dead worker left, extracted in the crawl's process
+
+    def warm_up(self) -> None:
+        """Start the workers now (the event loop running), so their imports overlap the crawl's
+        first requests; pages that come before they are ready wait in their pipes."""
+        if self.workers and not self._started:
+            self._starting = asyncio.ensure_future(self._start())
 
     async def analyse(self, *args: Any, **kwargs: Any) -> AnalysedPage:
         """``analyse_page(*args, **kwargs)``, in a worker when there is one."""
@@ -255,6 +263,8 @@ class ExtractionPool:
                 lambda w=worker: _ResultReader(self, w), proc.stdout
             )
             self._workers.append(worker)
+        if self._closed:  # closed while the workers were starting
+            self.close()
 
     def _lost(self, worker: _Worker) -> None:
         """A worker's pipe closed: it died, or the pool is closing. Its unfinished pages are
@@ -351,6 +361,8 @@ def main() -> None:
     # The protocol owns the real stdout; anything else printed goes to stderr (the crawl's log).
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
+    for name in sorted(WORKER_FUNCTIONS):  # imported before the first page, not on it
+        _load_function(name)
     with contextlib.suppress(BrokenPipeError):
         serve(sys.stdin.buffer, out)
 
