@@ -29,9 +29,11 @@ __all__ = [
 
 DEFAULT_STATE_DIR = ".newsportal"
 # SQLite page cache of a crawl's store (MiB): a crawl's RSS grows with its store up to this, so it is
-# kept small (64 MiB was 60 MB of the growth from 5,000 to 50,000 articles); pages beyond it come
-# from the OS's file cache at a few µs each. The CLI and benchmarks/dedup.py keep the store's 64.
-CRAWL_CACHE_MIB = 16
+# kept small (64 MiB was 60 MB of the growth from 5,000 to 50,000 articles; 16 MiB still 16 MB of the
+# 24 MB from 5,000 to 20,000: the store of 5,000 articles is 7 MB, of 20,000 28 MB); pages beyond it
+# come from the OS's file cache at a few µs each: a crawl's lookups and writes on a store of 50,000
+# cost the same CPU with 4, 8 or 16 MiB. The CLI and benchmarks/dedup.py keep the store's 64.
+CRAWL_CACHE_MIB = 8
 BACKENDS = ("sqlite",)
 
 
