@@ -10,6 +10,14 @@ them first. Listing pages need no journal: every run re-reads them.
 SQLite in WAL mode with ``synchronous=NORMAL``: a committed row survives a killed process (not a
 power cut mid-write, which at worst re-fetches an article: delivery is at-least-once, and the
 state store's idempotent writes make it exactly-once in the output).
+
+Writes are grouped: one transaction takes every insert and delete for up to ``COMMIT_INTERVAL``
+seconds (ResumeMiddleware also commits once a second, and at the end). A transaction per row cost
+~4 % of a crawl's CPU. A kill loses at most the last uncommitted group, and that loses no request:
+the group is a suffix of the journal's history, and a request's row is always written before the
+delete that finishes the article that linked to it (its ``add`` precedes the parent's ``done``), so
+whatever survives still lists every article that was linked and not finished. At worst a few
+articles finished just before the kill are fetched again and dropped as already emitted.
 """
 
 from __future__ import annotations
@@ -39,10 +47,14 @@ CREATE TABLE IF NOT EXISTS pending (
 """
 
 
+COMMIT_INTERVAL = 0.5  # seconds an open group of writes may stay uncommitted at most
+
+
 class Journal:
     """Pending article requests of one crawl target (one journal file per run lock)."""
 
     def __init__(self, path: str | Path) -> None:
+        self._began = 0.0  # time.monotonic() of the open group's first write, 0 when none
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -51,8 +63,24 @@ class Journal:
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
 
+    def _write(self) -> None:
+        """Before a write: open a group, or commit the open one when it is old enough."""
+        now = time.monotonic()
+        if self._began and now - self._began >= COMMIT_INTERVAL:
+            self.commit()
+        if not self._began:
+            self._db.execute("BEGIN")
+            self._began = now
+
+    def commit(self) -> None:
+        """Make every write so far durable."""
+        if self._began:
+            self._db.execute("COMMIT")
+            self._began = 0.0
+
     def add(self, url: str, request: dict[str, Any]) -> bool:
         """Journal a request; False when its URL is pending already (the row is left as it is)."""
+        self._write()
         cursor = self._db.execute(
             "INSERT OR IGNORE INTO pending (url, request, added) VALUES (?, ?, ?)",
             (url, pickle.dumps(request, protocol=4), time.time()),
@@ -63,6 +91,7 @@ class Journal:
         """Forget these URLs (finished, one way or another). Unknown URLs are ignored."""
         keys = [(u,) for u in urls if u]
         if keys:
+            self._write()
             self._db.executemany("DELETE FROM pending WHERE url = ?", keys)
 
     def pending(self) -> list[dict[str, Any]]:
@@ -74,6 +103,7 @@ class Journal:
         return int(self._db.execute("SELECT COUNT(*) FROM pending").fetchone()[0])
 
     def close(self) -> None:
+        self.commit()
         self._db.close()
 
 

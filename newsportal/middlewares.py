@@ -27,6 +27,7 @@ from typing import Any
 from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.request import request_from_dict
+from twisted.internet import task
 
 from newsportal import signals as np_signals
 from newsportal.extract.dates import CHINA_TZ
@@ -131,6 +132,12 @@ class ResumeMiddleware:
         crawler.signals.connect(self.item_finished, signal=signals.item_error)
         crawler.signals.connect(self.article_finished, signal=np_signals.article_finished)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        # The journal groups its writes; a group never waits longer than this to be committed.
+        self._committer = task.LoopingCall(self.journal.commit)
+        crawler.signals.connect(self._start_committer, signal=signals.engine_started)
+
+    def _start_committer(self) -> None:
+        self._committer.start(1.0, now=False)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ResumeMiddleware:
@@ -210,6 +217,9 @@ class ResumeMiddleware:
         self.journal.done(article_key(request) or request.url)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
+        if self._committer.running:
+            self._committer.stop()
+        self.journal.commit()
         left = len(self.journal)
         if left:
             self.crawler.stats.set_value("newsportal/journal/pending", left)
