@@ -26,6 +26,8 @@ from typing import Any
 
 from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from scrapy.spidermiddlewares.depth import DepthMiddleware
 from scrapy.utils.request import request_from_dict
 from twisted.internet import task
 
@@ -113,6 +115,22 @@ class IncrementalMiddleware:
         if published.tzinfo is None:
             published = published.replace(tzinfo=CHINA_TZ)
         return datetime.now(CHINA_TZ) - published < self.refresh
+
+
+class ArticleDepthMiddleware(DepthMiddleware):
+    """Scrapy's DepthMiddleware, except that a later page of a multi-page article has its first
+    page's depth: it is the same article, not a link one hop further. Otherwise DEPTH_LIMIT would cut
+    an article reached at the last allowed depth after its first page, and the pages fetched so far
+    would give no item at all (seen: 1 of 50,000 synthetic articles)."""
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        if response is not None and callback_name(request) == "parse_article_page":
+            depth = response.meta.get("depth", 0)
+            request.meta["depth"] = depth
+            if self.prio:
+                request.priority -= depth * self.prio
+            return request
+        return super().get_processed_request(request, response)
 
 
 class ResumeMiddleware:

@@ -55,6 +55,9 @@ NEWSPORTAL_REFRESH_HOURS = 48
 NEWSPORTAL_RESUME = True
 SCHEDULER = "newsportal.scheduler.JournalingScheduler"
 SPIDER_MIDDLEWARES = {
+    # DEPTH_LIMIT as Scrapy's, but a later page of an article keeps its first page's depth
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "newsportal.middlewares.ArticleDepthMiddleware": 900,
     "newsportal.middlewares.IncrementalMiddleware": 800,
     "newsportal.middlewares.ResumeMiddleware": 850,
 }
