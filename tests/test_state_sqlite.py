@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import sqlite3
@@ -138,12 +139,14 @@ def test_band_rows_buffered_before_a_flush_are_searched_too(tmp_path: Path) -> N
 WRITER = textwrap.dedent(
     """
     import sys
+    from hashlib import sha1
     from newsportal.state import StoredArticle, near_signature
     from newsportal.state.sqlite import SQLiteStateStore
     store = SQLiteStateStore(sys.argv[1], band_flush=50)
     n = 0
     while True:
-        body = f"第{n}条：" + "江城地铁五号线南段开通试运营沿线居民通勤时间缩短" * 3 + str(n) * 20
+        tail = sha1(str(n).encode()).hexdigest()
+        body = f"第{n}条：" + "江城地铁五号线南段开通试运营沿线居民通勤时间缩短" * 3 + tail
         store.add(StoredArticle(canonical_url=f"http://a.cn/{n}.html", content_hash=str(n)),
                   near_signature(body))
         n += 1
@@ -179,7 +182,9 @@ def test_store_is_consistent_and_complete_after_sigkill_mid_write(tmp_path: Path
         # signatures whose band rows were still buffered were indexed on reopening
         assert store.db.execute("SELECT COUNT(*) FROM article WHERE banded = 0").fetchone()[0] == 0
         last = stored - 1
-        body = f"第{last}条：" + "江城地铁五号线南段开通试运营沿线居民通勤时间缩短" * 3 + str(last) * 20
+        # a tail of its own: "1414" * 20 and "14" * 20 share every 3-gram, so 1414 would find 14
+        tail = hashlib.sha1(str(last).encode()).hexdigest()
+        body = f"第{last}条：" + "江城地铁五号线南段开通试运营沿线居民通勤时间缩短" * 3 + tail
         assert store.find_near(near_signature(body), 0.99).canonical_url == f"http://a.cn/{last}.html"
         # and it takes writes again
         store.add(StoredArticle(canonical_url="http://a.cn/after.html"))
