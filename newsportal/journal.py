@@ -11,13 +11,13 @@ SQLite in WAL mode with ``synchronous=NORMAL``: a committed row survives a kille
 power cut mid-write, which at worst re-fetches an article: delivery is at-least-once, and the
 state store's idempotent writes make it exactly-once in the output).
 
-Writes are grouped: one transaction takes every insert and delete for up to ``COMMIT_INTERVAL``
-seconds (ResumeMiddleware also commits once a second, and at the end). A transaction per row cost
-~4 % of a crawl's CPU. A kill loses at most the last uncommitted group, and that loses no request:
-the group is a suffix of the journal's history, and a request's row is always written before the
-delete that finishes the article that linked to it (its ``add`` precedes the parent's ``done``), so
-whatever survives still lists every article that was linked and not finished. At worst a few
-articles finished just before the kill are fetched again and dropped as already emitted.
+A request's row is committed as it is written: it must be durable before the item of the article
+that linked to it reaches the feed, because a feed line counts as finished after a kill (the next
+run records it as emitted and does not fetch it again, so it would not find its related links
+again). Deletes are grouped instead: they wait in the open transaction for the next insert's commit,
+at most ``COMMIT_INTERVAL`` seconds (ResumeMiddleware also commits once a second, and at the end).
+A delete lost to a kill only leaves a finished article pending: the next run finds it emitted and
+drops the row. That halves the commits; one per row cost ~2 % of a crawl's CPU.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS pending (
 """
 
 
-COMMIT_INTERVAL = 0.5  # seconds an open group of writes may stay uncommitted at most
+COMMIT_INTERVAL = 0.5  # seconds grouped deletes may stay uncommitted at most
 
 
 class Journal:
@@ -64,7 +64,7 @@ class Journal:
         self._db.executescript(_SCHEMA)
 
     def _write(self) -> None:
-        """Before a write: open a group, or commit the open one when it is old enough."""
+        """Before a write: open a group of deletes, or commit the open one when it is old enough."""
         now = time.monotonic()
         if self._began and now - self._began >= COMMIT_INTERVAL:
             self.commit()
@@ -85,6 +85,7 @@ class Journal:
             "INSERT OR IGNORE INTO pending (url, request, added) VALUES (?, ?, ?)",
             (url, pickle.dumps(request, protocol=4), time.time()),
         )
+        self.commit()  # durable now, with the deletes grouped before it
         return cursor.rowcount == 1
 
     def done(self, *urls: str | None) -> None:

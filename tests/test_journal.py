@@ -19,30 +19,35 @@ def _rows_on_disk(path: Path) -> set[str]:
         db.close()
 
 
-def test_writes_are_durable_once_committed_and_in_order(tmp_path: Path):
+def test_a_request_is_durable_at_once_deletes_wait_for_the_next_commit(tmp_path: Path):
     path = tmp_path / "j.sqlite"
     journal = Journal(path)
     journal.add("http://x/parent.html", {"url": "http://x/parent.html"})
-    journal.commit()
-    # a parent's children are journaled before the parent is finished
-    journal.add("http://x/child-1.html", {"url": "http://x/child-1.html"})
-    journal.add("http://x/child-2.html", {"url": "http://x/child-2.html"})
-    journal.done("http://x/parent.html")
-    # not committed yet: a kill now leaves the parent pending (fetched again), never a child lost
     assert _rows_on_disk(path) == {"http://x/parent.html"}
-    assert len(journal) == 2  # the journal itself sees its own writes
-    journal.commit()
+    # a parent's children are journaled (durable at once) before the parent is finished
+    journal.add("http://x/child-1.html", {"url": "http://x/child-1.html"})
+    assert _rows_on_disk(path) == {"http://x/parent.html", "http://x/child-1.html"}
+    journal.done("http://x/parent.html")
+    # the delete waits: a kill now leaves the parent pending (found emitted next run), no child lost
+    assert _rows_on_disk(path) == {"http://x/parent.html", "http://x/child-1.html"}
+    assert len(journal) == 1  # the journal itself sees its own writes
+    journal.add("http://x/child-2.html", {"url": "http://x/child-2.html"})  # commits the delete too
     assert _rows_on_disk(path) == {"http://x/child-1.html", "http://x/child-2.html"}
-    journal.close()
+    journal.done("http://x/child-1.html")
+    journal.close()  # commits the rest
+    assert _rows_on_disk(path) == {"http://x/child-2.html"}
 
 
-def test_an_open_group_is_committed_by_a_later_write_once_old_enough(tmp_path: Path, monkeypatch):
+def test_grouped_deletes_are_committed_by_a_later_delete_once_old_enough(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(journal_module, "COMMIT_INTERVAL", 0.05)
     path = tmp_path / "j.sqlite"
     journal = Journal(path)
-    journal.add("http://x/1.html", {"url": "http://x/1.html"})
+    for n in (1, 2, 3):
+        journal.add(f"http://x/{n}.html", {"url": f"http://x/{n}.html"})
+    journal.done("http://x/1.html")
     time.sleep(0.1)
-    journal.add("http://x/2.html", {"url": "http://x/2.html"})  # commits the first group
-    assert _rows_on_disk(path) == {"http://x/1.html"}
-    journal.close()  # commits the rest
-    assert _rows_on_disk(path) == {"http://x/1.html", "http://x/2.html"}
+    journal.done("http://x/2.html")  # commits the first delete's group, opens another
+    assert _rows_on_disk(path) == {"http://x/2.html", "http://x/3.html"}
+    journal.commit()
+    assert _rows_on_disk(path) == {"http://x/3.html"}
+    journal.close()
