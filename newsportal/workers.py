@@ -19,8 +19,9 @@ The pool runs the pure, CPU-bound steps of a page and of an item: ``analyse_page
 ``clean_article`` for CleanPipeline, ``dedup_keys`` for DedupPipeline (``WORKER_FUNCTIONS``); one pool
 per crawl (``pool_for``). Messages both ways are a 4-byte big-endian length and a pickle. To the
 worker: ``("site", key, Site)`` once per site (a Site argument then travels as its key), and
-``("call", function name, args, kwargs)``; back: ``("ok", result)`` or ``("error", exception)``,
-one per call, in order.
+``("call", function name, args, kwargs)``; back: ``("ready", None)`` once its imports are done
+(pages before it are extracted in the crawl's process), then ``("ok", result)`` or ``("error",
+exception)``, one per call, in order.
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ class _Worker:
     jobs: collections.deque[_Job] = field(default_factory=collections.deque)
     sites: set[int] = field(default_factory=set)  # ids of the Site objects this worker has been sent
     alive: bool = True
+    ready: bool = False  # its imports done (it said so): until then pages are extracted here
 
 
 class _ResultReader(asyncio.Protocol):
@@ -166,6 +168,9 @@ class _ResultReader(asyncio.Protocol):
                 break
             status, value = pickle.loads(memoryview(buf)[start + _HEADER : end])
             start = end
+            if status == "ready":
+                self.worker.ready = True
+                continue
             job = self.worker.jobs.popleft()
             if job.future.done():  # cancelled (the crawl is closing)
                 continue
@@ -208,6 +213,19 @@ class ExtractionPool:
         if self.workers and not self._started:
             self._starting = asyncio.ensure_future(self._start())
 
+    async def ready(self, timeout: float = 60.0) -> bool:
+        """Start the workers if need be and wait until each has said it is ready (or died)."""
+        if self.workers and not self._started:
+            await self._start()
+        elif self._starting is not None:
+            await self._starting
+        deadline = asyncio.get_running_loop().time() + timeout
+        while any(w.alive and not w.ready for w in self._workers):
+            if asyncio.get_running_loop().time() > deadline:
+                return False
+            await asyncio.sleep(0.01)
+        return any(w.ready for w in self._workers if w.alive)
+
     async def analyse(self, *args: Any, **kwargs: Any) -> AnalysedPage:
         """``analyse_page(*args, **kwargs)``, in a worker when there is one."""
         return await self.call(analyse_page, *args, **kwargs)
@@ -217,8 +235,10 @@ class ExtractionPool:
         loop = asyncio.get_running_loop()
         if self.workers and not self._started:
             await self._start()
-        live = [w for w in self._workers if w.alive]
-        if not live or loop is not self._loop:  # no worker, or called from another event loop
+        live = [w for w in self._workers if w.alive and w.ready]
+        # No worker (or none started yet: a page does not wait for a worker's imports), or called
+        # from another event loop than the workers' own
+        if not live or loop is not self._loop:
             return func(*args, **kwargs)
         worker = min(live, key=lambda w: len(w.jobs))
         future = loop.create_future()
@@ -305,6 +325,11 @@ class ExtractionPool:
             for transport in (worker.writer, worker.reader):
                 if transport is not None:
                     transport.close()
+            # The transports close their pipes on the loop's next turn; the wait below blocks the
+            # loop, so the worker's stdin is closed here (its EOF is what ends the worker).
+            for pipe in (worker.proc.stdin, worker.proc.stdout):
+                with contextlib.suppress(OSError):
+                    pipe.close()
         for worker in self._workers:
             try:
                 worker.proc.wait(timeout=5)
@@ -363,6 +388,8 @@ def main() -> None:
     os.dup2(2, 1)
     for name in sorted(WORKER_FUNCTIONS):  # imported before the first page, not on it
         _load_function(name)
+    out.write(_frame(("ready", None)))
+    out.flush()
     with contextlib.suppress(BrokenPipeError):
         serve(sys.stdin.buffer, out)
 

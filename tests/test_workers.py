@@ -54,6 +54,7 @@ def test_pool_gives_what_analyse_page_gives():
 
     async def run():
         pool = ExtractionPool(1)
+        assert await pool.ready()
         try:
             return await asyncio.gather(
                 *(
@@ -73,6 +74,7 @@ def test_pool_gives_what_analyse_page_gives():
 def test_an_extraction_error_reaches_the_caller():
     async def run():
         pool = ExtractionPool(1)
+        assert await pool.ready()
         try:
             with pytest.raises(AttributeError):  # analyse_page's own error, raised here
                 await pool.analyse(ARTICLES[0].read_bytes(), _url(ARTICLES[0]), SITE, "not a datetime")
@@ -91,6 +93,7 @@ def test_a_killed_worker_loses_no_page():
 
     async def run():
         pool = ExtractionPool(1)
+        assert await pool.ready()
         try:
             first = await pool.analyse(pages[0].read_bytes(), _url(pages[0]), SITE, NOW, "text/html")
             pid = pool._workers[0].proc.pid
@@ -131,6 +134,7 @@ def test_pipeline_steps_run_in_the_worker_with_the_same_results():
 
     async def run():
         pool = ExtractionPool(1)
+        assert await pool.ready()
         try:
             item = Article(url=article.url, title=article.title, body=article.body)
             cleaned = await pool.call(clean_article, item)
@@ -145,3 +149,22 @@ def test_pipeline_steps_run_in_the_worker_with_the_same_results():
     assert cleaned == clean_article(item)
     local_hash, local_signature = dedup_keys(cleaned.body, None)
     assert chash == local_hash and signature.stored == local_signature.stored
+
+
+def test_pages_do_not_wait_for_a_starting_worker():
+    """Before a worker has finished its imports, pages are extracted in the crawl's process."""
+
+    async def run():
+        pool = ExtractionPool(1)
+        try:
+            pool.warm_up()
+            result = await pool.analyse(ARTICLES[0].read_bytes(), _url(ARTICLES[0]), SITE, NOW, "text/html")
+            started_ready = [w.ready for w in pool._workers]
+            assert await pool.ready()
+            return result, started_ready
+        finally:
+            pool.close()
+
+    result, started_ready = asyncio.run(run())
+    assert started_ready in ([], [False])  # not ready yet: extracted here, at once
+    assert result == analyse_page(ARTICLES[0].read_bytes(), _url(ARTICLES[0]), SITE, NOW, "text/html")
