@@ -150,7 +150,7 @@ class ResumeMiddleware:
         crawler.signals.connect(self.item_finished, signal=signals.item_error)
         crawler.signals.connect(self.article_finished, signal=np_signals.article_finished)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
-        # The journal groups its writes; a group never waits longer than this to be committed.
+        # The journal groups its deletes; a group never waits longer than this to be committed.
         self._committer = task.LoopingCall(self.journal.commit)
         crawler.signals.connect(self._start_committer, signal=signals.engine_started)
 

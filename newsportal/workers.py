@@ -149,6 +149,12 @@ class _Worker:
     ready: bool = False  # its imports done (it said so): until then pages are extracted here
 
 
+def _close_transports(worker: _Worker) -> None:
+    for transport in (worker.writer, worker.reader):
+        if transport is not None:
+            transport.close()
+
+
 class _ResultReader(asyncio.Protocol):
     """Reads a worker's framed results and settles its jobs' futures in order."""
 
@@ -195,8 +201,8 @@ class _WriterProtocol(asyncio.BaseProtocol):
 
 
 class ExtractionPool:
-    """``await pool.analyse(body, url, site, now, ...)`` is ``analyse_page(...)``, in a worker when
-    there is one. Workers start on the first page (the event loop must be running)."""
+    """``await pool.call(func, ...)`` is ``func(...)``, in a worker when one is ready, else here.
+    Workers start with the engine (``warm_up``), or on the first call."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -205,19 +211,18 @@ class ExtractionPool:
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._starting: asyncio.Future | None = None
-        self.fallbacks = 0  # pages a dead worker left, extracted in the crawl's process
 
     def warm_up(self) -> None:
         """Start the workers now (the event loop running), so their imports overlap the crawl's
-        first requests; pages that come before they are ready wait in their pipes."""
+        first requests; pages that come before they are ready are extracted here."""
         if self.workers and not self._started:
+            self._started = True  # once: calls before the task runs must not start more workers
             self._starting = asyncio.ensure_future(self._start())
 
     async def ready(self, timeout: float = 60.0) -> bool:
         """Start the workers if need be and wait until each has said it is ready (or died)."""
-        if self.workers and not self._started:
-            await self._start()
-        elif self._starting is not None:
+        self.warm_up()
+        if self._starting is not None:
             await self._starting
         deadline = asyncio.get_running_loop().time() + timeout
         while any(w.alive and not w.ready for w in self._workers):
@@ -233,8 +238,7 @@ class ExtractionPool:
     async def call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``func(*args, **kwargs)`` (one of WORKER_FUNCTIONS), in a worker when there is one."""
         loop = asyncio.get_running_loop()
-        if self.workers and not self._started:
-            await self._start()
+        self.warm_up()
         live = [w for w in self._workers if w.alive and w.ready]
         # No worker (or none started yet: a page does not wait for a worker's imports), or called
         # from another event loop than the workers' own
@@ -263,7 +267,6 @@ class ExtractionPool:
         return await future
 
     async def _start(self) -> None:
-        self._started = True
         loop = self._loop = asyncio.get_running_loop()
         for _ in range(self.workers):
             proc = subprocess.Popen(
@@ -292,9 +295,7 @@ class ExtractionPool:
         if not worker.alive:
             return
         worker.alive = False
-        for transport in (worker.writer, worker.reader):
-            if transport is not None:
-                transport.close()
+        _close_transports(worker)
         if self._closed:
             return
         logger.warning(
@@ -308,7 +309,6 @@ class ExtractionPool:
             job = worker.jobs.popleft()
             if job.future.done():
                 continue
-            self.fallbacks += 1
             try:
                 job.future.set_result(job.func(*job.args, **job.kwargs))
             except Exception as exc:  # handed to the awaiting callback, as in-process
@@ -322,9 +322,7 @@ class ExtractionPool:
             for job in worker.jobs:
                 job.future.cancel()
             worker.jobs.clear()
-            for transport in (worker.writer, worker.reader):
-                if transport is not None:
-                    transport.close()
+            _close_transports(worker)
             # The transports close their pipes on the loop's next turn; the wait below blocks the
             # loop, so the worker's stdin is closed here (its EOF is what ends the worker).
             for pipe in (worker.proc.stdin, worker.proc.stdout):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
@@ -43,6 +45,17 @@ def _gone(pid: int, timeout: float = 10.0) -> bool:
     return False
 
 
+@contextlib.asynccontextmanager
+async def _ready_pool() -> AsyncIterator[ExtractionPool]:
+    """A pool of one worker that has said it is ready; closed on the way out."""
+    pool = ExtractionPool(1)
+    try:
+        assert await pool.ready()
+        yield pool
+    finally:
+        pool.close()
+
+
 def test_worker_count_setting():
     assert worker_count("0") == 0
     assert worker_count(3) == 3
@@ -53,17 +66,13 @@ def test_pool_gives_what_analyse_page_gives():
     pages = ARTICLES[:12]
 
     async def run():
-        pool = ExtractionPool(1)
-        assert await pool.ready()
-        try:
+        async with _ready_pool() as pool:
             return await asyncio.gather(
                 *(
                     pool.analyse(p.read_bytes(), _url(p), SITE, NOW, "text/html", judge=True, prior="article")
                     for p in pages
                 )
             ), [w.proc.pid for w in pool._workers]
-        finally:
-            pool.close()
 
     results, pids = asyncio.run(run())
     assert len(pids) == 1
@@ -73,15 +82,11 @@ def test_pool_gives_what_analyse_page_gives():
 
 def test_an_extraction_error_reaches_the_caller():
     async def run():
-        pool = ExtractionPool(1)
-        assert await pool.ready()
-        try:
+        async with _ready_pool() as pool:
             with pytest.raises(AttributeError):  # analyse_page's own error, raised here
                 await pool.analyse(ARTICLES[0].read_bytes(), _url(ARTICLES[0]), SITE, "not a datetime")
             # the worker survives its page's error
             return await pool.analyse(ARTICLES[0].read_bytes(), _url(ARTICLES[0]), SITE, NOW, "text/html")
-        finally:
-            pool.close()
 
     result = asyncio.run(run())
     assert result.kind == "article" and result.fields.title
@@ -92,9 +97,7 @@ def test_a_killed_worker_loses_no_page():
     pages = ARTICLES[:30]
 
     async def run():
-        pool = ExtractionPool(1)
-        assert await pool.ready()
-        try:
+        async with _ready_pool() as pool:
             first = await pool.analyse(pages[0].read_bytes(), _url(pages[0]), SITE, NOW, "text/html")
             pid = pool._workers[0].proc.pid
             tasks = [
@@ -104,11 +107,9 @@ def test_a_killed_worker_loses_no_page():
             os.kill(pid, signal.SIGKILL)
             queued = await asyncio.gather(*tasks)
             later = [await pool.analyse(p.read_bytes(), _url(p), SITE, NOW, "text/html") for p in pages[20:]]
-            return [first, *queued, *later], pool.fallbacks
-        finally:
-            pool.close()
+            return [first, *queued, *later]
 
-    results, _ = asyncio.run(run())
+    results = asyncio.run(run())
     expected = [analyse_page(p.read_bytes(), _url(p), SITE, NOW, "text/html") for p in pages]
     assert results == expected
 
@@ -133,17 +134,13 @@ def test_pipeline_steps_run_in_the_worker_with_the_same_results():
     article = _in_process(ARTICLES[0]).fields
 
     async def run():
-        pool = ExtractionPool(1)
-        assert await pool.ready()
-        try:
+        async with _ready_pool() as pool:
             item = Article(url=article.url, title=article.title, body=article.body)
             cleaned = await pool.call(clean_article, item)
             keys = await pool.call(dedup_keys, cleaned.body, None)
             with pytest.raises(ValueError, match="not a worker function"):
                 await pool.call(os.getcwd)
             return item, cleaned, keys
-        finally:
-            pool.close()
 
     item, cleaned, (chash, signature) = asyncio.run(run())
     assert cleaned == clean_article(item)
@@ -152,19 +149,23 @@ def test_pipeline_steps_run_in_the_worker_with_the_same_results():
 
 
 def test_pages_do_not_wait_for_a_starting_worker():
-    """Before a worker has finished its imports, pages are extracted in the crawl's process."""
+    """Before a worker has finished its imports, pages are extracted in the crawl's process; the
+    calls that came meanwhile started one worker, not one each."""
+    page = ARTICLES[0]
 
     async def run():
         pool = ExtractionPool(1)
         try:
-            pool.warm_up()
-            result = await pool.analyse(ARTICLES[0].read_bytes(), _url(ARTICLES[0]), SITE, NOW, "text/html")
+            results = await asyncio.gather(
+                *(pool.analyse(page.read_bytes(), _url(page), SITE, NOW, "text/html") for _ in range(5))
+            )
             started_ready = [w.ready for w in pool._workers]
             assert await pool.ready()
-            return result, started_ready
+            return results, started_ready, len(pool._workers)
         finally:
             pool.close()
 
-    result, started_ready = asyncio.run(run())
+    results, started_ready, workers = asyncio.run(run())
     assert started_ready in ([], [False])  # not ready yet: extracted here, at once
-    assert result == analyse_page(ARTICLES[0].read_bytes(), _url(ARTICLES[0]), SITE, NOW, "text/html")
+    assert workers == 1
+    assert results == [analyse_page(page.read_bytes(), _url(page), SITE, NOW, "text/html")] * 5
