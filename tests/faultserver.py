@@ -1,0 +1,280 @@
+"""A hostile web server of our own on 127.0.0.1, and real `scrapy crawl` runs against it.
+
+``FaultServer`` serves whatever routes a test gives it: a route is a path (exact, or a prefix ending
+in ``*``) mapped to a function that gets the request handler and writes anything at all to the
+socket: a normal page, a reset, a truncated body, a gzip bomb, a redirect loop, a 429 with
+Retry-After. Every request is logged (time, method, path, headers) so a test can assert what was
+fetched and when. Unrouted paths are 404s; ``/robots.txt`` is an empty allow-all unless routed.
+
+``crawl_cli`` runs ``scrapy crawl portal`` in a subprocess as cron would and returns its exit code,
+stdout, stderr, log, the items of its published feed, its stats file and the peak RSS of its
+process tree (the crawl and its extraction workers), so a test asserts all of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+_LAUNCHER = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.call(sys.argv[2:])\n"
+    "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+    "sys.exit(code if code >= 0 else 128 - code)\n"
+)
+SCRAPY = str(Path(sys.executable).with_name("scrapy"))
+
+Route = Callable[["FaultHandler"], None]
+
+
+@dataclass
+class Hit:
+    time: float
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+class FaultHandler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self.server.log.append(Hit(time.monotonic(), "GET", self.path, dict(self.headers.items())))
+        route = self.server.route_for(self.path)
+        if route is None:
+            self.send_page("<html><body>not found</body></html>", status=404)
+            return
+        # the client may give up (a size limit, a timeout): that is the test's point
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            route(self)
+
+    do_HEAD = do_GET
+
+    def send_page(
+        self,
+        body: str | bytes,
+        *,
+        status: int = 200,
+        content_type: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """A complete response with a Content-Length."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, routes: dict[str, Route]) -> None:
+        super().__init__(("127.0.0.1", 0), FaultHandler)
+        self.routes = routes  # the caller's dict: routes added later are served too
+        self.log: list[Hit] = []
+
+    def route_for(self, path: str) -> Route | None:
+        if path in self.routes:
+            return self.routes[path]
+        bare = path.split("?", 1)[0]
+        if bare in self.routes:
+            return self.routes[bare]
+        prefixes = [p for p in self.routes if p.endswith("*") and path.startswith(p[:-1])]
+        if prefixes:
+            return self.routes[max(prefixes, key=len)]
+        if bare == "/robots.txt":
+            return lambda h: h.send_page("User-agent: *\nAllow: /\n", content_type="text/plain")
+        return None
+
+
+class FaultServer:
+    """Serves routes on http://127.0.0.1:<free port>/ in a background thread until close()."""
+
+    def __init__(self, routes: dict[str, Route] | None = None) -> None:
+        self._httpd = _Server(routes if routes is not None else {})
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def routes(self) -> dict[str, Route]:
+        return self._httpd.routes
+
+    @property
+    def log(self) -> list[Hit]:
+        return self._httpd.log
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path.lstrip("/")
+
+    def hits(self, path_prefix: str = "") -> list[Hit]:
+        return [h for h in self.log if h.path.startswith(path_prefix)]
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> FaultServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextmanager
+def fault_server(routes: dict[str, Route] | None = None) -> Iterator[FaultServer]:
+    server = FaultServer(routes)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+# --- pages a route can serve ---------------------------------------------------------------------
+
+# Common characters of news text: random runs of them give bodies that share almost no 3-grams.
+_CHARS = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面"
+    "而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把"
+    "性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质"
+)
+
+
+def article_text(seed: str, paragraphs: int = 4) -> list[str]:
+    """Paragraphs of news-like text, different for every seed (two articles of a test are never
+    near-duplicates of each other), the same for the same seed."""
+    rnd = random.Random(seed)
+
+    def sentence() -> str:
+        return "，".join("".join(rnd.choices(_CHARS, k=rnd.randint(6, 14))) for _ in range(3)) + "。"
+
+    return [f"{seed}：" + "".join(sentence() for _ in range(4)) for _ in range(paragraphs)]
+
+
+def article_html(title: str, *, date: str = "2026-03-14 20:02", paragraphs: int = 4, extra: str = "") -> str:
+    """A plain article page: one headline, a date, several paragraphs of real-looking text."""
+    body = "".join(f"<p>{text}</p>" for text in article_text(title, paragraphs))
+    return (
+        f'<html><head><meta charset="utf-8"><title>{title}</title></head><body>'
+        f'<h1>{title}</h1><div class="info"><span class="time">{date}</span> 来源：本报</div>'
+        f'<div class="article-content">{body}</div>{extra}</body></html>'
+    )
+
+
+def listing_html(links: list[str], *, title: str = "新闻列表", extra: str = "") -> str:
+    """A listing page: a title and one list item a link."""
+    items = "".join(f'<li><a href="{href}">新闻标题第{i}条的内容</a></li>' for i, href in enumerate(links))
+    return (
+        f'<html><head><meta charset="utf-8"><title>{title}</title></head><body>'
+        f'<h1>{title}</h1><ul class="news-list">{items}</ul>{extra}</body></html>'
+    )
+
+
+# --- a real crawl, as cron starts it ----------------------------------------------------------------
+
+
+@dataclass
+class CliRun:
+    code: int
+    stdout: str
+    stderr: str
+    log: str
+    items: list[dict] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+    feeds: list[Path] = field(default_factory=list)
+    peak_rss_mb: float = 0.0
+
+    def stat(self, key: str) -> int:
+        return int(self.stats.get(key, 0) or 0)
+
+
+def crawl_cli(
+    tmp_path: Path,
+    *,
+    spider_args: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
+    site_dir: str | None = None,
+    timeout: float = 240,
+    env: dict[str, str] | None = None,
+) -> CliRun:
+    """``scrapy crawl portal`` in a subprocess with state and output under tmp_path; waits for it.
+
+    ``site_dir`` is the output folder the feed and stats land in (the site's name; ``generic`` for a
+    start URL no profile owns). Peak RSS is the largest ``ru_maxrss`` of the process tree.
+    """
+    logs = tmp_path / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = logs / f"run-{len(list(logs.iterdir()))}.log"
+    values = {
+        "NEWSPORTAL_STATE_DIR": str(tmp_path / "state"),
+        "NEWSPORTAL_OUTPUT_DIR": str(tmp_path / "output"),
+        "NEWSPORTAL_REFERENCE_TIME": "2026-03-15T10:00:00+08:00",
+        "LOG_FILE": str(log),
+        "LOG_LEVEL": "INFO",
+        **(settings or {}),
+    }
+    cmd = [SCRAPY, "crawl", "portal"]
+    for name, value in (spider_args or {}).items():
+        cmd += ["-a", f"{name}={value}"]
+    for name, value in values.items():
+        cmd += ["-s", f"{name}={value}"]
+    before = set((tmp_path / "output").rglob("*")) if (tmp_path / "output").exists() else set()
+    rss_file = log.with_suffix(".rss")
+    # A launcher between us and the crawl: its RUSAGE_CHILDREN is this crawl's tree alone (the crawl
+    # and the workers it reaped), not every child this test process ever had.
+    launcher = [sys.executable, "-c", _LAUNCHER, str(rss_file)]
+    proc = subprocess.Popen(
+        [*launcher, *cmd],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        stdout, stderr = proc.communicate()
+        raise AssertionError(f"crawl did not finish in {timeout} s:\n{stderr[-3000:]}") from None
+    peak = int(rss_file.read_text()) / 1024 if rss_file.exists() else 0.0  # KiB on Linux
+    run = CliRun(proc.returncode, stdout, stderr, log.read_text("utf-8", "replace") if log.exists() else "")
+    run.peak_rss_mb = peak
+    out = tmp_path / "output"
+    new = sorted(p for p in (out.rglob("*") if out.exists() else []) if p not in before)
+    if site_dir is not None:
+        new = [p for p in new if p.parent.name == site_dir]
+    run.feeds = [p for p in new if p.name.endswith(".jsonl")]
+    for feed in run.feeds:
+        run.items += [json.loads(line) for line in feed.read_text("utf-8").splitlines() if line.strip()]
+    stats_files = [p for p in new if p.name.endswith(".stats.json")]
+    if stats_files:
+        run.stats = json.loads(stats_files[-1].read_text("utf-8"))
+    return run
