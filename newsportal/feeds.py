@@ -3,17 +3,24 @@
 The default feed (NEWSPORTAL_DEFAULT_FEED) is ``<output dir>/<site>/<UTC start time>.jsonl``.
 ``AtomicFileFeedStorage`` writes to ``<name>.part`` and renames it to ``<name>`` only when the feed
 is complete, so a reader (or ``newsportal export``) never sees half a file; a crash leaves a
-``.part`` that the next run recovers (see newsportal.recovery and newsportal.middlewares).
+``.part`` that the next run recovers (see newsportal.recovery and newsportal.middlewares). So does a
+failed write (disk full, I/O error): the ``.part`` is cut back to its last whole line, takes nothing
+more, and is not published (see newsportal.durability).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
 import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from scrapy.extensions.feedexport import FileFeedStorage
+
+from newsportal.durability import WriteGuard, guard_for
 
 PART_SUFFIX = ".part"
 
@@ -47,6 +54,43 @@ def uri_params(params: dict[str, Any], spider: Any) -> dict[str, Any]:
     return {**params, "site": site_label(spider), "run": run_id(spider), "output_dir": output_dir}
 
 
+class PartFile(io.FileIO):
+    """The unbuffered ``.part`` file of a feed: each write reaches the OS whole, or not at all.
+
+    ``os.write`` may write part of the bytes when the disk fills up (a line cut in the middle, and
+    FileIO does not retry); here the rest is retried, and on an error the file is cut back to the end
+    of the last whole write and the failure goes to the crawl's WriteGuard instead of being raised:
+    Scrapy's FeedExporter has no way to report it, and the receivers of ``item_scraped`` after it
+    (the journal, the state) must see the guard failed before they count the item as written. After
+    any failed write of the crawl (this file's or another's) the file takes nothing more.
+    """
+
+    def __init__(self, path: Path, guard: WriteGuard) -> None:
+        super().__init__(path, "wb")
+        self.path = path
+        self.guard = guard
+        self.end = 0  # bytes of whole writes
+
+    def write(self, data: Any) -> int:
+        if self.guard.failed:
+            return 0
+        view = memoryview(data).cast("B")
+        done = 0
+        try:
+            while done < len(view):
+                n = super().write(view[done:])
+                if not n:
+                    raise OSError(errno.ENOSPC, "write wrote nothing", str(self.path))
+                done += n
+        except OSError as exc:
+            with contextlib.suppress(OSError):  # else the next run cuts the torn line off (recovery)
+                self.truncate(self.end)
+            self.guard.fail(OSError(exc.errno, exc.strerror or str(exc), str(self.path)))
+            return 0
+        self.end += done
+        return done
+
+
 class AtomicFileFeedStorage(FileFeedStorage):
     """FileFeedStorage that writes ``<path>.part`` and publishes it on close (fsync, then rename).
 
@@ -58,21 +102,44 @@ class AtomicFileFeedStorage(FileFeedStorage):
         target = Path(self.path)
         target.parent.mkdir(parents=True, exist_ok=True)
         self.part = target.with_name(target.name + PART_SUFFIX)
+        self.guard = guard_for(spider.crawler)
         # Unbuffered: each exported line reaches the OS when the item is scraped, before the state
         # records it as emitted, so a killed process never loses a line it counted as written.
-        return self.part.open("wb", buffering=0)
+        with self.guard.writing(self.part):
+            return PartFile(self.part, self.guard)
+        raise OSError(errno.EIO, f"{self.part} could not be created")  # the guard has logged why
 
     def store(self, file: IO[bytes]) -> None:
+        if self.guard.failed:
+            file.close()
+            # Raised for FeedExporter, which logs it and counts feedexport/failed_count/...
+            raise OSError(
+                errno.EIO,
+                f"not published after a failed write; the next run publishes its complete lines "
+                f"(the run's write error: {self.guard.error})",
+                str(self.part),
+            )
+        with self.guard.writing(self.part):
+            self._publish(file)
+        if self.guard.failed:
+            raise OSError(errno.EIO, "not published after a failed write", str(self.part))
+
+    def _publish(self, file: IO[bytes]) -> None:
         file.flush()
         os.fsync(file.fileno())
         file.close()
         target = Path(self.path)
         if self.write_mode == "ab" and target.exists():
-            with target.open("ab") as out, self.part.open("rb") as part:
-                while chunk := part.read(1 << 20):
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+            with target.open("ab", buffering=0) as out, self.part.open("rb") as part:
+                size = out.seek(0, os.SEEK_END)
+                try:
+                    while chunk := memoryview(part.read(1 << 20)):
+                        while chunk:
+                            chunk = chunk[out.write(chunk) or 0 :]
+                    os.fsync(out.fileno())
+                except OSError:
+                    out.truncate(size)  # the file as it was: the part stays for the next run
+                    raise
             self.part.unlink()
         else:
             os.replace(self.part, target)

@@ -18,6 +18,10 @@ again). Deletes are grouped instead: they wait in the open transaction for the n
 at most ``COMMIT_INTERVAL`` seconds (ResumeMiddleware also commits once a second, and at the end).
 A delete lost to a kill only leaves a finished article pending: the next run finds it emitted and
 drops the row. That halves the commits; one per row cost ~2 % of a crawl's CPU.
+
+A journal file that cannot be used (not a database, damaged, another program's, a directory) is
+refused at open with a StateError naming it and what to do; a write that fails (disk full, I/O
+error) raises an OSError naming the file, for the crawl's WriteGuard (newsportal.durability).
 """
 
 from __future__ import annotations
@@ -32,8 +36,13 @@ from typing import Any
 
 from scrapy import Request
 
+from newsportal.durability import as_os_error
 from newsportal.runlock import lock_name
 from newsportal.state import state_dir
+from newsportal.state.sqlite import opening, refuse_foreign
+
+# What moving a refused journal aside costs, said in the message.
+NO_RESUME = "the next run resumes nothing an interrupted run left unfinished (listings find most of it again)"
 
 # Callbacks whose requests are articles (or pages that may turn out to be one).
 ARTICLE_CALLBACKS = frozenset({"parse_article", "parse_unknown"})
@@ -56,12 +65,22 @@ class Journal:
     def __init__(self, path: str | Path) -> None:
         self._began = 0.0  # time.monotonic() of the open group's first write, 0 when none
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(_SCHEMA)
+        db = None
+        try:
+            with opening(self.path, "resume journal", NO_RESUME):
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                refuse_foreign(db, self.path, "pending", "resume journal")
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute("PRAGMA busy_timeout=5000")
+                db.executescript(_SCHEMA)
+                db.execute("SELECT url, request, added FROM pending LIMIT 0")  # our columns, or refused
+        except BaseException:
+            if db is not None:
+                db.close()
+            raise
+        self._db = db
 
     def _write(self) -> None:
         """Before a write: open a group of deletes, or commit the open one when it is old enough."""
@@ -72,19 +91,35 @@ class Journal:
             self._db.execute("BEGIN")
             self._began = now
 
+    def _failed(self) -> None:
+        """After a failed write: SQLite may have rolled the open group back already."""
+        if not self._db.in_transaction:
+            self._began = 0.0
+
     def commit(self) -> None:
-        """Make every write so far durable."""
+        """Make every write so far durable. OSError naming the file when that fails."""
         if self._began:
-            self._db.execute("COMMIT")
+            with as_os_error(self.path):
+                try:
+                    self._db.execute("COMMIT")
+                except sqlite3.Error:
+                    self._failed()
+                    raise
             self._began = 0.0
 
     def add(self, url: str, request: dict[str, Any]) -> bool:
-        """Journal a request; False when its URL is pending already (the row is left as it is)."""
-        self._write()
-        cursor = self._db.execute(
-            "INSERT OR IGNORE INTO pending (url, request, added) VALUES (?, ?, ?)",
-            (url, pickle.dumps(request, protocol=4), time.time()),
-        )
+        """Journal a request; False when its URL is pending already (the row is left as it is).
+        OSError naming the file when the write fails (the row is not journaled then)."""
+        with as_os_error(self.path):
+            try:
+                self._write()
+                cursor = self._db.execute(
+                    "INSERT OR IGNORE INTO pending (url, request, added) VALUES (?, ?, ?)",
+                    (url, pickle.dumps(request, protocol=4), time.time()),
+                )
+            except sqlite3.Error:
+                self._failed()
+                raise
         self.commit()  # durable now, with the deletes grouped before it
         return cursor.rowcount == 1
 
@@ -92,8 +127,13 @@ class Journal:
         """Forget these URLs (finished, one way or another). Unknown URLs are ignored."""
         keys = [(u,) for u in urls if u]
         if keys:
-            self._write()
-            self._db.executemany("DELETE FROM pending WHERE url = ?", keys)
+            with as_os_error(self.path):
+                try:
+                    self._write()
+                    self._db.executemany("DELETE FROM pending WHERE url = ?", keys)
+                except sqlite3.Error:
+                    self._failed()
+                    raise
 
     def pending(self) -> list[dict[str, Any]]:
         """The requests left over, oldest first."""
@@ -104,8 +144,11 @@ class Journal:
         return int(self._db.execute("SELECT COUNT(*) FROM pending").fetchone()[0])
 
     def close(self) -> None:
-        self.commit()
-        self._db.close()
+        """Commit and close; closed even when the commit fails (OSError then)."""
+        try:
+            self.commit()
+        finally:
+            self._db.close()
 
 
 def callback_name(request: Request) -> str:

@@ -32,12 +32,13 @@ from scrapy.utils.request import request_from_dict
 from twisted.internet import task
 
 from newsportal import signals as np_signals
+from newsportal.durability import guard_for
 from newsportal.extract.dates import CHINA_TZ
 from newsportal.feeds import site_label
 from newsportal.items import ARTICLE_FIELDS, Article
 from newsportal.journal import ARTICLE_CALLBACKS, callback_name, journal_for
 from newsportal.pipelines.state import record_emitted
-from newsportal.recovery import recover_directory
+from newsportal.recovery import RecoveredFeed, recover_directory
 from newsportal.state import StoredArticle, state_for
 
 logger = logging.getLogger(__name__)
@@ -101,7 +102,8 @@ class IncrementalMiddleware:
             return "fetch"
         if self._young(stored):
             return "refresh"
-        self.store.touch(url)
+        with guard_for(self.crawler).writing():
+            self.store.touch(url)
         return "skip"
 
     def _young(self, stored: StoredArticle) -> bool:
@@ -142,6 +144,8 @@ class ResumeMiddleware:
             raise NotConfigured("NEWSPORTAL_RESUME is off (or this is `scrapy check`)")
         self.crawler = crawler
         self.journal = journal_for(crawler)
+        # After a failed write nothing more is marked finished: what the feed may lack stays journaled.
+        self.guard = guard_for(crawler)
         self.output_dir = Path(settings.get("NEWSPORTAL_OUTPUT_DIR") or "output")
         # Now, before the feed exporter opens this run's own .part file on spider_opened.
         self._recover_feeds(crawler.spider)
@@ -151,11 +155,21 @@ class ResumeMiddleware:
         crawler.signals.connect(self.article_finished, signal=np_signals.article_finished)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         # The journal groups its deletes; a group never waits longer than this to be committed.
-        self._committer = task.LoopingCall(self.journal.commit)
+        self._committer = task.LoopingCall(self._commit)
         crawler.signals.connect(self._start_committer, signal=signals.engine_started)
 
     def _start_committer(self) -> None:
         self._committer.start(1.0, now=False)
+
+    def _commit(self) -> None:
+        with self.guard.writing():
+            self.journal.commit()
+
+    def _done(self, *keys: str | None) -> None:
+        """Forget these article keys: finished. Not after a failed write of this run."""
+        if not self.guard.failed:
+            with self.guard.writing():
+                self.journal.done(*keys)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ResumeMiddleware:
@@ -187,12 +201,11 @@ class ResumeMiddleware:
             yield obj
 
     def _recover_feeds(self, spider: Any) -> None:
-        recovered = recover_directory(self.output_dir / site_label(spider))
-        if not recovered:
-            return
         store = state_for(self.crawler)
         count = 0
-        for feed in recovered:
+
+        def record(feed: RecoveredFeed) -> None:
+            nonlocal count
             for item in feed.items:
                 key = item.get("canonical_url") or item.get("url")
                 if not key or store.seen_url(key):
@@ -201,6 +214,11 @@ class ResumeMiddleware:
                 # so the next fetch of this story is a duplicate, not a second emission.
                 record_emitted(store, Article(**{k: v for k, v in item.items() if k in ARTICLE_FIELDS}))
                 count += 1
+
+        recovered = recover_directory(self.output_dir / site_label(spider), record)
+        if not recovered:
+            return
+        for feed in recovered:
             self.journal.done(
                 *(i.get("url") for i in feed.items), *(i.get("canonical_url") for i in feed.items)
             )
@@ -221,7 +239,7 @@ class ResumeMiddleware:
                 continued = True  # an item: finished when the item leaves the pipelines
             yield obj
         if key and not continued:
-            self.journal.done(key)  # judged not an article, or gave nothing: finished
+            self._done(key)  # judged not an article, or gave nothing: finished
 
     def item_finished(self, item: Any, response: Any = None, **_: Any) -> None:
         keys: list[str | None] = []
@@ -229,17 +247,18 @@ class ResumeMiddleware:
             keys.append(article_key(response.request))
         get = item.get if isinstance(item, dict) else lambda k: getattr(item, k, None)
         keys += [get("url"), get("canonical_url")]
-        self.journal.done(*keys)
+        self._done(*keys)
 
     def article_finished(self, request: Request, **_: Any) -> None:
-        self.journal.done(article_key(request) or request.url)
+        self._done(article_key(request) or request.url)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self._committer.running:
             self._committer.stop()
-        self.journal.commit()
+        self._commit()
         left = len(self.journal)
         if left:
             self.crawler.stats.set_value("newsportal/journal/pending", left)
             logger.info("%d article request(s) unfinished; the next run resumes them", left)
-        self.journal.close()
+        with self.guard.writing():
+            self.journal.close()

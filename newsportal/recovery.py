@@ -3,9 +3,13 @@
 A run killed mid-crawl leaves ``output/<site>/<run>.jsonl.part`` (see newsportal.feeds). Every
 line in it was written before the item was recorded as emitted, so the lines are the truth about
 what that run delivered. Recovery keeps the complete lines (a torn last line is cut off and
-counted), publishes the file under its final name, and writes a stats file saying it was
-recovered. The caller then records the recovered items as emitted, so the next run neither loses
-nor repeats them.
+counted), lets the caller record the items as emitted (``record``), then publishes the file under
+its final name and writes a stats file saying it was recovered, so the next run neither loses nor
+repeats them. A run stopped by a failed write (disk full) leaves the same ``.part``.
+
+In that order because a step may fail (the disk may still be full): until the file is published the
+``.part`` stays as it was, and the next run does it all again (recording is idempotent). Recording
+after publishing would leave published items unrecorded, which a later run would emit again.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,8 +34,9 @@ class RecoveredFeed:
     torn_lines: int = 0  # lines cut off or unreadable (a write interrupted by the kill)
 
 
-def recover_feed(part: Path) -> RecoveredFeed:
-    """Publish one .part feed file under its final name, keeping only complete JSON lines."""
+def recover_feed(part: Path, record: Callable[[RecoveredFeed], None] | None = None) -> RecoveredFeed:
+    """Publish one .part feed file under its final name, keeping only complete JSON lines; record
+    is called with them first. OSError when a write fails: the .part is left as it was."""
     final = part.with_name(part.name[: -len(PART_SUFFIX)])
     data = part.read_bytes()
     result = RecoveredFeed(path=final)
@@ -39,22 +45,41 @@ def recover_feed(part: Path) -> RecoveredFeed:
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw)
+            line = json.loads(raw)
         except ValueError:
             result.torn_lines += 1
             continue
-        if isinstance(record, dict):
-            result.items.append(record)
+        if isinstance(line, dict):
+            result.items.append(line)
             kept.append(raw)
+    if record is not None:
+        record(result)
     tmp = part.with_name(part.name + ".tmp")
-    with tmp.open("wb") as fh:
-        fh.write(b"".join(line + b"\n" for line in kept))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, final)
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(b"".join(line + b"\n" for line in kept))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
     part.unlink()
     stats = final.with_name(final.name.removesuffix(".jsonl") + ".stats.json")
     if not stats.exists():
+        _write_stats(stats, result)
+    logger.warning(
+        "recovered %s from an interrupted run: %d items, %d torn line(s) cut off",
+        final,
+        len(result.items),
+        result.torn_lines,
+    )
+    return result
+
+
+def _write_stats(stats: Path, result: RecoveredFeed) -> None:
+    """The recovered run's stats file, for reports; not written when the disk is still full."""
+    try:
         stats.write_text(
             json.dumps(
                 {
@@ -67,17 +92,15 @@ def recover_feed(part: Path) -> RecoveredFeed:
             ),
             encoding="utf-8",
         )
-    logger.warning(
-        "recovered %s from an interrupted run: %d items, %d torn line(s) cut off",
-        final,
-        len(result.items),
-        result.torn_lines,
-    )
-    return result
+    except OSError as exc:
+        stats.unlink(missing_ok=True)
+        logger.warning("recovered run's stats file %s not written: %s", stats, exc)
 
 
-def recover_directory(directory: Path) -> list[RecoveredFeed]:
+def recover_directory(
+    directory: Path, record: Callable[[RecoveredFeed], None] | None = None
+) -> list[RecoveredFeed]:
     """Recover every .part feed in directory (not recursive). Call only while holding the run lock."""
     if not directory.is_dir():
         return []
-    return [recover_feed(p) for p in sorted(directory.glob(f"*.jsonl{PART_SUFFIX}"))]
+    return [recover_feed(p, record) for p in sorted(directory.glob(f"*.jsonl{PART_SUFFIX}"))]

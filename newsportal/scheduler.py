@@ -11,20 +11,33 @@ is set; here they go to Scrapy's disk queues (SCHEDULER_DISK_QUEUE, one file per
 directory of this run under ``<state dir>/frontier/``, removed when the run ends. It is not a resume
 mechanism (the journal is: Scrapy's queue files are only consistent after a clean close), so a
 directory left by a killed run is removed by the next one. With JOBDIR set, Scrapy's own behaviour.
+
+A full disk: Scrapy 2.19's scheduler falls back to the memory queue only for a request that cannot
+be pickled; an OSError from the disk queue's push escapes ``enqueue_request`` (the request is lost,
+and not journaled either), and queuelib does not check ``os.write``'s count, so a short write leaves
+a torn record that a later pop cannot read. Here (``FrontierDiskQueue``) a short write is cut off and
+raised as ENOSPC, and a push that fails goes to the memory queue as an unpicklable one does, and is
+journaled; the failure stops the run (newsportal.durability) and every article request it had is in
+the journal for the next run.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import os
 import shutil
+import struct
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from scrapy import Request
 from scrapy.core.scheduler import Scheduler
+from scrapy.squeues import PickleFifoDiskQueue
 
+from newsportal.durability import guard_for
 from newsportal.journal import ARTICLE_CALLBACKS, callback_name, journal_for
 from newsportal.state import state_dir
 
@@ -33,8 +46,42 @@ logger = logging.getLogger(__name__)
 FRONTIER_DIR = "frontier"
 
 
+class FrontierDiskQueue(PickleFifoDiskQueue):
+    """Scrapy's PickleFifoDiskQueue whose push either appends a whole record or raises OSError and
+    leaves the queue as it was (queuelib ignores a short write: the record would be torn)."""
+
+    def push(self, request: Request) -> None:
+        head = Path(self.headf.name)  # the chunk file the record goes to (push may start a new one)
+        headf, start = self.headf, os.fstat(self.headf.fileno()).st_size
+        info = {"size": self.info["size"], "head": list(self.info["head"])}
+        try:
+            super().push(request)
+            _check_record(head, start)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.truncate(head, start)
+            if self.headf is not headf:  # a new chunk was started: back to the old one
+                with contextlib.suppress(OSError):
+                    self.headf.close()
+                    Path(self.headf.name).unlink()
+                self.headf = head.open("ab+")
+            self.info.update(info)
+            raise OSError(exc.errno, exc.strerror or str(exc), str(head)) from exc
+
+
+def _check_record(chunk: Path, start: int) -> None:
+    """Raise ENOSPC when the record written at start of chunk is shorter than its size header."""
+    with chunk.open("rb") as fh:
+        fh.seek(start)
+        header = fh.read(4)
+        size = struct.unpack(">L", header)[0] if len(header) == 4 else -1
+        if size < 0 or chunk.stat().st_size < start + 4 + size:
+            raise OSError(errno.ENOSPC, "No space left on device (short write)", str(chunk))
+
+
 class JournalingScheduler(Scheduler):
     _frontier: Path | None = None
+    _disk_failed = False  # a push to the disk queue failed: the memory queue from then on
 
     def open(self, spider: Any) -> Any:
         if not self.dqdir and self.crawler is not None:
@@ -47,11 +94,26 @@ class JournalingScheduler(Scheduler):
             return super().close(reason)
         # Not Scrapy's close of the disk queues: it writes their state for a resume that never comes.
         if self.dqs is not None:
-            self.dqs.close()
+            with contextlib.suppress(OSError):  # their info.json, on a full disk: removed below anyway
+                self.dqs.close()
             self.dqs = None
         shutil.rmtree(self._frontier, ignore_errors=True)
         self._frontier = None
         return self.df.close(reason)
+
+    def _dqpush(self, request: Request) -> bool:
+        if self._disk_failed:
+            return False
+        try:
+            return super()._dqpush(request)
+        except OSError as exc:
+            # False: Scrapy's enqueue_request puts it in the memory queue (as an unpicklable one)
+            self._disk_failed = True
+            assert self.crawler is not None
+            self.crawler.stats.inc_value("newsportal/frontier/memory_fallback")
+            with guard_for(self.crawler).writing(self.dqdir):
+                raise exc
+            return False
 
     def enqueue_request(self, request: Request) -> bool:
         accepted = super().enqueue_request(request)
@@ -65,7 +127,8 @@ class JournalingScheduler(Scheduler):
                     # resumed by name; the crawl goes on, the next run's listings find it again
                     self.crawler.stats.inc_value("newsportal/journal/unserializable")
                     return accepted
-                journal.add(request.url, data)
+                with guard_for(self.crawler).writing(journal.path):
+                    journal.add(request.url, data)
         return accepted
 
 

@@ -32,7 +32,7 @@ DEPTH_LIMIT = 12
 # Breadth-first: home and channel pages before what they lead to, so the copy of a story linked
 # from the front page is met (and kept) before a syndicated copy buried deeper.
 DEPTH_PRIORITY = 1
-SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_DISK_QUEUE = "newsportal.scheduler.FrontierDiskQueue"  # Scrapy's PickleFifoDiskQueue, whole records
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 NEWSPORTAL_MAX_LISTING_PAGES = 50  # pages per listing (pagination depth) followed at most
 NEWSPORTAL_FOLLOW_RELATED = True  # follow related / hot-story links from article pages

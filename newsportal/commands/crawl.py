@@ -5,18 +5,32 @@
 * After the crawl, the process exits with the run's verdict (``newsportal/exit_code``, set by
   newsportal.extensions.summary): 0 success, 75 lock held, other codes for runs that failed to do
   their job (see EXIT_CODES and the README).
+* A crawl that cannot start because a state file is unusable (StateError: the state store or the
+  resume journal is not a database, damaged, another program's, in a read-only directory) exits 66,
+  and one whose start-up cannot write (disk full: recovering the last run's feed, the journal) exits
+  73, each with one line on stderr and in the log that names the file and says what to do, and no
+  traceback. Any other start-up failure (a bad spider argument or setting) exits 64.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import logging
 import sys
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from newsportal.durability import describe, write_error
 from newsportal.extensions.summary import EXIT_CODES
 from newsportal.runlock import LockHeld, RunLock, lock_name
+from newsportal.state.base import StateError
+
+logger = logging.getLogger(__name__)
+# A state directory that cannot be written at all, found at start-up (not a disk that filled up).
+_UNWRITABLE = frozenset({errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EEXIST})
 
 
 class Command(ScrapyCrawlCommand):
@@ -35,18 +49,70 @@ class Command(ScrapyCrawlCommand):
             print(f"newsportal: {held}; exiting with {EXIT_CODES['lock_held']}", file=sys.stderr)
             self.exitcode = EXIT_CODES["lock_held"]
             return
+        except OSError as exc:
+            if not self._refused(exc, settings):
+                raise
+            return
+        startup: list[BaseException] = []
         try:
             crawler = self._create_crawler(args[0])
-            self.crawler_process.crawl(crawler, **opts.spargs)
+            _keep_error(self.crawler_process.crawl(crawler, **opts.spargs), startup)
             self.crawler_process.start()
         finally:
             lock.release()
         if self.crawler_process.bootstrap_failed:
-            # the spider refused its arguments or a component failed to start: logged above
-            self.exitcode = EXIT_CODES["bad_arguments"]
+            if not (startup and self._refused(startup[0], settings)):
+                # the spider refused its arguments or a component failed to start: logged above
+                self.exitcode = EXIT_CODES["bad_arguments"]
             return
         stats = crawler.stats.get_stats() if crawler.stats else {}
         self.exitcode = int(stats.get("newsportal/exit_code", EXIT_CODES["crashed"]))
+        if stats.get("newsportal/write_failed"):  # also a write that failed after the verdict
+            self.exitcode = EXIT_CODES["write_failed"]
         if "newsportal/summary" in stats:
             # last on stdout, whatever LOG_LEVEL hides: what a person or a cron mail reads first
             print(stats["newsportal/summary"], flush=True)
+
+    def _refused(self, exc: BaseException, settings: Any) -> bool:
+        """Exit 66 or 73 with one line for an unusable state file or a failed write; False for other
+        errors (an OSError at the lock is raised as it was)."""
+        if isinstance(exc, StateError):
+            kind, message = "state_unusable", str(exc)
+        elif isinstance(exc, OSError) and exc.errno in _UNWRITABLE:  # the state directory itself
+            kind = "state_unusable"
+            message = f"cannot use the state directory: {exc}; make it writable or set NEWSPORTAL_STATE_DIR"
+        elif (failed := write_error(exc)) is not None:
+            kind = "write_failed"
+            message = f"cannot write {describe(failed)}; free some space (or fix the disk) and run again"
+        else:
+            return False
+        self.exitcode = EXIT_CODES[kind]
+        line = f"newsportal: {message} (exit {self.exitcode}, {kind})"
+        logger.error(line)
+        if settings.get("LOG_FILE"):  # else the log is stderr already
+            print(line, file=sys.stderr)
+        return True
+
+
+def _keep_error(started: Any, errors: list[BaseException]) -> None:
+    """Keep the exception that failed the crawl's start-up (a Deferred or an asyncio Task, by Scrapy's
+    crawler process), taking it, so it is not logged again as a traceback ("never retrieved")."""
+    if hasattr(started, "addErrback"):
+
+        def keep(failure: Any) -> Any:
+            errors.append(failure.value)
+            if isinstance(failure.value, StateError) or write_error(failure.value) is not None:
+                return None  # said in one line by the command
+            return failure
+
+        started.addErrback(keep)
+    elif hasattr(started, "add_done_callback"):
+
+        def done(task: Any) -> None:
+            if not task.cancelled() and task.exception() is not None:
+                exc = task.exception()
+                errors.append(exc)
+                if not (isinstance(exc, StateError) or write_error(exc) is not None):
+                    logger.error("crawl failed to start", exc_info=exc)
+
+        started.add_done_callback(done)

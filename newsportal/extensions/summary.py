@@ -19,6 +19,7 @@ from typing import Any
 
 from scrapy import signals
 
+from newsportal.durability import guard_for
 from newsportal.feeds import run_id, site_label
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ EXIT_CODES: dict[str, int] = {
     "unreachable": 69,  # EX_UNAVAILABLE: no start page fetched, or every article fetch failed
     "crashed": 70,  # EX_SOFTWARE: the spider raised, or closed for an internal error
     "too_many_errors": 74,  # EX_IOERR: error rate above NEWSPORTAL_MAX_ERROR_RATE
+    "write_failed": 73,  # EX_CANTCREAT: output or state could not be written: disk full, I/O error
+    "state_unusable": 66,  # EX_NOINPUT: the state store or journal file is unreadable or not ours
     "lock_held": 75,  # EX_TEMPFAIL: another run holds the lock; try again later
     "interrupted": 130,  # stopped by a signal (SIGINT / SIGTERM) before it finished: resumable
 }
@@ -49,6 +52,8 @@ def error_count(stats: dict[str, Any]) -> int:
 def verdict(stats: dict[str, Any], max_error_rate: float) -> str:
     """The key of EXIT_CODES that describes a finished run, from its stats."""
     reason = str(stats.get("finish_reason", ""))
+    if stats.get("newsportal/write_failed"):
+        return "write_failed"
     if reason == "shutdown":
         return "interrupted"
     if stats.get("spider_exceptions/count", 0) or (
@@ -114,24 +119,38 @@ class RunSummary:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         stats = self.crawler.stats
+        values = self._verdict(reason)
+        if self.write_stats and self.output_dir and not os.environ.get("SCRAPY_CHECK"):
+            guard = guard_for(self.crawler)
+            failed = guard.failed
+            self._write_stats(spider, values)
+            if guard.failed and not failed:
+                values = self._verdict(reason)  # the stats file itself could not be written
+        line = summary_line(values, site_label(spider), time.monotonic() - self.started)
+        stats.set_value("newsportal/summary", line)
+        (logger.info if values["newsportal/verdict"] == "ok" else logger.error)(line)
+
+    def _verdict(self, reason: str) -> dict[str, Any]:
+        """Set the verdict and exit code in the stats; the stats as they are then."""
+        stats = self.crawler.stats
         values = dict(stats.get_stats())
         values.setdefault("finish_reason", reason)
         kind = verdict(values, self.max_error_rate)
         stats.set_value("newsportal/verdict", kind)
         stats.set_value("newsportal/exit_code", EXIT_CODES[kind])
-        values = {**values, "newsportal/verdict": kind, "newsportal/exit_code": EXIT_CODES[kind]}
-        line = summary_line(values, site_label(spider), time.monotonic() - self.started)
-        stats.set_value("newsportal/summary", line)
-        (logger.info if kind == "ok" else logger.error)(line)
-        if self.write_stats and self.output_dir and not os.environ.get("SCRAPY_CHECK"):
-            self._write_stats(spider, values)
+        return {**values, "newsportal/verdict": kind, "newsportal/exit_code": EXIT_CODES[kind]}
 
     def _write_stats(self, spider: Any, values: dict[str, Any]) -> None:
+        """Write the stats file atomically; a failed write goes to the guard, no half file stays."""
         path = Path(self.output_dir) / site_label(spider) / f"{run_id(spider)}.stats.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
         part = path.with_name(path.name + ".part")
-        part.write_text(
-            json.dumps(values, ensure_ascii=False, indent=1, sort_keys=True, default=str), "utf-8"
-        )
-        os.replace(part, path)
-        logger.info("stats written to %s", path)
+        data = json.dumps(values, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+        with guard_for(self.crawler).writing(part):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                part.write_text(data, "utf-8")
+                os.replace(part, path)
+            except OSError:
+                part.unlink(missing_ok=True)
+                raise
+            logger.info("stats written to %s", path)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from scrapy import signals
 
+from newsportal.durability import guard_for
 from newsportal.items import Article
 from newsportal.pipelines.dedup import as_article, in_flight_for
 from newsportal.state import NearSignature, StateStore, StoredArticle, near_signature, state_for
@@ -26,6 +27,7 @@ class StatePipeline:
         self.crawler = crawler
         self.store = store
         self.in_flight = in_flight_for(crawler)
+        self.guard = guard_for(crawler)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
 
     @classmethod
@@ -38,10 +40,12 @@ class StatePipeline:
     def item_scraped(self, item, response=None, spider=None) -> None:
         article = as_article(item)
         key = article.canonical_url or article.url
-        claim = self.in_flight.claims.get(key)
-        record_emitted(self.store, article, claim.signature if claim else None)
-        self.in_flight.claims.pop(key, None)
-        self.crawler.stats.inc_value("newsportal/state/recorded")
+        claim = self.in_flight.claims.pop(key, None)
+        if self.guard.failed:
+            return  # a write failed: this item may not be in the feed, so it is not remembered as emitted
+        with self.guard.writing():
+            record_emitted(self.store, article, claim.signature if claim else None)
+            self.crawler.stats.inc_value("newsportal/state/recorded")
 
 
 def record_emitted(store: StateStore, article: Article, signature: NearSignature | None = None) -> None:

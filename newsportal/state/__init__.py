@@ -11,12 +11,13 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from newsportal.state.base import NearMatch, StateStats, StateStore, StoredArticle
+from newsportal.state.base import NearMatch, StateError, StateStats, StateStore, StoredArticle
 from newsportal.state.signature import NearSignature, near_signature
 
 __all__ = [
     "NearMatch",
     "NearSignature",
+    "StateError",
     "StateStats",
     "StateStore",
     "StoredArticle",
@@ -74,4 +75,7 @@ def close_state(crawler: Any) -> None:
     """Close the store of this crawl (what spider_closed does); nothing when none is open."""
     store = _OPEN.pop(crawler, None)
     if store is not None:
-        store.close()
+        from newsportal.durability import guard_for
+
+        with guard_for(crawler).writing():
+            store.close()

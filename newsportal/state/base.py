@@ -20,6 +20,13 @@ from typing import Any
 from newsportal.state.signature import NearSignature
 
 
+class StateError(RuntimeError):
+    """A state file (the store, the resume journal) cannot be used as it is: not a database, damaged,
+    another program's, built with other parameters, or in a directory that cannot be written. The
+    message names the file and says what to do; the crawl exits ``state_unusable`` (66) with it, and
+    nothing is written to the file."""
+
+
 @dataclass
 class StoredArticle:
     canonical_url: str  # the key: one record per canonical URL

@@ -8,6 +8,11 @@ Schema (``state.sqlite3``):
   whose primary key is the lookup index; a lookup reads 32 keys, never the whole table;
 * ``meta``: schema and signature versions (a store built with other signature parameters is refused).
 
+A file that is not such a store (not a database, damaged, another program's schema, a directory, in a
+directory that cannot be written) is refused with a StateError that names it and says what to do;
+nothing is written to it. A write that fails (disk full, I/O error) raises an OSError naming the file
+(SQLite's own errors carry no errno), so the crawl's WriteGuard can tell it from a bug.
+
 WAL journal, ``synchronous=NORMAL``: each ``add`` is one transaction committed before it returns, so a
 process killed with SIGKILL loses at most the item being written and leaves the file consistent.
 
@@ -23,15 +28,18 @@ they are flushed.
 
 from __future__ import annotations
 
+import errno
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
+from newsportal.durability import as_os_error, write_error
 from newsportal.extract.dates import CHINA_TZ
-from newsportal.state.base import NearMatch, StateStats, StateStore, StoredArticle
+from newsportal.state.base import NearMatch, StateError, StateStats, StateStore, StoredArticle
 from newsportal.state.signature import (
     BANDS,
     SIG_BYTES,
@@ -41,6 +49,7 @@ from newsportal.state.signature import (
 )
 
 DB_NAME = "state.sqlite3"
+EMPTY_STATE = "the next run starts with empty state (every article is emitted again)"
 SCHEMA_VERSION = "1"
 BAND_FLUSH = 10_000  # first copies whose band rows are written in one transaction
 # A lookup verifies at most this many candidates (those sharing the most bands first), so a flood of
@@ -108,10 +117,6 @@ _FIELDS = (
 )
 
 
-class StateError(RuntimeError):
-    """The state store cannot be used as it is (e.g. built with other signature parameters)."""
-
-
 def _now() -> str:
     return datetime.now(CHINA_TZ).isoformat(timespec="seconds")
 
@@ -132,35 +137,46 @@ class SQLiteStateStore(StateStore):
         path = Path(path)
         if path.suffix not in (".sqlite3", ".sqlite", ".db"):
             path = path / DB_NAME
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.band_flush = max(1, band_flush)
         self._pending_ids: set[int] = set()  # articles whose band rows are in temp.pending_band
-        self._db: sqlite3.Connection | None = sqlite3.connect(
-            path, isolation_level=None, timeout=busy_timeout_s
-        )
-        db = self._db
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute(f"PRAGMA cache_size=-{int(cache_mib) * 1024}")
-        db.execute("PRAGMA temp_store=MEMORY")
-        db.execute(_PENDING_SCHEMA)
-        with self._transaction():
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                db.execute(statement)
-            stored = dict(db.execute("SELECT name, value FROM meta"))
-            if not stored:
-                db.executemany(
-                    "INSERT INTO meta (name, value) VALUES (?, ?)",
-                    [("schema_version", SCHEMA_VERSION), ("signature_version", SIGNATURE_VERSION)],
-                )
-            elif check_signature and stored.get("signature_version") != SIGNATURE_VERSION:
-                raise StateError(
-                    f"{path} holds near-duplicate signatures {stored.get('signature_version')!r}, this "
-                    f"version computes {SIGNATURE_VERSION!r}: run `newsportal state reset`"
-                )
+        self._db: sqlite3.Connection | None = None
+        try:
+            with opening(path, "state store", EMPTY_STATE):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = db = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_s)
+                refuse_foreign(db, path, "meta", "state store")
+                if db.execute("SELECT name FROM sqlite_master WHERE name = 'meta'").fetchone() and not (
+                    db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+                ):
+                    raise sqlite3.DatabaseError("a table 'meta' without our schema_version: not ours")
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute(f"PRAGMA cache_size=-{int(cache_mib) * 1024}")
+                db.execute("PRAGMA temp_store=MEMORY")
+                db.execute(_PENDING_SCHEMA)
+                with self._transaction():
+                    for statement in filter(str.strip, _SCHEMA.split(";")):
+                        db.execute(statement)
+                    stored = dict(db.execute("SELECT name, value FROM meta"))
+                    if not stored:
+                        db.executemany(
+                            "INSERT INTO meta (name, value) VALUES (?, ?)",
+                            [("schema_version", SCHEMA_VERSION), ("signature_version", SIGNATURE_VERSION)],
+                        )
+                    elif check_signature and stored.get("signature_version") != SIGNATURE_VERSION:
+                        raise StateError(
+                            f"{path} holds near-duplicate signatures {stored.get('signature_version')!r}, "
+                            f"this version computes {SIGNATURE_VERSION!r}: run `newsportal state reset`"
+                        )
+        except BaseException:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+            raise
         if check_signature:
-            self._index_unbanded()
+            with as_os_error(path):
+                self._index_unbanded()
 
     # --- plumbing --------------------------------------------------------------------------------
 
@@ -211,14 +227,14 @@ class SQLiteStateStore(StateStore):
     # --- writes ----------------------------------------------------------------------------------
 
     def add(self, record: StoredArticle, signature: NearSignature | None = None) -> None:
-        with self._transaction():
+        with as_os_error(self.path), self._transaction():
             self._add(record, signature, _now())
         if len(self._pending_ids) >= self.band_flush:
             self.flush()
 
     def add_many(self, records: Iterable[tuple[StoredArticle, NearSignature | None]]) -> int:
         now, count = _now(), 0
-        with self._transaction():
+        with as_os_error(self.path), self._transaction():
             for record, signature in records:
                 self._add(record, signature, now)
                 count += 1
@@ -230,7 +246,7 @@ class SQLiteStateStore(StateStore):
         """Write the buffered band rows (sorted, one transaction) and mark their articles banded."""
         if not self._pending_ids:
             return
-        with self._transaction():
+        with as_os_error(self.path), self._transaction():
             # In key order (the buffer's primary key): neighbouring rows land on the same B-tree pages.
             self.db.execute(
                 "INSERT OR IGNORE INTO near_band (key, article) SELECT key, article FROM temp.pending_band"
@@ -292,7 +308,10 @@ class SQLiteStateStore(StateStore):
         self._pending_ids.add(article_id)
 
     def touch(self, canonical_url: str) -> None:
-        self.db.execute("UPDATE article SET last_seen = ? WHERE canonical_url = ?", (_now(), canonical_url))
+        with as_os_error(self.path):
+            self.db.execute(
+                "UPDATE article SET last_seen = ? WHERE canonical_url = ?", (_now(), canonical_url)
+            )
 
     # --- admin -----------------------------------------------------------------------------------
 
@@ -334,10 +353,13 @@ class SQLiteStateStore(StateStore):
         self.db.execute("VACUUM")
 
     def close(self) -> None:
+        """Write what is buffered and close; the connection is closed even when that write fails."""
         if self._db is not None:
-            self.flush()
-            self._db.close()
-            self._db = None
+            try:
+                self.flush()
+            finally:
+                self._db.close()
+                self._db = None
 
 
 class _Transaction:
@@ -351,4 +373,56 @@ class _Transaction:
         return self.db
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if not exc_type:
+            self.db.execute("COMMIT")
+        elif self.db.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
+            self.db.execute("ROLLBACK")
+
+
+# What to do with a state file that is refused: said in the message, once for every kind of file.
+MOVE_ASIDE = "move it aside (or delete it) and run again; {consequence}"
+# SQLite's result codes of a file that is not a usable database of ours (low byte of the code).
+_UNUSABLE_CODES = {
+    1: "is not a newsportal {what} (another program's tables?)",  # SQLITE_ERROR: our fixed SQL failed
+    8: "cannot be written (a read-only file or directory)",  # SQLITE_READONLY
+    11: "is damaged (database disk image is malformed)",  # SQLITE_CORRUPT
+    14: "cannot be opened (a directory, or no permission)",  # SQLITE_CANTOPEN
+    23: "cannot be read or written (permission denied)",  # SQLITE_AUTH / EACCES-like
+    26: "is not an SQLite database",  # SQLITE_NOTADB
+}
+
+
+@contextmanager
+def opening(path: Path, what: str, consequence: str) -> Iterator[None]:
+    """Opening a state file: a file that cannot be used as it is raises StateError naming it and what to
+    do; a write that fails (disk full) raises an OSError naming it; anything else as it is."""
+    try:
+        yield
+    except StateError:
+        raise
+    except (OSError, sqlite3.Error) as exc:
+        failed = write_error(exc, path)
+        if failed is not None and failed.errno != errno.EROFS:
+            if failed is exc:
+                raise
+            raise failed from exc
+        if isinstance(exc, sqlite3.Error):
+            code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+            why = _UNUSABLE_CODES.get(code, "is unusable ({exc})").format(what=what, exc=exc)
+            if code == 14 and path.is_dir():
+                why = "is a directory"
+            elif "not ours" in str(exc):
+                why = f"is not a newsportal {what} (another program's database?)"
+        elif isinstance(exc, FileExistsError | NotADirectoryError):
+            why = f"cannot be created: {exc.filename} is in the way (not a directory)"
+        else:
+            why = f"cannot be created ({exc.strerror or exc})"
+        raise StateError(f"the {what} {path} {why}: " + MOVE_ASIDE.format(consequence=consequence)) from exc
+
+
+def refuse_foreign(db: sqlite3.Connection, path: Path, own_table: str, what: str) -> None:
+    """Raise (a DatabaseError saying 'not ours') when the database has tables but not own_table:
+    another program's file, which must not get our tables added to it."""
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if tables and own_table not in tables:
+        raise sqlite3.DatabaseError(f"{path} has tables {sorted(tables)[:5]} and no {own_table!r}: not ours")
