@@ -84,13 +84,15 @@ class WriteGuard:
     def fail(self, error: OSError) -> None:
         """Record a failed write: log it (once per file), count it, stop the crawl (once)."""
         key = str(error.filename)
-        if key not in self._logged:
-            self._logged.add(key)
+        if not self._logged:
             logger.error(
                 "write failed: %s; stopping the run: the feed is left as .part and the next run "
                 "publishes it and fetches what is missing",
                 describe(error),
             )
+        elif key not in self._logged:
+            logger.warning("write failed too: %s", describe(error))
+        self._logged.add(key)
         stats = self.crawler.stats
         stats.inc_value("newsportal/write_failed")
         if self.error is not None:

@@ -48,7 +48,18 @@ FRONTIER_DIR = "frontier"
 
 class FrontierDiskQueue(PickleFifoDiskQueue):
     """Scrapy's PickleFifoDiskQueue whose push either appends a whole record or raises OSError and
-    leaves the queue as it was (queuelib ignores a short write: the record would be torn)."""
+    leaves the queue as it was (queuelib ignores a short write: the record would be torn), and whose
+    close reports a failed write to the crawl's WriteGuard instead of raising it: Scrapy's priority
+    queue closes a queue that a pop has just emptied (queuelib then writes its info.json), and an
+    error there would lose the request that pop took."""
+
+    def __init__(self, crawler: Any, key: str) -> None:
+        super().__init__(crawler, key)
+        self.guard = guard_for(crawler)
+
+    def close(self) -> None:
+        with self.guard.writing(self.path):
+            super().close()
 
     def push(self, request: Request) -> None:
         head = Path(self.headf.name)  # the chunk file the record goes to (push may start a new one)

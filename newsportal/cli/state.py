@@ -4,8 +4,9 @@
     newsportal state reset [--state-dir DIR] [--yes]
 
 The state directory is ``--state-dir`` or the project's NEWSPORTAL_STATE_DIR setting (default
-``.newsportal`` in the working directory). Exit codes: 0 done, 1 reset not confirmed, 2 no store there
-or an unusable one.
+``.newsportal`` in the working directory). Exit codes: 0 done, 1 reset not confirmed, 2 no store there,
+66 an unusable one (not a database, damaged, another program's, a directory, read-only: the crawl's
+message and exit code, and neither command writes to it; reset does not delete it either).
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ def _settings(state_dir: Path | None):
 
 
 def run(args: argparse.Namespace) -> int:
-    from newsportal.state import state_dir
-    from newsportal.state.sqlite import DB_NAME, SQLiteStateStore, StateError
+    from newsportal.extensions.summary import EXIT_CODES
+    from newsportal.state import StateError, state_dir
+    from newsportal.state.sqlite import DB_NAME, SQLiteStateStore
 
     settings = _settings(args.state_dir)
     backend = settings.get("NEWSPORTAL_STATE_BACKEND")
@@ -64,7 +66,12 @@ def run(args: argparse.Namespace) -> int:
             if answer.strip().lower() not in ("y", "yes"):
                 print("newsportal state: not reset", file=sys.stderr)
                 return 1
-        with SQLiteStateStore(directory, check_signature=False) as store:
+        try:
+            store = SQLiteStateStore(directory, check_signature=False)
+        except StateError as exc:  # not ours to reset: the person moves it aside, as the message says
+            print(f"newsportal state: {exc}", file=sys.stderr)
+            return EXIT_CODES["state_unusable"]
+        with store:
             before = store.stats().articles
             store.reset()
         print(f"newsportal state: reset {directory / DB_NAME} ({before} articles forgotten)")
@@ -73,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         store = SQLiteStateStore(directory)
     except StateError as exc:
         print(f"newsportal state: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_CODES["state_unusable"]
     with store:
         stats = store.stats()
     if args.json:
