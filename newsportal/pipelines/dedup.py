@@ -26,6 +26,7 @@ from datetime import datetime
 from itemadapter import ItemAdapter
 from scrapy import signals
 
+from newsportal.durability import guard_for
 from newsportal.extract.dates import CHINA_TZ, format_datetime
 from newsportal.extract.text import content_hash
 from newsportal.items import Article
@@ -102,6 +103,7 @@ class DedupPipeline:
         self.threshold = threshold
         self.keep_duplicates = keep_duplicates
         self.in_flight = in_flight_for(crawler)
+        self.guard = guard_for(crawler)  # a failed write (disk full) stops the run, not this item
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
 
     @classmethod
@@ -134,7 +136,8 @@ class DedupPipeline:
             self._drop("url", article, "canonical URL already emitted in this run")
         stored = self.store.article(key)
         if stored is not None:
-            self.store.touch(key)
+            with self.guard.writing():
+                self.store.touch(key)
             if not chash or stored.content_hash == chash:
                 self._drop(
                     "url", article, f"canonical URL already emitted, body unchanged (v{stored.version})"
