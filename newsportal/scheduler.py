@@ -67,7 +67,12 @@ class FrontierDiskQueue(PickleFifoDiskQueue):
         info = {"size": self.info["size"], "head": list(self.info["head"])}
         try:
             super().push(request)
-            _check_record(head, start)
+            if self.headf is headf:  # two syscalls on the open file, not an open of it per push
+                fd = headf.fileno()
+                _check_record(os.pread(fd, 4, start), os.fstat(fd).st_size - start, head)
+            else:
+                with head.open("rb") as fh:
+                    _check_record(os.pread(fh.fileno(), 4, start), head.stat().st_size - start, head)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 os.truncate(head, start)
@@ -80,14 +85,10 @@ class FrontierDiskQueue(PickleFifoDiskQueue):
             raise OSError(exc.errno, exc.strerror or str(exc), str(head)) from exc
 
 
-def _check_record(chunk: Path, start: int) -> None:
-    """Raise ENOSPC when the record written at start of chunk is shorter than its size header."""
-    with chunk.open("rb") as fh:
-        fh.seek(start)
-        header = fh.read(4)
-        size = struct.unpack(">L", header)[0] if len(header) == 4 else -1
-        if size < 0 or chunk.stat().st_size < start + 4 + size:
-            raise OSError(errno.ENOSPC, "No space left on device (short write)", str(chunk))
+def _check_record(header: bytes, written: int, chunk: Path) -> None:
+    """Raise ENOSPC unless the bytes written (from the record's start) hold its size header and data."""
+    if len(header) < 4 or written < 4 + struct.unpack(">L", header)[0]:
+        raise OSError(errno.ENOSPC, "No space left on device (short write)", str(chunk))
 
 
 class JournalingScheduler(Scheduler):

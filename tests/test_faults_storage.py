@@ -37,6 +37,7 @@ from newsportal.durability import guard_for
 from newsportal.extensions.summary import EXIT_CODES
 from newsportal.feeds import AtomicFileFeedStorage
 from newsportal.localserver import LocalServer
+from newsportal.recovery import recover_feed
 from newsportal.scheduler import JournalingScheduler
 from newsportal.state.sqlite import DB_NAME
 from tests.conftest import SAMPLE_PORTAL
@@ -186,6 +187,7 @@ def test_disk_full_mid_crawl_exits_73_publishes_no_half_feed_and_the_next_run_re
         output = tmp_path / "output"
         assert _feeds(output) == []  # nothing published under a final name
         (part,) = (output / "sample").glob("*.jsonl.part")
+        assert not list((output / "sample").glob("*.stats.json.part"))  # no half stats file either
         data = part.read_bytes()
         assert data == b"" or data.endswith(b"\n")  # cut at its last whole line
         written = [json.loads(line) for line in data.splitlines()]
@@ -206,6 +208,25 @@ def test_disk_full_mid_crawl_exits_73_publishes_no_half_feed_and_the_next_run_re
         )
         assert [p for p, n in emitted.items() if n > 1] == []  # nothing twice
         assert set(emitted) == _manifest_paths()  # nothing lost
+
+
+def test_recovery_on_a_still_full_disk_leaves_the_part_as_it_was(tmp_path: Path):
+    """The items are recorded before the feed is published: when recording fails (the disk is still
+    full), nothing is published and the .part is kept whole for the next run."""
+    part = tmp_path / "run.jsonl.part"
+    data = b'{"url": "http://a.cn/1.html", "title": "t"}\n{"url": "http://a.cn/2.ht'
+    part.write_bytes(data)
+
+    def record(feed):
+        assert [i["url"] for i in feed.items] == ["http://a.cn/1.html"]
+        raise OSError(errno.ENOSPC, "No space left on device", "state.sqlite3")
+
+    with pytest.raises(OSError):
+        recover_feed(part, record)
+    assert part.read_bytes() == data
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.jsonl.part"]
+    published = recover_feed(part, lambda feed: None)  # space again
+    assert published.path.read_bytes() == data.split(b"\n")[0] + b"\n" and not part.exists()
 
 
 # --- unusable state files -------------------------------------------------------------------------
