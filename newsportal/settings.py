@@ -123,6 +123,9 @@ NEWSPORTAL_MAX_CRAWL_DELAY = 30
 # A run whose article pages are bot walls (captcha, rate-limit notice, JS challenge) more than this
 # share of the time exits 65 with the verdict bot_wall (newsportal.extract.botwall).
 NEWSPORTAL_MAX_BOT_WALL_RATE = 0.5
+# Each errback counts and logs its failed request (newsportal/errors/<kind>); Scrapy's own line for
+# a request that ran out of retries is a warning, so one failure is not counted twice as an error.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 # the extension that does the waiting, added to EXTENSIONS above (kept in this block)
 EXTENSIONS["newsportal.extensions.pacing.ServerPacing"] = 510
 

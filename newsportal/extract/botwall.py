@@ -79,9 +79,7 @@ _RELOADS = re.compile(
     r"document\.location\s*=|(?<![\w.])location\s*=",
 )
 _SPACE = re.compile(r"\s+")
-_VISIBLE_TEXT = (
-    "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::template)]"
-)
+_VISIBLE_TEXT = "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::template)]"
 
 
 def visible_text(sel: Selector, limit: int) -> str | None:
