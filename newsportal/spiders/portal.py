@@ -27,6 +27,14 @@ Stats: ``newsportal/pages/{listing,article,other}``, ``newsportal/unknown/{artic
 (what unknown-shape pages turned out to be), ``newsportal/unknown/over_budget`` and
 ``newsportal/unknown/too_deep`` (links not followed), ``newsportal/judged/<url kind>_as_<page kind>``
 (generic pages whose content overruled their URL shape).
+
+Failures are counted by what they were, in the errbacks: a link robots.txt disallows is
+``newsportal/robots/disallowed`` (never an error); a redirect that led nowhere (a loop, a dead or
+refused target) is ``newsportal/errors/redirect``; anything else ``newsportal/errors/<kind>``. A
+page that is a bot wall (a captcha, a rate-limit notice, a JS challenge served with 200;
+``newsportal.extract.botwall``) is ``newsportal/pages/bot_wall`` and gives nothing; enough of them
+and the run's verdict is ``bot_wall``. Every article request ends its resume-journal entry one way
+or another, redirected or not (``article_finished``).
 """
 
 from __future__ import annotations
@@ -455,7 +463,7 @@ class PortalSpider(scrapy.Spider):
         ``newsportal/robots/disallowed``), a redirect that led nowhere (``newsportal/errors/redirect``),
         or a failed fetch (``newsportal/errors/<fetch_stat>``)."""
         kind = failure_kind(failure, request)
-        what = fetch_stat.split("_")[0]  # article, page
+        what = {"article_fetch": "article", "article_page": "article page"}.get(fetch_stat, "page")
         if kind == "robots":
             self.crawler.stats.inc_value("newsportal/robots/disallowed")
             self.logger.info("%s %s not fetched: disallowed by robots.txt%s", what, request.url, then)
