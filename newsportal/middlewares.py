@@ -48,10 +48,13 @@ DECISION_CACHE = 8192  # article URLs whose skip / fetch decision is remembered
 
 
 def article_key(request: Request) -> str | None:
-    """The journal key of a request that belongs to an article, else None."""
+    """The journal key of a request that belongs to an article, else None. A redirected request keeps
+    the key of the request it came from: the URL journaled is the one first requested."""
     if KEY in request.meta:
         return request.meta[KEY]
-    return request.url if callback_name(request) in ARTICLE_CALLBACKS else None
+    if callback_name(request) not in ARTICLE_CALLBACKS:
+        return None
+    return (request.meta.get("redirect_urls") or [request.url])[0]
 
 
 class IncrementalMiddleware:
@@ -231,13 +234,18 @@ class ResumeMiddleware:
     async def process_spider_output(self, response: Any, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
         key = article_key(response.request) if response.request is not None else None
         continued = False
-        async for obj in result:
-            if key and isinstance(obj, Request) and callback_name(obj) == "parse_article_page":
-                obj.meta[KEY] = key  # the article is finished when its last page's item is
-                continued = True
-            elif key and not isinstance(obj, Request):
-                continued = True  # an item: finished when the item leaves the pipelines
-            yield obj
+        try:
+            async for obj in result:
+                if key and isinstance(obj, Request) and callback_name(obj) == "parse_article_page":
+                    obj.meta[KEY] = key  # the article is finished when its last page's item is
+                    continued = True
+                elif key and not isinstance(obj, Request):
+                    continued = True  # an item: finished when the item leaves the pipelines
+                yield obj
+        except Exception:
+            if key and not continued:
+                self.journal.done(key)  # a page the spider failed on is not resumed run after run
+            raise
         if key and not continued:
             self._done(key)  # judged not an article, or gave nothing: finished
 

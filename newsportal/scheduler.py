@@ -129,7 +129,8 @@ class JournalingScheduler(Scheduler):
 
     def enqueue_request(self, request: Request) -> bool:
         accepted = super().enqueue_request(request)
-        if accepted and callback_name(request) in ARTICLE_CALLBACKS:
+        # a redirect continues a request journaled under its first URL (middlewares.article_key)
+        if accepted and callback_name(request) in ARTICLE_CALLBACKS and not request.meta.get("redirect_urls"):
             journal = journal_for(self.crawler)
             if journal is not None:
                 try:

@@ -114,6 +114,21 @@ EXTENSIONS = {
 # out of collections too (newsportal.extensions.gctuning). 0: Python's defaults (700, nothing frozen).
 NEWSPORTAL_GC_THRESHOLD = 7000
 
+# --- waiting as the server asks, and verdicts that tell the truth -------------------------------
+# Retry-After on a 429 / 503 holds every request to that domain (newsportal.extensions.pacing); a
+# longer wait is cut to this many seconds (counted newsportal/retry_after/capped).
+NEWSPORTAL_MAX_RETRY_AFTER = 120
+# robots.txt Crawl-delay, honoured per domain as the larger of it and the slot's own delay, at most this.
+NEWSPORTAL_MAX_CRAWL_DELAY = 30
+# A run whose article pages are bot walls (captcha, rate-limit notice, JS challenge) more than this
+# share of the time exits 65 with the verdict bot_wall (newsportal.extract.botwall).
+NEWSPORTAL_MAX_BOT_WALL_RATE = 0.5
+# Each errback counts and logs its failed request (newsportal/errors/<kind>); Scrapy's own line for
+# a request that ran out of retries is a warning, so one failure is not counted twice as an error.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
+# the extension that does the waiting, added to EXTENSIONS above (kept in this block)
+EXTENSIONS["newsportal.extensions.pacing.ServerPacing"] = 510
+
 # --- engine defaults -----------------------------------------------------------------------------
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "newsportal.logformatter.NewsportalLogFormatter"

@@ -282,12 +282,13 @@ def test_unreachable_portal_exits_69(tmp_path: Path):
 
 
 def test_listings_without_article_links_exit_65(tmp_path: Path):
-    """A layout change or a bot wall: the listing pages come back, but no article link is on them."""
-    portal = tmp_path / "walled"
+    """A layout change: the listing pages come back, but no article link is on them. (A bot wall
+    exits 65 too, with its own verdict: test_faults_polite.py.)"""
+    portal = tmp_path / "redesigned"
     (portal / "news").mkdir(parents=True)
-    wall = "<html><body><h1>访问验证</h1><p>请完成验证后继续访问。</p><a href='/news/'>新闻</a></body></html>"
-    (portal / "index.html").write_text(wall, encoding="utf-8")
-    (portal / "news" / "index.html").write_text(wall, encoding="utf-8")
+    page = "<html><body><h1>新版首页</h1><p>栏目调整中，敬请期待。</p><a href='/news/'>新闻</a></body></html>"
+    (portal / "index.html").write_text(page, encoding="utf-8")
+    (portal / "news" / "index.html").write_text(page, encoding="utf-8")
     with LocalServer(portal) as server:
         cmd = [
             SCRAPY, "crawl", "portal", "-a", "site=sample", "-a", f"start_url={server.base_url}",

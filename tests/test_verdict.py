@@ -32,6 +32,27 @@ HEALTHY = {
         ({"newsportal/pages/article": 0, "newsportal/errors/article_fetch": 100}, "unreachable"),
         ({"newsportal/errors/article_fetch": 30}, "too_many_errors"),
         ({"log_count/ERROR": 25}, "too_many_errors"),
+        # bot walls: more than half the article pages (NEWSPORTAL_MAX_BOT_WALL_RATE)
+        ({"newsportal/pages/article": 0, "newsportal/pages/bot_wall": 66}, "bot_wall"),
+        ({"newsportal/pages/article": 30, "newsportal/pages/bot_wall": 36}, "bot_wall"),
+        ({"newsportal/pages/article": 33, "newsportal/pages/bot_wall": 33}, "ok"),  # half: not most
+        ({"newsportal/pages/article": 65, "newsportal/pages/bot_wall": 1}, "ok"),
+        # walled listings: no article link, and the reason known
+        (
+            {
+                "newsportal/pages/listing": 0,
+                "newsportal/links/article": 0,
+                "newsportal/pages/article": 0,
+                "newsportal/pages/bot_wall": 3,
+            },
+            "bot_wall",
+        ),
+        # robots.txt refusals are not errors; failed redirects are
+        ({"newsportal/robots/disallowed": 60, "robotstxt/forbidden": 60}, "ok"),
+        ({"newsportal/errors/redirect": 30}, "too_many_errors"),
+        # a walled run is still first of all an interrupted or crashed one
+        ({"newsportal/pages/bot_wall": 66, "finish_reason": "shutdown"}, "interrupted"),
+        ({"newsportal/pages/bot_wall": 66, "response_received_count": 0}, "unreachable"),
     ],
 )
 def test_verdict_from_stats(changes: dict, expected: str):
@@ -40,7 +61,25 @@ def test_verdict_from_stats(changes: dict, expected: str):
 
 def test_every_verdict_has_a_distinct_exit_code_and_ok_is_zero():
     assert EXIT_CODES["ok"] == 0 and EXIT_CODES["lock_held"] == 75
-    assert len(set(EXIT_CODES.values())) == len(EXIT_CODES)
+    # one exception: a bot wall and listings without article links are both EX_DATAERR (65), "look
+    # at the portal"; the verdict in the summary line tells them apart
+    assert EXIT_CODES["bot_wall"] == EXIT_CODES["no_article_links"] == 65
+    codes = [code for kind, code in EXIT_CODES.items() if kind != "bot_wall"]
+    assert len(set(codes)) == len(codes)
+
+
+def test_bot_wall_threshold_is_a_setting():
+    stats = {**HEALTHY, "newsportal/pages/article": 40, "newsportal/pages/bot_wall": 26}
+    assert verdict(stats, max_error_rate=0.2, max_bot_wall_rate=0.5) == "ok"
+    assert verdict(stats, max_error_rate=0.2, max_bot_wall_rate=0.3) == "bot_wall"
+
+
+def test_summary_line_counts_bot_walls_when_there_are_any():
+    stats = {**HEALTHY, "newsportal/pages/article": 0, "newsportal/pages/bot_wall": 12}
+    stats |= {"newsportal/verdict": "bot_wall", "newsportal/exit_code": 65}
+    line = summary_line(stats, "sample", 1.0)
+    assert " errors=1 bot_walls=12 elapsed=1.0s " in line and line.endswith("exit=65 (bot_wall)")
+    assert "bot_walls" not in summary_line(HEALTHY, "sample", 1.0)
 
 
 def test_summary_line_names_drops_duplicates_and_the_exit_code():

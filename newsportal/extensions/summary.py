@@ -29,6 +29,7 @@ EXIT_CODES: dict[str, int] = {
     "ok": 0,  # the run did its job, including a run with nothing new
     "bad_arguments": 64,  # EX_USAGE: a spider argument or setting was refused
     "no_article_links": 65,  # EX_DATAERR: listings fetched but gave no article link (layout change, bot wall)
+    "bot_wall": 65,  # EX_DATAERR: most article pages were captchas / challenges (extract.botwall)
     "unreachable": 69,  # EX_UNAVAILABLE: no start page fetched, or every article fetch failed
     "crashed": 70,  # EX_SOFTWARE: the spider raised, or closed for an internal error
     "too_many_errors": 74,  # EX_IOERR: error rate above NEWSPORTAL_MAX_ERROR_RATE
@@ -49,8 +50,15 @@ def error_count(stats: dict[str, Any]) -> int:
     return sum(counted(stats, "newsportal/errors").values()) + int(stats.get("log_count/ERROR", 0))
 
 
-def verdict(stats: dict[str, Any], max_error_rate: float) -> str:
-    """The key of EXIT_CODES that describes a finished run, from its stats."""
+def bot_wall_share(stats: dict[str, Any]) -> float:
+    """The share of the run's pages that were bot walls, against the article pages it parsed."""
+    walls = int(stats.get("newsportal/pages/bot_wall", 0))
+    return walls / max(1, walls + int(stats.get("newsportal/pages/article", 0)))
+
+
+def verdict(stats: dict[str, Any], max_error_rate: float, max_bot_wall_rate: float = 0.5) -> str:
+    """The key of EXIT_CODES that describes a finished run, from its stats. ``max_bot_wall_rate``:
+    NEWSPORTAL_MAX_BOT_WALL_RATE (bot walls beyond this share of article pages: ``bot_wall``)."""
     reason = str(stats.get("finish_reason", ""))
     if stats.get("newsportal/write_failed"):
         return "write_failed"
@@ -63,6 +71,8 @@ def verdict(stats: dict[str, Any], max_error_rate: float) -> str:
     responses = int(stats.get("response_received_count", 0))
     if responses == 0:
         return "unreachable"
+    if stats.get("newsportal/pages/bot_wall", 0) and bot_wall_share(stats) > max_bot_wall_rate:
+        return "bot_wall"
     listings = int(stats.get("newsportal/pages/listing", 0))
     article_links = int(stats.get("newsportal/links/article", 0))
     articles_seen = int(stats.get("newsportal/pages/article", 0)) + int(
@@ -87,10 +97,12 @@ def summary_line(stats: dict[str, Any], site: str, elapsed: float) -> str:
         detail = " ".join(f"{k}={v}" for k, v in counts.items())
         return f"{name}={sum(counts.values())}" + (f" ({detail})" if detail else "")
 
+    walls = stats.get("newsportal/pages/bot_wall", 0)
     line = (
         f"newsportal summary: site={site} pages={stats.get('response_received_count', 0)} "
         f"articles={stats.get('item_scraped_count', 0)} {part('dropped', dropped)} "
-        f"{part('duplicates', duplicates)} errors={error_count(stats)} elapsed={elapsed:.1f}s "
+        f"{part('duplicates', duplicates)} errors={error_count(stats)} "
+        f"{f'bot_walls={walls} ' if walls else ''}elapsed={elapsed:.1f}s "
         f"finish_reason={stats.get('finish_reason', '?')}"
     )
     if "newsportal/verdict" in stats:
@@ -103,6 +115,7 @@ class RunSummary:
         self.crawler = crawler
         self.started = time.monotonic()
         self.max_error_rate = crawler.settings.getfloat("NEWSPORTAL_MAX_ERROR_RATE")
+        self.max_bot_wall_rate = crawler.settings.getfloat("NEWSPORTAL_MAX_BOT_WALL_RATE")
         self.output_dir = crawler.settings.get("NEWSPORTAL_OUTPUT_DIR") or ""
         self.write_stats = crawler.settings.getbool("NEWSPORTAL_WRITE_STATS")
 
@@ -135,7 +148,15 @@ class RunSummary:
         stats = self.crawler.stats
         values = dict(stats.get_stats())
         values.setdefault("finish_reason", reason)
-        kind = verdict(values, self.max_error_rate)
+        kind = verdict(values, self.max_error_rate, self.max_bot_wall_rate)
+        if kind == "bot_wall":
+            logger.error(
+                "the portal walled the crawl off: %d of %d article pages were bot walls (captcha, "
+                "rate-limit notice, JS challenge); look at the portal before the next run",
+                values.get("newsportal/pages/bot_wall", 0),
+                int(values.get("newsportal/pages/bot_wall", 0))
+                + int(values.get("newsportal/pages/article", 0)),
+            )
         stats.set_value("newsportal/verdict", kind)
         stats.set_value("newsportal/exit_code", EXIT_CODES[kind])
         return {**values, "newsportal/verdict": kind, "newsportal/exit_code": EXIT_CODES[kind]}

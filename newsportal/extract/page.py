@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from newsportal.extract.article import PageFields, extract_from_selector, make_selector
+from newsportal.extract.botwall import bot_wall
 from newsportal.extract.links import PageLinks, page_links
 from newsportal.extract.pagekind import page_kind
 from newsportal.sites.base import Site
@@ -17,10 +18,11 @@ from newsportal.sites.base import Site
 
 @dataclass
 class AnalysedPage:
-    kind: str  # "article", "listing" or "other"
+    kind: str  # "article", "listing", "other" or "bot_wall" (a captcha / challenge page: see botwall)
     fields: PageFields | None = None  # for an article
     links: PageLinks | None = None  # for a listing
     article_links: list[str] = field(default_factory=list)  # article-shaped links on an article page
+    wall: str | None = None  # for a bot wall: what gave it away (newsportal.extract.botwall)
 
 
 def analyse_page(
@@ -37,8 +39,13 @@ def analyse_page(
     """The page's kind and content. ``judge``: decide the kind from the content (pages no URL rule
     vouches for; ``prior`` is what the URL shape said), else it is what ``prior`` says (an article
     unless "listing"). A page reached as a listing stays one unless its content is a story. ``article_links``:
-    also list the article-shaped links of an article page (related stories on unknown portals)."""
+    also list the article-shaped links of an article page (related stories on unknown portals).
+    A bot wall (captcha, rate-limit notice, JS challenge served as a page) is kind "bot_wall", whatever
+    the URL said."""
     sel, encoding = make_selector(body, content_type)
+    wall = bot_wall(sel)
+    if wall:
+        return AnalysedPage("bot_wall", wall=wall)
     kind = page_kind(sel, url, site, prior=prior) if judge else "article"
     if prior == "listing" and not (judge and kind == "article"):
         kind = "listing"  # a page reached as a listing is crawled as one unless judged a story

@@ -27,11 +27,20 @@ Stats: ``newsportal/pages/{listing,article,other}``, ``newsportal/unknown/{artic
 (what unknown-shape pages turned out to be), ``newsportal/unknown/over_budget`` and
 ``newsportal/unknown/too_deep`` (links not followed), ``newsportal/judged/<url kind>_as_<page kind>``
 (generic pages whose content overruled their URL shape).
+
+Failures are counted by what they were, in the errbacks: a link robots.txt disallows is
+``newsportal/robots/disallowed`` (never an error); a redirect that led nowhere (a loop, a dead or
+refused target) is ``newsportal/errors/redirect``; anything else ``newsportal/errors/<kind>``. A
+page that is a bot wall (a captcha, a rate-limit notice, a JS challenge served with 200;
+``newsportal.extract.botwall``) is ``newsportal/pages/bot_wall`` and gives nothing; enough of them
+and the run's verdict is ``bot_wall``. Every article request ends its resume-journal entry one way
+or another, redirected or not (``article_finished``).
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -42,6 +51,7 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
@@ -52,6 +62,7 @@ from newsportal.extract.links import PageLinks
 from newsportal.extract.page import AnalysedPage
 from newsportal.extract.pagekind import url_kind
 from newsportal.items import Article
+from newsportal.journal import ARTICLE_CALLBACKS, callback_name
 from newsportal.localserver import LocalServer
 from newsportal.sites import DEFAULT_SITE, get_site, site_for
 from newsportal.sites.base import Site
@@ -61,6 +72,9 @@ from newsportal.workers import pool_for
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Above any listing's priority after DEPTH_PRIORITY has lowered it by its depth (<= DEPTH_LIMIT).
 ARTICLE_PRIORITY = 100
+# Redirect hops refused as already requested, remembered to tell a loop across two requests (A → B
+# while B → A) from a plain redirect to a page fetched anyway; a loop closes within a few requests.
+REDIRECT_HOPS_KEPT = 10_000
 
 
 class PortalArgs(BaseModel):
@@ -114,6 +128,7 @@ class PortalSpider(scrapy.Spider):
         # On a portal no profile knows, URL shapes are guesses: content has the last word.
         self.judge_by_content = self.site.name == "generic"
         self._unknown_requested: set[str] = set()
+        self._dropped_hops: OrderedDict[str, str] = OrderedDict()  # see request_dropped
         if self.site.domains and self.site.served_from is None:
             # Scrapy's offsite filter as a second guard: no request ever leaves the portal's domains.
             self.allowed_domains = list(self.site.domains)
@@ -157,6 +172,7 @@ class PortalSpider(scrapy.Spider):
             spider.reference_time = spider.reference_time.replace(tzinfo=CHINA_TZ)
         spider.pool = pool_for(crawler)
         crawler.signals.connect(spider._close_server, signal=signals.spider_closed)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
 
     # --- start ---------------------------------------------------------------------------------
@@ -165,7 +181,10 @@ class PortalSpider(scrapy.Spider):
         base = self._base_url()
         for url in self.site.start_urls:
             yield Request(
-                urljoin(base, url), callback=self.parse_listing, cb_kwargs={"page": 1, "judge": False}
+                urljoin(base, url),
+                callback=self.parse_listing,
+                errback=self.listing_failed,
+                cb_kwargs={"page": 1, "judge": False},
             )
 
     def _base_url(self) -> str:
@@ -206,6 +225,9 @@ class PortalSpider(scrapy.Spider):
         (``judge``: not for start pages and later pages of a listing)."""
         judged = judge and page == 1 and self.judge_by_content
         analysed = await self._analyse(response, judge=judged, prior="listing", article_links=True)
+        if analysed.kind == "bot_wall":
+            self._bot_wall(response, analysed)
+            return
         if analysed.kind == "article":
             self.crawler.stats.inc_value("newsportal/judged/listing_as_article")
             for out in self._article(response, analysed.fields, analysed.article_links, hops):
@@ -219,6 +241,9 @@ class PortalSpider(scrapy.Spider):
         analysed = await self._analyse(
             response, judge=True, prior="unknown", article_links=self.judge_by_content
         )
+        if analysed.kind == "bot_wall":
+            self._bot_wall(response, analysed)
+            return
         self.crawler.stats.inc_value(f"newsportal/unknown/{analysed.kind}")
         if analysed.kind == "article":
             for out in self._article(response, analysed.fields, analysed.article_links, hops):
@@ -238,11 +263,17 @@ class PortalSpider(scrapy.Spider):
                 yield Request(
                     url,
                     callback=self.parse_listing,
+                    errback=self.listing_failed,
                     cb_kwargs={"page": page + 1, "hops": hops, "judge": False},
                 )
         for url in links.listings:
             # a listing-shaped URL is trusted again: unknown links count their hops from it
-            yield Request(url, callback=self.parse_listing, cb_kwargs={"page": 1, "hops": 0})
+            yield Request(
+                url,
+                callback=self.parse_listing,
+                errback=self.listing_failed,
+                cb_kwargs={"page": 1, "hops": 0},
+            )
         yield from self._unknown_requests(links.unknown, hops)
         self.crawler.stats.inc_value("newsportal/links/article", len(links.articles))
 
@@ -292,6 +323,9 @@ class PortalSpider(scrapy.Spider):
         page without a story's long text (video, gallery) is counted as other and gives no item."""
         judge = self.judge_by_content
         analysed = await self._analyse(response, judge=judge, prior="article", article_links=judge)
+        if analysed.kind == "bot_wall":
+            self._bot_wall(response, analysed)
+            return
         if analysed.kind != "article":
             self.crawler.stats.inc_value(f"newsportal/judged/article_as_{analysed.kind}")
             if analysed.kind == "listing":
@@ -338,6 +372,10 @@ class PortalSpider(scrapy.Spider):
         """Page 2+ of a multi-page article."""
         self.crawler.stats.inc_value("newsportal/pages/article_continued")
         analysed = await self._analyse(response)
+        if analysed.kind == "bot_wall":
+            self._bot_wall(response, analysed)
+            yield self.build_article(pages, fetched_at)  # what the earlier pages gave
+            return
         for out in self._continue(response, [*pages, analysed.fields], fetched_at):
             yield out
 
@@ -357,31 +395,121 @@ class PortalSpider(scrapy.Spider):
             return
         yield self.build_article(pages, fetched_at)
 
+    # --- failures: each one counted by what it was, and its journal entry finished ---------------
+
     def article_page_failed(self, failure: Failure) -> Iterator[Article]:
         """A later page failed: emit what the earlier pages gave rather than lose the article."""
         request = failure.request  # type: ignore[attr-defined]
         pages = request.cb_kwargs["pages"]
-        self.crawler.stats.inc_value("newsportal/errors/article_page")
-        self.logger.warning(
-            "article page %s failed (%s); emitting %d page(s)", request.url, failure.value, len(pages)
-        )
+        self._count_failure(failure, request, "article_page", f"; emitting {len(pages)} page(s)")
         yield self.build_article(pages, request.cb_kwargs["fetched_at"])
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        self.crawler.stats.inc_value("newsportal/errors/article_fetch")
-        self.logger.warning("article %s not fetched: %s", request.url, failure.getErrorMessage())
+        self._count_failure(failure, request, "article_fetch")
         self.crawler.signals.send_catch_log(np_signals.article_finished, request=request)
 
     def page_failed(self, failure: Failure) -> None:
         """An unknown-shape page could not be fetched: counted, logged, finished."""
         request = failure.request  # type: ignore[attr-defined]
-        self.crawler.stats.inc_value("newsportal/errors/page_fetch")
-        self.logger.warning("page %s not fetched: %s", request.url, failure.getErrorMessage())
+        self._count_failure(failure, request, "page_fetch")
         self.crawler.signals.send_catch_log(np_signals.article_finished, request=request)
+
+    def listing_failed(self, failure: Failure) -> Failure | None:
+        """A listing refused by robots.txt is counted apart; any other failure goes back to Scrapy,
+        which logs it as an error as it did before listings had an errback."""
+        request = failure.request  # type: ignore[attr-defined]
+        if failure_kind(failure, request) != "robots":
+            return failure
+        self._count_failure(failure, request, "page_fetch")
+        return None
+
+    def request_dropped(self, request: Request, **_: Any) -> None:
+        """A redirect of an article request refused by the dupefilter: its target was requested
+        already. When the target leads back into the chain, directly or through redirects refused
+        before (A → B here, B → A on B's own request), it is a redirect loop, an error; else the
+        target's own request fetches the story. Either way the article's journal entry is finished
+        here: no errback will ever run for it."""
+        chain = request.meta.get("redirect_urls")
+        name = callback_name(request)
+        if not chain or not (name in ARTICLE_CALLBACKS or name == "parse_article_page"):
+            return
+        hops = [*chain, request.url]
+        target = request.url
+        loop = target in chain
+        followed = {target}
+        while not loop and target in self._dropped_hops:
+            target = self._dropped_hops[target]
+            if target in followed:
+                break  # a cycle that does not pass through this chain: counted when it closed
+            followed.add(target)
+            hops.append(target)
+            loop = target in chain
+        for source, dest in zip(chain, [*chain[1:], request.url], strict=True):
+            self._dropped_hops[source] = dest
+            self._dropped_hops.move_to_end(source)
+        while len(self._dropped_hops) > REDIRECT_HOPS_KEPT:
+            self._dropped_hops.popitem(last=False)
+        if loop:
+            self.crawler.stats.inc_value("newsportal/errors/redirect")
+            self.logger.warning("article %s not fetched: redirect loop (%s)", chain[0], " → ".join(hops))
+        else:
+            self.crawler.stats.inc_value("newsportal/redirects/already_requested")
+            self.logger.info("article %s redirects to %s, requested already", chain[0], request.url)
+        self.crawler.signals.send_catch_log(np_signals.article_finished, request=request)
+
+    def _count_failure(self, failure: Failure, request: Request, fetch_stat: str, then: str = "") -> None:
+        """Count and log a failed request by what it was: refused by robots.txt (not an error,
+        ``newsportal/robots/disallowed``), a redirect that led nowhere (``newsportal/errors/redirect``),
+        or a failed fetch (``newsportal/errors/<fetch_stat>``)."""
+        kind = failure_kind(failure, request)
+        what = {"article_fetch": "article", "article_page": "article page"}.get(fetch_stat, "page")
+        if kind == "robots":
+            self.crawler.stats.inc_value("newsportal/robots/disallowed")
+            self.logger.info("%s %s not fetched: disallowed by robots.txt%s", what, request.url, then)
+        elif kind == "redirect":
+            chain = " → ".join([*request.meta.get("redirect_urls", []), request.url])
+            self.crawler.stats.inc_value("newsportal/errors/redirect")
+            self.logger.warning(
+                "%s %s not fetched: redirect failed (%s): %s%s",
+                what,
+                _original_url(request),
+                chain,
+                failure.getErrorMessage(),
+                then,
+            )
+        else:
+            self.crawler.stats.inc_value(f"newsportal/errors/{fetch_stat}")
+            self.logger.warning("%s %s not fetched: %s%s", what, request.url, failure.getErrorMessage(), then)
+
+    def _bot_wall(self, response: Response, analysed: AnalysedPage) -> None:
+        """A captcha, rate-limit notice or JS challenge served as the page: counted and named; no item,
+        no links. Enough of them and the run's verdict is bot_wall (exit 65)."""
+        self.crawler.stats.inc_value("newsportal/pages/bot_wall")
+        self.logger.warning("bot wall (%s) instead of %s", analysed.wall, _original_url(response.request))
 
     def build_article(self, pages: list[PageFields], fetched_at: datetime) -> Article:
         return merge_pages(pages, site=self.site.name, fetched_at=fetched_at)
+
+
+def failure_kind(failure: Failure, request: Request) -> str:
+    """What a failed request ran into: ``"robots"`` (refused by robots.txt), ``"redirect"`` (it was
+    redirected, then failed: a dead or refused target, too many hops) or ``"fetch"``."""
+    # Scrapy's RobotsTxtMiddleware says so only in its IgnoreRequest's message (2.19).
+    if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
+        return "robots"
+    if request.meta.get("redirect_urls") or (
+        failure.check(IgnoreRequest) and "redirections" in str(failure.value)
+    ):
+        return "redirect"
+    return "fetch"
+
+
+def _original_url(request: Request | None) -> str:
+    """The URL a request was made for, before any redirect."""
+    if request is None:
+        return "?"
+    return (request.meta.get("redirect_urls") or [request.url])[0]
 
 
 def _content_type(response: Response) -> str | None:

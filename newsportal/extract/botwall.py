@@ -1,0 +1,136 @@
+"""Bot walls: what a server sends, with status 200, instead of the page asked for.
+
+A captcha form, a "访问过于频繁" notice, a JavaScript challenge that sets a cookie and reloads: the
+status says OK, the page holds no story and no links, and each one used to pass as an empty page.
+``bot_wall(sel)`` tells them apart from real pages by generic signals only (no portal names), so
+the spider can count them and the run's verdict can say the portal walled us off.
+
+Every signal needs a page with almost no visible text first: a wall is a short notice, while a
+story, a listing or a portal front carries hundreds of characters. That gate keeps a real story
+about captchas, or a login box with a 验证码 field beside an article, from counting as a wall.
+Pure: a parsel Selector in, a reason or None out; never raises on odd markup.
+"""
+
+from __future__ import annotations
+
+import re
+
+from parsel import Selector
+
+# A wall notice is short; the shortest real pages (a 快讯, a video page's caption, a 404 page with a
+# site map) still carry more visible text than this once the navigation is counted.
+MAX_WALL_TEXT_CHARS = 400
+# A JavaScript challenge shows next to nothing until its script has run.
+MAX_CHALLENGE_TEXT_CHARS = 60
+
+# Phrases of the notices, lower-cased; matched in the title and the visible text.
+RATE_LIMIT_PHRASES = (
+    "访问过于频繁",
+    "访问太频繁",
+    "请求过于频繁",
+    "操作过于频繁",
+    "访问频率过高",
+    "访问频率过快",
+    "请求次数过多",
+    "too many requests",
+    "rate limit exceeded",
+)
+CAPTCHA_PHRASES = (
+    "验证码",
+    "安全验证",
+    "人机验证",
+    "滑动验证",
+    "拖动滑块",
+    "完成验证",
+    "点击验证",
+    "访问验证",
+    "请验证您",
+    "验证您是",
+    "检测到您的",
+    "异常访问",
+    "异常流量",
+    "captcha",
+    "verify you are human",
+    "verify that you are human",
+    "are you a robot",
+    "not a robot",
+    "unusual traffic",
+    "human verification",
+)
+CHALLENGE_PHRASES = (
+    "checking your browser",
+    "checking if the site connection is secure",
+    "enable javascript and cookies",
+    "please enable javascript",
+    "请开启javascript",
+    "请启用javascript",
+    "请打开javascript",
+    "正在验证您的浏览器",
+    "浏览器安全检查",
+    "ddos protection",
+    "just a moment...",
+)
+# Markup of captcha widgets (class, id or script/iframe address).
+_WIDGET = re.compile(r"captcha|geetest|turnstile|verify-?code|slider-?verify", re.I)
+# A script that stores a cookie and then reloads or leaves the page: the classic JS challenge.
+_SETS_COOKIE = re.compile(r"document\.cookie\s*=")
+_RELOADS = re.compile(
+    r"location\.reload\s*\(|location\.(?:href|replace|assign)\b|window\.location\s*=|"
+    r"document\.location\s*=|(?<![\w.])location\s*=",
+)
+_SPACE = re.compile(r"\s+")
+_VISIBLE_TEXT = "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::template)]"
+
+
+def visible_text(sel: Selector, limit: int) -> str | None:
+    """The page's visible text without whitespace, or None once it is longer than limit."""
+    text: list[str] = []
+    size = 0
+    for node in sel.xpath(_VISIBLE_TEXT).getall():
+        part = _SPACE.sub("", node)
+        size += len(part)
+        if size > limit:
+            return None
+        text.append(part)
+    return "".join(text)
+
+
+def bot_wall(sel: Selector) -> str | None:
+    """Why this page is a bot wall, or None when it is not one.
+
+    Reasons: ``"rate_limited"`` (a "too many requests" notice), ``"captcha"`` (a verification form
+    or notice), ``"js_challenge"`` (a near-empty page whose script sets a cookie and reloads, or
+    asks for JavaScript). A page with more than MAX_WALL_TEXT_CHARS of visible text is never a wall.
+    """
+    try:
+        text = visible_text(sel, MAX_WALL_TEXT_CHARS)
+        if text is None:
+            return None
+        title = _SPACE.sub("", " ".join(sel.xpath("//title//text()").getall()))
+        words = (title + " " + text).lower()
+        if any(p.replace(" ", "") in words for p in RATE_LIMIT_PHRASES):
+            return "rate_limited"
+        if any(p.replace(" ", "") in words for p in CAPTCHA_PHRASES) or _has_widget(sel):
+            return "captcha"
+        if any(p.replace(" ", "") in words for p in CHALLENGE_PHRASES):
+            return "js_challenge"
+        if len(text) <= MAX_CHALLENGE_TEXT_CHARS and _cookie_and_reload(sel):
+            return "js_challenge"
+    except (ValueError, TypeError):  # odd markup lxml refuses to walk: not evidence of a wall
+        return None
+    return None
+
+
+def _has_widget(sel: Selector) -> bool:
+    attrs = sel.xpath(
+        "//*[self::div or self::form or self::input or self::iframe or self::script or self::img]"
+        "/@*[name()='class' or name()='id' or name()='src' or name()='name']"
+    ).getall()
+    return any(_WIDGET.search(a) for a in attrs)
+
+
+def _cookie_and_reload(sel: Selector) -> bool:
+    for script in sel.xpath("//script[not(@src)]/text()").getall():
+        if _SETS_COOKIE.search(script) and _RELOADS.search(script):
+            return True
+    return False

@@ -1,0 +1,104 @@
+"""The bot-wall detector (newsportal.extract.botwall): walls served with 200 are named, and no real
+page we hold (our fixtures, the shared real pages, the wild pages, the sample portal) is ever one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from newsportal.extract.article import make_selector
+from newsportal.extract.botwall import bot_wall
+from newsportal.extract.page import analyse_page
+from newsportal.sites import get_site
+from tests.conftest import REFERENCE_TIME, ROOT, SAMPLE_PORTAL, SHARED_PAGES
+from tests.faultserver import article_html
+
+WALLS = {
+    "captcha_form": (
+        "<html><head><title>安全验证</title></head><body><h2>请输入验证码</h2><form>"
+        "<img src='/captcha.jpg'><input name='code'><button>提交</button></form></body></html>",
+        "captcha",
+    ),
+    "slider": (
+        "<html><body><div id='nc_1_wrapper'><div class='slider-verify'>请按住滑块，拖动到最右边</div>"
+        "</div></body></html>",
+        "captcha",
+    ),
+    "widget_only": (
+        "<html><body><div class='g-recaptcha' data-sitekey='x'></div></body></html>",
+        "captcha",
+    ),
+    "too_frequent": (
+        "<html><head><title>提示</title></head><body><p>您的访问过于频繁，请稍后再试。</p></body></html>",
+        "rate_limited",
+    ),
+    "english_rate_limit": ("<html><body><h1>429 Too Many Requests</h1></body></html>", "rate_limited"),
+    "cookie_and_reload": (
+        "<html><head><script>var x='a1b2';document.cookie='__jsl_clearance='+x+'; path=/';"
+        "location.href=location.pathname+location.search;</script></head><body></body></html>",
+        "js_challenge",
+    ),
+    "cookie_and_replace": (
+        "<html><body><script>document.cookie = 'acw_sc__v2=5f2c'; window.location.replace(window.location)"
+        "</script><noscript>loading</noscript></body></html>",
+        "js_challenge",
+    ),
+    "checking_browser": (
+        "<html><head><title>Just a moment...</title></head><body><p>Checking your browser before accessing"
+        " the site.</p></body></html>",
+        "js_challenge",
+    ),
+    "enable_js_zh": ("<html><body><p>请开启JavaScript并刷新该页</p></body></html>", "js_challenge"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WALLS))
+def test_bot_walls_are_named(name: str):
+    html, reason = WALLS[name]
+    assert bot_wall(make_selector(html.encode())[0]) == reason
+
+
+def _real_pages() -> list[Path]:
+    roots = [SHARED_PAGES, ROOT.parent / "shared" / "pages-wild", ROOT / "tests" / "pages", SAMPLE_PORTAL]
+    pages = [p for root in roots if root.exists() for p in root.rglob("*") if p.suffix in (".html", ".htm")]
+    assert len(pages) > 100  # the shared pages are there: this test is not silently empty
+    return sorted(pages)
+
+
+@pytest.mark.parametrize("path", _real_pages(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_real_page_is_a_bot_wall(path: Path):
+    assert bot_wall(make_selector(path.read_bytes())[0]) is None
+
+
+def test_a_story_about_captchas_and_a_page_with_a_login_box_are_not_walls():
+    story = article_html("验证码诈骗又出新花样")
+    story = story.replace(
+        "</h1>", "</h1><p>警方提醒：不要把短信验证码告诉任何人，安全验证不会通过电话进行。</p>"
+    )
+    login = article_html(
+        "地铁新线开通", extra="<form class='login'>请输入验证码 <input name='captcha'></form>"
+    )
+    for html in (story, login):
+        assert bot_wall(make_selector(html.encode())[0]) is None
+
+
+def test_analyse_page_gives_kind_bot_wall_whatever_the_url_said():
+    html, _ = WALLS["too_frequent"]
+    site, now = get_site("generic"), datetime.fromisoformat(REFERENCE_TIME)
+    for prior in ("article", "listing", "unknown"):
+        page = analyse_page(html.encode(), "http://news.example.cn/a/123456.html", site, now,
+                            judge=prior != "article", prior=prior)  # fmt: skip
+        assert (page.kind, page.wall, page.fields, page.links) == ("bot_wall", "rate_limited", None, None)
+
+
+def test_odd_markup_is_not_a_wall_and_does_not_raise():
+    for body in (
+        b"",
+        b"\x00\xff\xfe",
+        b"<html>",
+        b"<?xml version='1.0'?><rss></rss>",
+        b"<html><body>" * 3000,
+    ):
+        assert bot_wall(make_selector(body)[0]) is None
