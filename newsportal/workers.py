@@ -386,10 +386,23 @@ def main() -> None:
     os.dup2(2, 1)
     for name in sorted(WORKER_FUNCTIONS):  # imported before the first page, not on it
         _load_function(name)
-    out.write(_frame(("ready", None)))
-    out.flush()
-    with contextlib.suppress(BrokenPipeError):
+    try:
+        out.write(_frame(("ready", None)))
+        out.flush()
         serve(sys.stdin.buffer, out)
+    except BrokenPipeError:
+        # The crawl closed its end of our stdout: it has finished (a short crawl can end before our
+        # imports do) or died, so nobody is left to answer. Exit quietly; a real error in a page is
+        # sent back by serve() and any other exception still ends us with a traceback.
+        _discard(out)
+
+
+def _discard(out: Any) -> None:
+    """Point ``out`` at /dev/null, so the bytes still in its buffer, flushed when the interpreter
+    exits, do not raise BrokenPipeError again ("Exception ignored ..." on stderr)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, out.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":
