@@ -9,7 +9,8 @@ A declaration that decodes the bytes without an error is not yet believed: a sin
 (ISO-8859-1, windows-1252, ...) decodes any bytes at all, and GB18030 decodes any Big5 bytes. Such a
 decode must also look like text: a single-byte label is never taken for bytes that read as Chinese,
 and a GB18030 reading must be mostly GB2312's common characters. When no declaration passes, the
-bytes decide (GB18030, then detection, if it says GB18030 or Big5); when they say nothing better, the declaration stands.
+bytes decide (GB18030, then detection if it says GB18030 or Big5); when they say nothing better, the
+declaration stands.
 """
 
 from __future__ import annotations
