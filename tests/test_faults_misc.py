@@ -144,22 +144,20 @@ def test_a_worker_fed_garbage_still_dies_with_its_traceback():
 
 
 def test_normal_runs_with_a_worker_print_no_traceback(tmp_path):
-    """A short crawl (two articles) ends before the worker has imported everything; the sample
-    portal's crawl ends with the worker busy. Neither may print anything on stderr."""
+    """A short crawl (two articles) ends before its worker has done its imports: the worker's
+    "ready" met a closed pipe and printed a BrokenPipeError traceback, every time. (The sample
+    portal's crawl with a worker is asserted clean in the listening-socket test above.)"""
     routes = {
         "/": lambda h: h.send_page(listing_html(["/a/1.html", "/a/2.html"])),
         "/a/*": lambda h: h.send_page(article_html("短新闻" + h.path)),
     }
     with fault_server(routes) as server:
-        for n in range(4):
+        for n in range(3):
             run = crawl_cli(
-                tmp_path / f"short-{n}",
+                tmp_path / f"run-{n}",
                 spider_args={"start_url": server.base_url},
                 settings={"NEWSPORTAL_EXTRACT_WORKERS": "1"},
                 site_dir="generic",
             )
             assert (run.code, len(run.items)) == (0, 2), run.log[-3000:]
             assert clean_stderr(run) == ""
-    run = crawl_cli(tmp_path / "sample", settings={"NEWSPORTAL_EXTRACT_WORKERS": "1"}, site_dir="sample")
-    assert (run.code, len(run.items)) == (0, 63), run.log[-3000:]
-    assert clean_stderr(run) == ""
