@@ -7,6 +7,7 @@ Crawls are real ``scrapy crawl portal`` processes against tests/faultserver.py o
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import pickle
 import re
@@ -161,3 +162,85 @@ def test_normal_runs_with_a_worker_print_no_traceback(tmp_path):
             )
             assert (run.code, len(run.items)) == (0, 2), run.log[-3000:]
             assert clean_stderr(run) == ""
+
+
+# --- 4. the CLI on bad input -----------------------------------------------------------------------
+
+
+def good_run(directory: Path) -> Path:
+    """A run file with one valid article (as a crawl writes it)."""
+    record = {
+        "url": "http://127.0.0.1/a/1.html",
+        "canonical_url": "http://127.0.0.1/a/1.html",
+        "site": "generic",
+        "title": GBK_TITLE,
+        "body": "\n".join(article_text(GBK_TITLE)),
+        "published_at": "2026-03-14T20:02:00+08:00",
+        "crawled_at": "2026-03-15T10:00:00+08:00",
+    }
+    path = directory / "20260315T020000Z.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", ["export", "report"])
+def test_an_output_that_is_a_directory_is_a_one_line_error_exit_2(command, tmp_path, capsys):
+    run_file = good_run(tmp_path)
+    target = tmp_path / ("corpus.jsonl" if command == "export" else "report.html")
+    target.mkdir()
+    argv = (
+        ["export", str(target), str(run_file)]
+        if command == "export"
+        else ["report", str(run_file), "-o", str(target)]
+    )
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    example = target / target.name  # corpus.jsonl / report.html
+    assert err == [f"newsportal {command}: {target}: is a directory; give a file name, such as {example}"]
+    assert list(target.iterdir()) == [] and not list(tmp_path.glob("*.partial"))
+
+
+def test_an_output_under_a_file_is_a_one_line_error_exit_2(tmp_path, capsys):
+    run_file = good_run(tmp_path)
+    assert main(["export", str(run_file / "sub" / "c.jsonl"), str(run_file)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"newsportal export: {run_file / 'sub' / 'c.jsonl'}: {run_file} is not a directory"]
+
+
+def test_random_bytes_are_one_not_json_lines_problem_with_the_reason(tmp_path, capsys):
+    good = good_run(tmp_path)
+    noise = tmp_path / "noise.jsonl"
+    noise.write_bytes(b"\xfc\x83" + os.urandom(20_000))  # 20 kB of noise: ~80 "lines" before
+    assert main(["export", str(tmp_path / "c.jsonl"), str(good), str(noise)]) == 0
+    printed = capsys.readouterr().out
+    assert "skipped 1 bad inputs (not JSON Lines=1)" in printed
+    assert f"{noise}: not JSON Lines (not UTF-8 text: byte 0xfc at offset 0)" in printed
+    assert "truncated last line" not in printed and "invalid JSON" not in printed
+    assert len((tmp_path / "c.jsonl").read_text("utf-8").splitlines()) == 1
+
+
+def test_a_gz_that_is_not_gzip_is_not_json_lines(tmp_path, capsys):
+    fake = tmp_path / "run.jsonl.gz"
+    fake.write_bytes(b"PK\x03\x04" + os.urandom(2000))  # a zip under a .gz name
+    packed_noise = tmp_path / "noise.jsonl.gz"
+    packed_noise.write_bytes(gzip.compress(b"\x00\x01\x02" + os.urandom(2000)))
+    assert main(["export", str(tmp_path / "c.jsonl"), str(fake), str(packed_noise)]) == 1
+    out, err = capsys.readouterr()
+    assert f"{fake}: not JSON Lines (not gzip: Not a gzipped file (b'PK'))" in out
+    assert f"{packed_noise}: not JSON Lines (binary data: a NUL byte at offset 0)" in out
+    assert "no valid records read" in err and not (tmp_path / "c.jsonl").exists()
+
+
+def test_text_that_is_bad_json_is_still_reported_line_by_line(tmp_path, capsys):
+    run_file = good_run(tmp_path)
+    with run_file.open("a", encoding="utf-8") as f:
+        f.write("这不是 JSON\n" + '{"url": "http://x", "title": "半行')
+    with gzip.open(tmp_path / "cut.jsonl.gz", "wb") as f:
+        f.write(run_file.read_bytes())
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(cut.read_bytes()[:-12])  # a gzip cut off by a crash
+    assert main(["export", str(tmp_path / "c.jsonl"), str(run_file), str(cut)]) == 0
+    printed = capsys.readouterr().out
+    assert f"{run_file}:2: invalid JSON" in printed
+    assert f"{run_file}:3: truncated last line" in printed
+    assert f"{cut}:" in printed and "not JSON Lines" not in printed
