@@ -127,3 +127,5 @@ SPIDER_CONTRACTS = {"newsportal.contracts.SampleUrlContract": 10}
 # remote-control endpoint runs any Python sent to it and writes a token file per crawl (kept after a
 # kill -9): off unless asked for (-s REMOTE_CONTROL_ENABLED=True). The telnet console is off above.
 REMOTE_CONTROL_ENABLED = False
+# With it on, each crawl removes the job (token) files that killed crawls left behind.
+EXTENSIONS = {**EXTENSIONS, "newsportal.extensions.remotecontrol.StaleJobFiles": 0}

@@ -328,6 +328,11 @@ class ExtractionPool:
             for pipe in (worker.proc.stdin, worker.proc.stdout):
                 with contextlib.suppress(OSError):
                     pipe.close()
+            if not worker.ready:
+                # Still importing (a short crawl ends first): it has had no page, so stop it now
+                # rather than wait up to 5 s for imports nobody will use. SIGTERM ends it silently.
+                with contextlib.suppress(ProcessLookupError):
+                    worker.proc.terminate()
         for worker in self._workers:
             try:
                 worker.proc.wait(timeout=5)

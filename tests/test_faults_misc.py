@@ -13,6 +13,7 @@ import pickle
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,7 +21,16 @@ import pytest
 
 from newsportal.cli import main
 from newsportal.workers import _worker_env
-from tests.faultserver import FaultHandler, article_html, article_text, crawl_cli, fault_server, listing_html
+from tests.faultserver import (
+    ROOT,
+    SCRAPY,
+    FaultHandler,
+    article_html,
+    article_text,
+    crawl_cli,
+    fault_server,
+    listing_html,
+)
 
 LATIN1 = "text/html; charset=iso-8859-1"
 GBK_TITLE = "郑州地铁新线今日开通试运营"
@@ -100,6 +110,46 @@ def test_a_crawl_listens_on_nothing_but_its_sample_portal_on_loopback_and_writes
     assert "Remote control" not in run.log and "remote_control" not in run.log
     assert "Telnet console listening" not in run.log
     assert not state_home.exists()  # no job file, no job directory
+    clean_stderr(run)
+
+
+def test_with_remote_control_turned_on_a_killed_crawls_token_file_is_removed_by_the_next_crawl(tmp_path):
+    """An operator may turn the endpoint on: it then listens on loopback only, and the token file a
+    kill -9 leaves behind is removed by the next crawl (Scrapy alone keeps it for good)."""
+    jobs = tmp_path / "jobs"
+    on = {
+        "REMOTE_CONTROL_ENABLED": "True",
+        "REMOTE_CONTROL_JOBS_DIR": str(jobs),
+        "NEWSPORTAL_EXTRACT_WORKERS": "0",  # not the point here
+    }
+    routes = {
+        "/": lambda h: h.send_page(listing_html(["/slow/1.html"])),
+        "/slow/*": lambda h: (time.sleep(20), h.send_page(article_html("慢新闻"))),
+    }
+    with fault_server(routes) as server:
+        cmd = [SCRAPY, "crawl", "portal", "-a", f"start_url={server.base_url}"]
+        for name, value in {**on, "NEWSPORTAL_STATE_DIR": str(tmp_path / "s1"), "LOG_LEVEL": "INFO"}.items():
+            cmd += ["-s", f"{name}={value}"]
+        killed = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while not list(jobs.glob("*.json")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stale = list(jobs.glob("*.json"))
+        killed.kill()
+        killed.wait()
+        assert [p.name.split("-")[0] for p in stale] == [str(killed.pid)]
+        assert stale[0].exists()  # Scrapy left it: its stop never ran
+
+        server.routes["/slow/*"] = lambda h: h.send_page(article_html("慢新闻"))
+        run = crawl_cli(
+            tmp_path, spider_args={"start_url": server.base_url}, settings=on, watch_listeners=True
+        )
+    assert run.code == 0, run.log[-3000:]
+    assert [item["title"] for item in run.items] == ["慢新闻"]
+    assert run.stat("newsportal/remote_control/stale_job_files_removed") == 1
+    assert f"{stale[0].name}" in run.log and "Remote control HTTP server listening" in run.log
+    assert not stale[0].exists() and list(jobs.iterdir()) == []  # and its own removed at its end
+    assert {host for host, _port in run.listeners} == {"127.0.0.1"}
     clean_stderr(run)
 
 
