@@ -315,7 +315,8 @@ class ExtractionPool:
                 job.future.set_exception(exc)
 
     def close(self) -> None:
-        """Stop the workers (closing their stdin ends them) and wait for them briefly."""
+        """Stop the workers (closing their stdin ends them; one still importing is terminated) and
+        wait for them briefly."""
         self._closed = True
         for worker in self._workers:
             worker.alive = False

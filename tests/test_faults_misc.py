@@ -203,7 +203,7 @@ def test_normal_runs_with_a_worker_print_no_traceback(tmp_path):
         "/a/*": lambda h: h.send_page(article_html("短新闻" + h.path)),
     }
     with fault_server(routes) as server:
-        for n in range(3):
+        for n in range(2):
             run = crawl_cli(
                 tmp_path / f"run-{n}",
                 spider_args={"start_url": server.base_url},

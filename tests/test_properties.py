@@ -36,7 +36,7 @@ from newsportal.sites import get_site
 NOW = datetime(2026, 3, 15, 10, 0, tzinfo=CHINA_TZ)
 # Moderate example counts: the whole file runs in a few seconds. No deadline: a slow example on a
 # busy machine is not a failure.
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
