@@ -136,3 +136,11 @@ TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 SPIDER_CONTRACTS = {"newsportal.contracts.SampleUrlContract": 10}
+
+# --- security defaults (issue 12) ----------------------------------------------------------------
+# Nothing in a crawl listens on a port but the offline sample portal (127.0.0.1 only). Scrapy 2.19's
+# remote-control endpoint runs any Python sent to it and writes a token file per crawl (kept after a
+# kill -9): off unless asked for (-s REMOTE_CONTROL_ENABLED=True). The telnet console is off above.
+REMOTE_CONTROL_ENABLED = False
+# With it on, each crawl removes the job (token) files that killed crawls left behind.
+EXTENSIONS = {**EXTENSIONS, "newsportal.extensions.remotecontrol.StaleJobFiles": 0}

@@ -315,7 +315,8 @@ class ExtractionPool:
                 job.future.set_exception(exc)
 
     def close(self) -> None:
-        """Stop the workers (closing their stdin ends them) and wait for them briefly."""
+        """Stop the workers (closing their stdin ends them; one still importing is terminated) and
+        wait for them briefly."""
         self._closed = True
         for worker in self._workers:
             worker.alive = False
@@ -328,6 +329,11 @@ class ExtractionPool:
             for pipe in (worker.proc.stdin, worker.proc.stdout):
                 with contextlib.suppress(OSError):
                     pipe.close()
+            if not worker.ready:
+                # Still importing (a short crawl ends first): it has had no page, so stop it now
+                # rather than wait up to 5 s for imports nobody will use. SIGTERM ends it silently.
+                with contextlib.suppress(ProcessLookupError):
+                    worker.proc.terminate()
         for worker in self._workers:
             try:
                 worker.proc.wait(timeout=5)
@@ -386,10 +392,23 @@ def main() -> None:
     os.dup2(2, 1)
     for name in sorted(WORKER_FUNCTIONS):  # imported before the first page, not on it
         _load_function(name)
-    out.write(_frame(("ready", None)))
-    out.flush()
-    with contextlib.suppress(BrokenPipeError):
+    try:
+        out.write(_frame(("ready", None)))
+        out.flush()
         serve(sys.stdin.buffer, out)
+    except BrokenPipeError:
+        # The crawl closed its end of our stdout: it has finished (a short crawl can end before our
+        # imports do) or died, so nobody is left to answer. Exit quietly; a real error in a page is
+        # sent back by serve() and any other exception still ends us with a traceback.
+        _discard(out)
+
+
+def _discard(out: Any) -> None:
+    """Point ``out`` at /dev/null, so the bytes still in its buffer, flushed when the interpreter
+    exits, do not raise BrokenPipeError again ("Exception ignored ..." on stderr)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, out.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

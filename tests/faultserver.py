@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import random
+import socket
 import subprocess
 import sys
 import threading
@@ -210,6 +211,7 @@ class CliRun:
     stats: dict[str, Any] = field(default_factory=dict)
     feeds: list[Path] = field(default_factory=list)
     peak_rss_mb: float = 0.0
+    listeners: set[tuple[str, int]] = field(default_factory=set)  # with watch_listeners: TCP listens
 
     def stat(self, key: str) -> int:
         return int(self.stats.get(key, 0) or 0)
@@ -223,11 +225,14 @@ def crawl_cli(
     site_dir: str | None = None,
     timeout: float = 240,
     env: dict[str, str] | None = None,
+    watch_listeners: bool = False,
 ) -> CliRun:
     """``scrapy crawl portal`` in a subprocess with state and output under tmp_path; waits for it.
 
     ``site_dir`` is the output folder the feed and stats land in (the site's name; ``generic`` for a
     start URL no profile owns). Peak RSS is the largest ``ru_maxrss`` of the process tree.
+    ``watch_listeners``: every TCP socket a process of the tree listens on while the crawl runs
+    (Linux /proc, polled) ends up in ``run.listeners``.
     """
     logs = tmp_path / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -258,15 +263,23 @@ def crawl_cli(
         text=True,
         env={**os.environ, **(env or {})},
     )
+    listeners: set[tuple[str, int]] = set()
+    watcher = threading.Thread(target=_watch_listeners, args=(proc, listeners), daemon=True)
+    if watch_listeners:
+        watcher.start()
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
         stdout, stderr = proc.communicate()
         raise AssertionError(f"crawl did not finish in {timeout} s:\n{stderr[-3000:]}") from None
+    finally:
+        if watch_listeners:
+            watcher.join()
     peak = int(rss_file.read_text()) / 1024 if rss_file.exists() else 0.0  # KiB on Linux
     run = CliRun(proc.returncode, stdout, stderr, log.read_text("utf-8", "replace") if log.exists() else "")
     run.peak_rss_mb = peak
+    run.listeners = listeners
     out = tmp_path / "output"
     new = sorted(p for p in (out.rglob("*") if out.exists() else []) if p not in before)
     if site_dir is not None:
@@ -278,3 +291,61 @@ def crawl_cli(
     if stats_files:
         run.stats = json.loads(stats_files[-1].read_text("utf-8"))
     return run
+
+
+# --- what a process tree listens on (Linux /proc) ----------------------------------------------------
+
+
+def process_tree(root: int) -> list[int]:
+    """root and every process descended from it, now."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            after_name = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        children.setdefault(int(after_name[1]), []).append(int(stat.parent.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo += children.get(pid, [])
+    return tree
+
+
+def _proc_address(hex_address: str) -> tuple[str, int]:
+    """/proc/net/tcp's "0100007F:1F97" (IPv4, or 32 hex digits of IPv6) → ("127.0.0.1", 8087)."""
+    host, port = hex_address.split(":")
+    raw = bytes.fromhex(host)
+    # each 32-bit word is in host (little-endian) order
+    packed = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+    family = socket.AF_INET if len(packed) == 4 else socket.AF_INET6
+    return socket.inet_ntop(family, packed), int(port, 16)
+
+
+def listening_sockets(pid: int) -> set[tuple[str, int]]:
+    """(address, port) of every TCP socket the process listens on; empty when it is gone."""
+    try:
+        inodes = set()
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):  # closed meanwhile
+                link = os.readlink(fd)
+                if link.startswith("socket:["):
+                    inodes.add(link[len("socket:[") : -1])
+        tables = [Path(f"/proc/{pid}/net/{name}").read_text() for name in ("tcp", "tcp6")]
+    except OSError:
+        return set()
+    found = set()
+    for table in tables:
+        for line in table.splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                found.add(_proc_address(fields[1]))
+    return found
+
+
+def _watch_listeners(proc: subprocess.Popen, found: set[tuple[str, int]]) -> None:
+    while proc.poll() is None:
+        for pid in process_tree(proc.pid):
+            found |= listening_sockets(pid)
+        time.sleep(0.05)

@@ -177,3 +177,49 @@ def test_real_pages_saved_as_utf8_decode_as_utf8_whatever_their_meta_says(name):
     text, encoding = decode_html((REAL_PAGES / f"{name}.html").read_bytes())
     assert encoding == "utf-8"
     assert expected["title"][:6] in text
+
+
+# --- a header charset that decodes the bytes "cleanly" into mojibake: the bytes decide ----------
+
+
+@pytest.mark.parametrize("label", ["iso-8859-1", "ISO-8859-1", "latin1", "windows-1252", "us-ascii"])
+@pytest.mark.parametrize("head", ["", meta("gbk")], ids=["no-meta", "gbk-meta"])
+def test_gbk_bytes_under_a_single_byte_header_decode_as_gb18030(label, head):
+    body = page(SIMPLIFIED, "gbk", head)
+    text, encoding = decode_html(body, f"text/html; charset={label}")
+    assert (encoding, SIMPLIFIED in text) == ("gb18030", True)
+
+
+def test_a_short_gbk_page_under_a_latin1_header_decodes_as_gb18030():
+    text, encoding = decode_html(page("新闻", "gbk"), "text/html; charset=iso-8859-1")
+    assert (encoding, "新闻" in text) == ("gb18030", True)
+
+
+def test_big5_bytes_under_a_latin1_header_decode_as_big5():
+    text, encoding = decode_html(page(TRADITIONAL * 2, "big5"), "text/html; charset=iso-8859-1")
+    assert (encoding, TRADITIONAL in text) == ("big5hkscs", True)
+
+
+def test_big5_bytes_under_a_gbk_header_follow_their_big5_meta():
+    body = page(TRADITIONAL, "big5", '<meta charset="big5">')
+    text, encoding = decode_html(body, "text/html; charset=gbk")
+    assert (encoding, TRADITIONAL in text) == ("big5hkscs", True)
+
+
+def test_gb18030_bytes_under_a_utf8_header_decode_as_gb18030():
+    body = page(SIMPLIFIED + "\U00020000", "gb18030")  # a four-byte GB18030 character too
+    text, encoding = decode_html(body, "text/html; charset=utf-8")
+    assert (encoding, SIMPLIFIED + "\U00020000" in text) == ("gb18030", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "codec", "label"),
+    [
+        ("Die Straße ist schön und grün; Grüße aus München.", "latin-1", "iso-8859-1"),
+        ("Café résumé naïve déjà vu, été à Paris — “oui”.", "cp1252", "windows-1252"),
+        ("Привет мир, как дела? Всё хорошо.", "koi8-r", "koi8-r"),
+    ],
+)
+def test_a_real_single_byte_page_keeps_its_declared_charset(text, codec, label):
+    decoded, _encoding = decode_html(page(text, codec), f"text/html; charset={label}")
+    assert text in decoded

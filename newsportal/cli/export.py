@@ -3,12 +3,14 @@
 Reads the per-run JSON Lines files (default: everything under ``output/``), keeps the latest version
 of each story, collapses exact and near duplicates, filters, and writes OUTPUT in the format of its
 extension (.jsonl, .jsonl.gz, .csv, .parquet). Prints what it read, skipped and wrote.
-Exit codes: 0 written (bad lines are reported, not fatal); 1 nothing valid was read; 2 bad usage.
+Exit codes: 0 written (bad lines are reported, not fatal); 1 nothing valid was read; 2 bad usage
+(an OUTPUT that cannot be written, such as a directory, included).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -124,18 +126,47 @@ def print_read_summary(result: ExportResult, out=None) -> None:
         print(f"filter ({result.filter.describe()}) left out {sel.filtered_out}", file=out)
 
 
+def output_problem(path: Path, example: str = "corpus.jsonl") -> str | None:
+    """Why path cannot be written as an output file, or None: caught before hours of reading."""
+    if path.is_dir():
+        return f"{path}: is a directory; give a file name, such as {path / example}"
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{path}: {parent} is not a directory"
+    return None
+
+
+def cannot_write(path: Path, exc: OSError) -> str:
+    """One line for a failed write of path (no traceback for a full disk or a read-only place)."""
+    return f"cannot write {path}: {exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         output_format(args.output)
         article_filter = build_filter(args)
+        problem = output_problem(args.output)
+        if problem:
+            raise ValueError(problem)
         sink = open_writer(args.output)
     except (ValueError, MissingDependency) as exc:
         print(f"newsportal export: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"newsportal export: {cannot_write(args.output, exc)}", file=sys.stderr)
+        return 2
     progress = not args.no_progress and sys.stderr.isatty()
-    result = export_corpus(
-        args.inputs, sink, article_filter, keep_duplicates=args.keep_duplicates, progress=progress
-    )
+    try:
+        result = export_corpus(
+            args.inputs, sink, article_filter, keep_duplicates=args.keep_duplicates, progress=progress
+        )
+    except OSError as exc:  # reading never raises (bad input is counted): this is the output
+        with contextlib.suppress(OSError):
+            sink.abort()  # no .partial left behind
+        print(f"newsportal export: {cannot_write(args.output, exc)}", file=sys.stderr)
+        return 2
     print_read_summary(result)
     if result.records == 0:
         args.output.unlink(missing_ok=True)

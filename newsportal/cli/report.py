@@ -3,7 +3,8 @@
 Reads the inputs as ``newsportal export`` does (same merging, duplicate collapsing and filters) and
 the runs' ``*.stats.json`` found beside them, and writes a self-contained page: articles per day,
 per channel and site, body lengths, duplicates removed by kind, top sources, the runs' health, and
-the bad input skipped. Exit codes: 0 written; 1 nothing valid was read; 2 bad usage.
+the bad input skipped. Exit codes: 0 written; 1 nothing valid was read; 2 bad usage (an OUTPUT
+that cannot be written, such as a directory, included).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from newsportal.cli.export import build_filter, print_read_summary
+from newsportal.cli.export import build_filter, cannot_write, output_problem, print_read_summary
 from newsportal.corpus.export import export_corpus
 from newsportal.corpus.report import CorpusTally, render_report
 from newsportal.corpus.runs import load_runs
@@ -41,6 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         article_filter = build_filter(args)
+        problem = output_problem(args.output, "report.html")
+        if problem:
+            raise ValueError(problem)
     except ValueError as exc:
         print(f"newsportal report: {exc}", file=sys.stderr)
         return 2
@@ -57,7 +61,11 @@ def run(args: argparse.Namespace) -> int:
     except MissingDependency as exc:
         print(f"newsportal report: {exc}", file=sys.stderr)
         return 2
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(page, encoding="utf-8")
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        print(f"newsportal report: {cannot_write(args.output, exc)}", file=sys.stderr)
+        return 2
     print(f"wrote {args.output} ({len(page) / 1e3:.0f} kB): {tally.articles} articles, {len(runs)} runs")
     return 0

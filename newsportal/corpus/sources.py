@@ -3,11 +3,14 @@
 A crawl writes ``output/<site>/<UTC timestamp>.jsonl`` (or ``output/portal-<timestamp>.jsonl``) and,
 beside it, ``<same name>.stats.json``. Bad input never stops a read: a truncated last line (a
 crashed run), invalid JSON, a record that is not an Article, an unreadable or unknown file are each
-a ``Problem`` with the file and line, counted by kind in a ``ProblemLog``.
+a ``Problem`` with the file and line, counted by kind in a ``ProblemLog``. A file that is not text at
+all (random bytes, an image, a ``.gz`` that is not gzip) is one problem, "not JSON Lines", with the
+reason, rather than a bad line for each of its newline bytes.
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
 import zlib
@@ -22,6 +25,7 @@ from newsportal.corpus.records import RecordError, article_record
 DEFAULT_OUTPUT_DIR = Path("output")
 RECORD_SUFFIXES: tuple[str, ...] = (".jsonl", ".jsonl.gz")
 STATS_SUFFIX = ".stats.json"
+_SNIFF_BYTES = 4096  # judged whether a record file is text at all
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,20 @@ def find_inputs(paths: Sequence[Path], problems: ProblemLog) -> InputFiles:
     return found
 
 
+def _not_json_lines(head: bytes) -> str | None:
+    """Why the first bytes of a file (decompressed) cannot be JSON Lines, or None when they can.
+    Only binary data counts: text that is bad JSON is reported line by line."""
+    nul = head.find(b"\x00")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # a cut last character is fine
+    except UnicodeDecodeError as exc:
+        if nul < 0 or exc.start < nul:
+            return f"not UTF-8 text: byte 0x{head[exc.start]:02x} at offset {exc.start}"
+    if nul >= 0:
+        return f"binary data: a NUL byte at offset {nul}"
+    return None
+
+
 def _open(path: Path) -> tuple[BinaryIO, BinaryIO]:
     """(raw file, stream of decompressed bytes)."""
     raw = path.open("rb")
@@ -121,6 +139,17 @@ def read_records(
     except OSError as exc:
         if problems is not None:
             problems.add(Problem(name, None, "unreadable file", exc.strerror or str(exc)))
+        return
+    try:
+        reason = _not_json_lines(stream.peek(_SNIFF_BYTES)[:_SNIFF_BYTES])  # type: ignore[attr-defined]
+    except gzip.BadGzipFile as exc:
+        reason = f"not gzip: {exc}"
+    except (OSError, EOFError, zlib.error):
+        reason = None  # a gzip stream cut off at once: reported by the read below
+    if reason is not None:
+        raw.close()
+        if problems is not None:
+            problems.add(Problem(name, None, "not JSON Lines", reason))
         return
     line_no = 0
     reported = 0

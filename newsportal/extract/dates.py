@@ -250,7 +250,10 @@ def _build_iso(m: re.Match[str]) -> datetime | None:
         if offset > timedelta(hours=14):
             return None
         zone = timezone(sign * offset)
-    return datetime.combine(day, time(hour, minute, second), tzinfo=zone).astimezone(CHINA_TZ)
+    try:
+        return datetime.combine(day, time(hour, minute, second), tzinfo=zone).astimezone(CHINA_TZ)
+    except OverflowError:  # year 1 or 9999 moved past the calendar's end by the zone change
+        return None
 
 
 def _build_full(m: re.Match[str], now: datetime) -> datetime | None:

@@ -4,11 +4,19 @@ Order of evidence: byte order mark; bytes that are valid UTF-8 (portals re-save 
 and leave the old ``<meta charset=gb2312>`` behind); the HTTP header charset; the ``<meta>``
 declaration; detection. Declared GB2312/GBK are read as GB18030 (their superset) and Big5 as
 Big5-HKSCS, so rare characters outside the declared set still decode.
+
+A declaration that decodes the bytes without an error is not yet believed: a single-byte label
+(ISO-8859-1, windows-1252, ...) decodes any bytes at all, and GB18030 decodes any Big5 bytes. Such a
+decode must also look like text: a single-byte label is never taken for bytes that read as Chinese,
+and a GB18030 reading must be mostly GB2312's common characters. When no declaration passes, the
+bytes decide (GB18030, then detection if it says GB18030 or Big5); when they say nothing better, the
+declaration stands.
 """
 
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 
 from charset_normalizer import from_bytes
@@ -66,14 +74,31 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
         utf8 = _strict(body, "utf-8")
         if utf8 is not None:
             return utf8, "utf-8"
-    for encoding in declared:
-        if is_ascii and not _ascii_compatible(encoding):
-            continue
-        text = _strict(body, encoding)
-        if text is not None:
-            return text, encoding
     if is_ascii:
+        for encoding in declared:
+            if _ascii_compatible(encoding):
+                text = _strict(body, encoding)
+                if text is not None:
+                    return text, encoding
         return body.decode("ascii"), "utf-8"
+    fallback: tuple[str, str] | None = None
+    for encoding in declared:
+        text = _strict(body, encoding)
+        if text is None:
+            continue
+        if _looks_like_text(text, encoding):
+            return text, encoding
+        fallback = fallback or (text, encoding)
+    if fallback is not None:
+        # A declaration decoded the bytes, into what does not look like text (mojibake): the bytes
+        # decide, when they read as Chinese in an encoding that can write it.
+        for encoding in _unique(["gb18030", _detect(body)]):
+            if encoding in declared or encoding not in _CHINESE:
+                continue
+            text = _strict(body, encoding)
+            if text is not None and _looks_like_text(text, encoding):
+                return text, encoding
+        return fallback
 
     candidates = [*declared, "utf-8"]
     detected = _detect(body)
@@ -137,6 +162,41 @@ def _strict(body: bytes, encoding: str) -> str | None:
         return body.decode(encoding)
     except (UnicodeDecodeError, LookupError):
         return None
+
+
+# The legacy encodings of Chinese portals that the bytes may choose against a declaration.
+_CHINESE = frozenset({"gb18030", "big5hkscs"})
+# Enough of a page's non-ASCII characters to judge its decoding by.
+_JUDGED_CHARS = 4000
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+# Share of non-ASCII characters a GB18030 reading must have in GB2312 (the common set; news text is
+# over 99 % in it, Big5 or Latin bytes read as GB18030 land far more often in the rare extension).
+_MIN_COMMON_SHARE = 0.8
+
+
+def _looks_like_text(text: str, encoding: str) -> bool:
+    """Whether a clean decode is plausible: not a single-byte reading of a page with non-ASCII
+    bytes (Chinese pages never are; other pages pass when nothing else reads them cleanly), and for
+    GB18030 mostly GB2312's characters."""
+    if not _writes_chinese(encoding):
+        return False
+    if encoding != "gb18030":
+        return True
+    sample = "".join(_NON_ASCII_RE.findall(text, 0, len(text)))[:_JUDGED_CHARS]
+    if not sample:
+        return True
+    uncommon = sample.encode("gb2312", "replace").count(b"?")
+    return (len(sample) - uncommon) >= _MIN_COMMON_SHARE * len(sample)
+
+
+@functools.lru_cache(maxsize=64)
+def _writes_chinese(encoding: str) -> bool:
+    """Whether the codec has Chinese characters at all (not latin-1, windows-1252, KOI8-R, ...)."""
+    try:
+        "中文".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def _ascii_compatible(encoding: str) -> bool:

@@ -19,17 +19,27 @@ import numpy as np
 
 # A regex, not str.translate with a dict: translate looks every character of a Chinese string up in
 # the dict (~5x slower), and this runs on every line of every page.
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f]")
+# Characters that are not text: the control characters that are not whitespace (whitespace becomes a
+# space below) and the format characters (Unicode category Cf: zero-width space / joiners, soft
+# hyphen, BOM, bidi marks and embeddings, invisible operators, tag characters). Listed, not computed
+# at import, from Unicode 15 (tests/test_properties.py checks it against unicodedata).
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2"
+    "\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd"
+    "\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]"
+)
 _SPACES = re.compile(r"\s+")
 
 
 def normalize_space(text: str) -> str:
     """One line of text: full-width / no-break spaces, tabs, newlines and runs of spaces → one space;
-    zero-width characters removed; ends stripped. Punctuation width is left as it is."""
+    zero-width, other format and control characters removed; ends stripped. Punctuation width is
+    left as it is."""
     if not text:
         return ""
-    if _ZERO_WIDTH.search(text):
-        text = _ZERO_WIDTH.sub("", text)
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -264,6 +274,15 @@ def strip_title(title: str, suffixes: Iterable[str] = ()) -> str:
     if not title:
         return ""
     title = normalize_space(title)
+    # Until nothing changes: taking one part off can expose another ("标题_新浪网【原创】",
+    # "标题【原创】【原创】"), and cleaning must be idempotent. Each round only shortens the title.
+    stripped = _strip_title_once(title, suffixes)
+    while stripped != title:
+        title, stripped = stripped, _strip_title_once(stripped, suffixes)
+    return stripped
+
+
+def _strip_title_once(title: str, suffixes: Iterable[str]) -> str:
     for pattern in suffixes:
         title = re.sub(pattern, "", title).strip()
     cut_sep: str | None = None
@@ -311,7 +330,7 @@ def normalize_for_hash(body: str) -> str:
     # Full-width ASCII forms first, as NFKC maps them: what is left of a Chinese body then passes
     # NFKC's quick check, where the full-width punctuation would send all of it through the
     # decomposition (4x the cost). NFKC of the folded text is NFKC of the text.
-    text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", fold_full_width(body or "")))
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", fold_full_width(body or "")))
     return _SPACES.sub("", text).lower()
 
 
