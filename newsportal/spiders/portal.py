@@ -51,6 +51,7 @@ from newsportal.extract.dates import CHINA_TZ
 from newsportal.extract.links import PageLinks
 from newsportal.extract.page import AnalysedPage
 from newsportal.extract.pagekind import url_kind
+from newsportal.guards import ExtractionFailed
 from newsportal.items import Article
 from newsportal.localserver import LocalServer
 from newsportal.sites import DEFAULT_SITE, get_site, site_for
@@ -304,10 +305,15 @@ class PortalSpider(scrapy.Spider):
             yield out
 
     async def _analyse(self, response: Response, **how: Any) -> AnalysedPage:
-        """newsportal.extract.page.analyse_page on this response, in a worker process when there is one."""
-        return await self.pool.analyse(
-            response.body, response.url, self.site, self._now(), _content_type(response), **how
-        )
+        """newsportal.extract.page.analyse_page on this response, in a worker process when there is one.
+        Whatever analysis raises comes out as ExtractionFailed: the page is dropped and counted
+        (newsportal.guards.ExtractionGuardMiddleware), the crawl goes on."""
+        try:
+            return await self.pool.analyse(
+                response.body, response.url, self.site, self._now(), _content_type(response), **how
+            )
+        except Exception as exc:
+            raise ExtractionFailed(response.url, exc) from exc
 
     def _article(
         self, response: Response, fields: PageFields, article_links: list[str], hops: int
