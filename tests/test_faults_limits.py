@@ -138,16 +138,21 @@ def _paragraph_stream(total: int) -> Iterator[bytes]:
 
 def test_a_50_mb_page_is_cut_at_download_maxsize_counted_and_the_run_goes_on(tmp_path: Path) -> None:
     size = 50 * MB
-    routes = _site({}, ["/a/2026/0314/2001.html", "/a/2026/0314/2002.html"])
+    heavy = "/a/2026/0314/2003.html"  # 2 MiB of script: over DOWNLOAD_WARNSIZE, under DOWNLOAD_MAXSIZE
+    routes = _site({}, ["/a/2026/0314/2001.html", "/a/2026/0314/2002.html", heavy])
     routes["/a/2026/0314/2001.html"] = lambda h: h.send_stream(_paragraph_stream(size))  # chunked
     routes["/a/2026/0314/2002.html"] = lambda h: h.send_stream(_paragraph_stream(size), length=size)
+    script = "<script>var x = '" + "0" * (2 * MB) + "';</script>"
+    routes[heavy] = lambda h: h.send_page(article_html("较大页面", extra=script))
     with fault_server(routes) as server:
         run = _crawl(tmp_path, server)
     assert run.code == 0, run.log[-3000:]
     _assert_good_articles_emitted(run)
-    assert len(run.items) == len(GOOD)
+    assert len(run.items) == len(GOOD) + 1  # the heavy page's article too, not the 50 MB ones
     assert max(len(i["body"]) for i in run.items) < 10_000
     assert run.stat("newsportal/limits/download_too_large") == 2
+    assert run.stat("newsportal/limits/download_warnsize") == 1
+    assert f"Large download: {server.url(heavy)} is " in run.log
     assert run.stats["newsportal/verdict"] == "ok"
     for path in ("/a/2026/0314/2001.html", "/a/2026/0314/2002.html"):
         assert f"Download too large (received): {server.url(path)}" in run.log

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
 from parsel import Selector
 
 # Never visible or never part of an article.
@@ -52,6 +53,7 @@ _SENTENCE_PUNCT = re.compile(r"[，。！？；…,!?;]")
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
+_STRING = etree.XPath("string()")  # compiled once: is_furniture asks it of every block
 _SHORT_LINE_COST = 4
 _IMAGE_BONUS = 12
 _MIN_SENTENCE = 8
@@ -83,7 +85,7 @@ def is_furniture(el) -> bool:
         return False
     # XPath string() is itertext joined, in C: no element proxy per node (a deep page asks this of
     # every level, each time over everything below it)
-    text = first.xpath("string()").strip()
+    text = _STRING(first).strip()
     return 0 < len(text) <= 12 and bool(RELATED_HEADING.match(text))
 
 
