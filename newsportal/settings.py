@@ -100,7 +100,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 # A page whose extraction raises is dropped and counted (newsportal/dropped/extraction_failed), not the run.
 SPIDER_MIDDLEWARES["newsportal.guards.ExtractionGuardMiddleware"] = 950
-# Longer bodies (characters) are dropped as body_too_long: no news story is that long (ours: 13,400).
+# Longer bodies (non-space characters) are dropped as body_too_long, not cut: no story is that long (ours:
+# 13,400); a split article whose pages so far hold twice this fetches no further page. 0: no limit.
 NEWSPORTAL_MAX_BODY_CHARS = 100_000
 
 # --- output ------------------------------------------------------------------------------------

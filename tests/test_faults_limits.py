@@ -21,6 +21,7 @@ from faultserver import (
     _CHARS,
     CliRun,
     FaultServer,
+    Route,
     article_html,
     article_text,
     crawl_cli,
@@ -246,6 +247,32 @@ def test_a_very_long_body_is_dropped_as_body_too_long(tmp_path: Path) -> None:
     assert len(run.items) == len(GOOD)
     assert run.stat("newsportal/dropped/body_too_long") == 1
     assert f"Dropped body_too_long: {server.url(long)} (" in run.log
+    assert run.peak_rss_mb < RSS_CEILING_MB
+
+
+def test_a_split_article_too_long_for_an_item_is_not_followed_to_its_last_pages(tmp_path: Path) -> None:
+    # A profiled site (the sample profile on this server) follows an article's 下一页 links: pages of
+    # ~140,000 characters each, endless; beyond twice NEWSPORTAL_MAX_BODY_CHARS no page is fetched.
+    def page(n: int) -> Route:
+        pager = f'<div class="article-pager"><a href="/a/7001_1.html?page={n + 1}">下一页</a></div>'
+        return lambda h: h.send_page(article_html(f"分页超长新闻第{n}页", paragraphs=1000, extra=pager))
+
+    routes = {"/": lambda h: h.send_page(listing_html(["/a/7001_1.html", "/a/7002_1.html"]))}
+    routes["/a/7002_1.html"] = lambda h: h.send_page(article_html("正常新闻"))
+    routes["/a/7001_1.html"] = page(1)
+    for n in range(2, 6):
+        routes[f"/a/7001_1.html?page={n}"] = page(n)
+    with fault_server(routes) as server:
+        run = crawl_cli(
+            tmp_path, spider_args={"site": "sample", "start_url": server.base_url}, site_dir="sample"
+        )
+        fetched = [h.path for h in server.hits("/a/7001_1.html")]
+    assert run.code == 0, run.log[-3000:]
+    assert [i["title"] for i in run.items] == ["正常新闻"]
+    assert fetched == ["/a/7001_1.html", "/a/7001_1.html?page=2"]  # 280,000 > 200,000: no page 3
+    assert run.stat("newsportal/dropped/body_too_long") == 1
+    assert f"Dropped body_too_long: {server.url('/a/7001_1.html')} (" in run.log
+    assert run.stat("newsportal/journal/pending") == 0
     assert run.peak_rss_mb < RSS_CEILING_MB
 
 

@@ -148,6 +148,7 @@ class PortalSpider(scrapy.Spider):
         spider.offline_port = settings.getint("NEWSPORTAL_OFFLINE_PORT")
         spider.max_listing_pages = settings.getint("NEWSPORTAL_MAX_LISTING_PAGES")
         spider.max_article_pages = settings.getint("NEWSPORTAL_MAX_ARTICLE_PAGES")
+        spider.max_body_chars = settings.getint("NEWSPORTAL_MAX_BODY_CHARS")
         spider.follow_related = settings.getbool("NEWSPORTAL_FOLLOW_RELATED")
         spider.follow_unknown = settings.getbool("NEWSPORTAL_FOLLOW_UNKNOWN")
         spider.unknown_depth = settings.getint("NEWSPORTAL_UNKNOWN_DEPTH")
@@ -352,7 +353,7 @@ class PortalSpider(scrapy.Spider):
     ) -> Iterator[Request | Article]:
         nxt = pages[-1].next_page_url
         seen = {p.url for p in pages}
-        if nxt and nxt not in seen and len(pages) < self.max_article_pages:
+        if nxt and nxt not in seen and len(pages) < self.max_article_pages and not self._too_long(pages):
             yield Request(
                 nxt,
                 callback=self.parse_article_page,
@@ -362,6 +363,16 @@ class PortalSpider(scrapy.Spider):
             )
             return
         yield self.build_article(pages, fetched_at)
+
+    def _too_long(self, pages: list[PageFields]) -> bool:
+        """The pages so far hold twice NEWSPORTAL_MAX_BODY_CHARS (non-space characters, as validation
+        counts them): the article will be dropped as body_too_long, so its next pages are neither
+        fetched nor held. Twice: cleaning moves boilerplate lines out, and an article that ends up
+        under the limit must not be emitted without its last pages."""
+        if not self.max_body_chars:
+            return False
+        chars = sum(len("".join(para.split())) for p in pages for para in p.paragraphs)
+        return chars > 2 * self.max_body_chars
 
     def article_page_failed(self, failure: Failure) -> Iterator[Article]:
         """A later page failed: emit what the earlier pages gave rather than lose the article."""
