@@ -40,9 +40,7 @@ class SizeLimitedCompressionMiddleware(HttpCompressionMiddleware):
     """HttpCompressionMiddleware (it replaces it at the same place in the chain, so it sees the
     decompressed body and every download exception), counting DOWNLOAD_MAXSIZE / DOWNLOAD_WARNSIZE hits."""
 
-    def process_response(
-        self, request: Request, response: Response, spider: Any = None
-    ) -> Request | Response:
+    def process_response(self, request: Request, response: Response) -> Request | Response:
         try:
             result = super().process_response(request, response)
         except IgnoreRequest as exc:
@@ -63,7 +61,7 @@ class SizeLimitedCompressionMiddleware(HttpCompressionMiddleware):
                 )
         return result
 
-    def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> None:
+    def process_exception(self, request: Request, exception: Exception) -> None:
         # In Scrapy 2.19 a download handler (HTTP/1.1, HTTP/2, the streaming ones) cancels a download
         # for one reason only: DOWNLOAD_MAXSIZE, announced by Content-Length or reached while receiving.
         if isinstance(exception, DownloadCancelledError):
