@@ -87,6 +87,23 @@ NEWSPORTAL_STATE_DIR = ".newsportal"  # state dir: seen articles, fingerprints, 
 NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD = 0.4  # estimated 3-gram Jaccard at which a body is a near-duplicate
 NEWSPORTAL_KEEP_DUPLICATES = False  # True: content/near duplicates pass with duplicate_of set, not dropped
 
+# --- limits: sizes, trees and memory (one hostile page must not cost the run) ---------------------
+# News pages weigh tens to hundreds of kB (the largest of ours: 0.6 MB). Scrapy stops a download over
+# DOWNLOAD_MAXSIZE (as announced, as received, and once decompressed: a gzip bomb costs at most this);
+# newsportal.guards counts each hit as newsportal/limits/download_too_large and names the URL.
+DOWNLOAD_MAXSIZE = 4 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 1024 * 1024  # larger bodies are logged and counted (newsportal/limits/download_warnsize)
+DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's decompression, its size limits counted (newsportal.guards)
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "newsportal.guards.SizeLimitedCompressionMiddleware": 590,
+}
+# A page whose extraction raises is dropped and counted (newsportal/dropped/extraction_failed), not the run.
+SPIDER_MIDDLEWARES["newsportal.guards.ExtractionGuardMiddleware"] = 950
+# Longer bodies (non-space characters) are dropped as body_too_long, not cut: no story is that long (ours:
+# 13,400); a split article whose pages so far hold twice this fetches no further page. 0: no limit.
+NEWSPORTAL_MAX_BODY_CHARS = 100_000
+
 # --- output ------------------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"  # Chinese unescaped in the JSON Lines feed
 FEED_EXPORT_FIELDS = None

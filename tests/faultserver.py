@@ -22,7 +22,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -83,6 +84,34 @@ class FaultHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
+
+    def send_stream(
+        self,
+        chunks: Iterable[bytes],
+        *,
+        status: int = 200,
+        content_type: str = "text/html; charset=utf-8",
+        length: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """A response written as it is produced, so a huge body is never held: with a Content-Length
+        when ``length`` is given, else chunked (the client learns the size only by reading)."""
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        if length is None:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(length))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        for chunk in chunks:
+            if chunk:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if length is None else chunk)
+        if length is None:
+            self.wfile.write(b"0\r\n\r\n")
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
@@ -196,6 +225,29 @@ def listing_html(links: list[str], *, title: str = "新闻列表", extra: str = 
         f'<html><head><meta charset="utf-8"><title>{title}</title></head><body>'
         f'<h1>{title}</h1><ul class="news-list">{items}</ul>{extra}</body></html>'
     )
+
+
+def gzip_zeros(path: Path, size: int) -> Path:
+    """A gzip file at path that inflates to ``size`` zero bytes (a gzip bomb: 1 GiB packs into ~1 MB);
+    kept if it exists already. Written as gzip members of 1 MiB each (RFC 1952: a gzip file is any
+    number of members, inflated one after the other, as browsers and Scrapy do): one member is
+    compressed with zlib and written again and again, so building it takes milliseconds, not the
+    seconds deflating a whole GiB takes, and never holds more than a MiB."""
+    if path.exists():
+        return path
+    block = 1 << 20
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # 16+: the gzip wrapper
+    member = packer.compress(bytes(block)) + packer.flush()
+    part = path.with_name(path.name + ".part")
+    with part.open("wb") as out:
+        for start in range(0, size, block):
+            if size - start < block:
+                tail = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+                out.write(tail.compress(bytes(size - start)) + tail.flush())
+            else:
+                out.write(member)
+    part.replace(path)
+    return path
 
 
 # --- a real crawl, as cron starts it ----------------------------------------------------------------

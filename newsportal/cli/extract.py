@@ -1,7 +1,9 @@
 """``newsportal extract [--url URL] [--site NAME] FILE...``: the fields of saved pages, as JSON Lines.
 
 Same code path as the spider: bytes → encoding detection → the site profile's rules with the generic
-fallbacks → one Article → the clean pipeline's cleaning. One JSON object per file on stdout.
+fallbacks → one Article → the clean pipeline's cleaning. One JSON object per file on stdout; a file
+that cannot be read or extracted is reported on stderr with the reason, the next files are still
+extracted, and the exit code is 1 when any file failed.
 """
 
 from __future__ import annotations
@@ -59,10 +61,19 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.files:
         try:
-            record = extract_file(path, args.url, site, now)
+            body = path.read_bytes()
         except OSError as exc:
-            print(f"newsportal extract: {path}: {exc.strerror or exc}", file=sys.stderr)
+            print(f"newsportal extract: {path}: not readable: {exc.strerror or exc}", file=sys.stderr)
             failed += 1
             continue
-        print(json.dumps(record, ensure_ascii=False))
+        try:
+            record = extract_page(body, args.url or path.resolve().as_uri(), site, now)
+        except Exception as exc:  # one bad page must not stop the files after it
+            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+            print(f"newsportal extract: {path}: extraction failed ({reason})", file=sys.stderr)
+            failed += 1
+            continue
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    if failed:
+        print(f"newsportal extract: {failed} of {len(args.files)} file(s) failed", file=sys.stderr)
     return 1 if failed else 0

@@ -206,7 +206,7 @@ def _jsonld_value(sel: Selector, key: str) -> str | None:
     for raw in sel.css('script[type="application/ld+json"]::text').getall():
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON; nested deeper than the json module goes
             continue
         for obj in _walk_json(data):
             value = obj.get(key)
@@ -220,13 +220,16 @@ def _jsonld_value(sel: Selector, key: str) -> str | None:
 
 
 def _walk_json(data: object) -> Iterator[dict]:
-    if isinstance(data, dict):
-        yield data
-        for v in data.values():
-            yield from _walk_json(v)
-    elif isinstance(data, list):
-        for v in data:
-            yield from _walk_json(v)
+    """Every object in a JSON value, depth first in document order; an explicit stack, not
+    recursion, so any depth of nesting is fine."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            yield value
+            stack.extend(reversed(list(value.values())))
+        elif isinstance(value, list):
+            stack.extend(reversed(value))
 
 
 def _tags(values: list[str]) -> list[str]:
@@ -304,6 +307,7 @@ _SKIP_TAGS = frozenset(
 )
 _CAPTION_CLASS = re.compile(r"caption|pic|img|photo|desc|note", re.I)
 _IMG_SRC_ATTRS = ("data-src", "data-original", "data-lazy-src", "src")
+_CLASS_CHARS = 1000  # class text of an element and its ancestors kept while walking a body
 
 
 def body_of(sel: Selector, url: str, site: Site) -> tuple[list[str], list[dict[str, str | None]]]:
@@ -394,18 +398,28 @@ def _paragraphs_and_images(root, url: str) -> tuple[list[str], list[dict[str, st
             blocks.append(("text", (text, " ".join(block_classes))))
         buf.clear()
 
-    def walk(el, classes: str) -> None:
+    # Document order over an explicit stack, not recursion (a page may nest elements thousands
+    # deep): entering an element gives its text and its children, leaving it ends its block.
+    stack: list[tuple[bool, object, str, bool]] = [(True, root, "", False)]  # (enter, el, classes, block)
+    while stack:
+        enter, el, classes, is_block = stack.pop()
+        if not enter:
+            if is_block:
+                flush()
+                block_classes[:] = [classes]
+            if el.tail:
+                buf.append(el.tail)
+            continue
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if not tag:  # comments, processing instructions
+        if not tag or tag in _SKIP_TAGS or _hidden(el):  # comments, processing instructions, hidden
             if el.tail:
                 buf.append(el.tail)
-            return
-        if tag in _SKIP_TAGS or _hidden(el):
-            if el.tail:
-                buf.append(el.tail)
-            return
+            continue
         is_block = tag in _BLOCK_TAGS
-        cls = f"{classes} {el.get('class') or ''}".strip()
+        # The classes of the element and its ancestors, kept to their last _CLASS_CHARS characters:
+        # a caption is told by a class word near it, and a page nesting thousands of elements with
+        # long class names would otherwise hold a string the size of depth² here.
+        cls = f"{classes} {el.get('class') or ''}".strip()[-_CLASS_CHARS:]
         if is_block:
             flush()
             block_classes[:] = [cls]
@@ -418,15 +432,8 @@ def _paragraphs_and_images(root, url: str) -> tuple[list[str], list[dict[str, st
                 blocks.append(("img", (absolute(url, src), el.get(_CAPTION_ATTR))))
         if el.text:
             buf.append(el.text)
-        for child in el:
-            walk(child, cls)
-        if is_block:
-            flush()
-            block_classes[:] = [classes]
-        if el.tail:
-            buf.append(el.tail)
-
-    walk(root, "")
+        stack.append((False, el, classes, is_block))
+        stack.extend((True, child, cls, False) for child in reversed(el))
     flush()
 
     paragraphs: list[str] = []

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
 from parsel import Selector
 
 # Never visible or never part of an article.
@@ -52,6 +53,7 @@ _SENTENCE_PUNCT = re.compile(r"[，。！？；…,!?;]")
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
+_STRING = etree.XPath("string()")  # compiled once: is_furniture asks it of every block
 _SHORT_LINE_COST = 4
 _IMAGE_BONUS = 12
 _MIN_SENTENCE = 8
@@ -81,7 +83,9 @@ def is_furniture(el) -> bool:
     first = next((c for c in el if isinstance(c.tag, str)), None)
     if first is None or _tag(first) not in _HEADING_TAGS or len(first) > 3:
         return False
-    text = "".join(first.itertext()).strip()
+    # XPath string() is itertext joined, in C: no element proxy per node (a deep page asks this of
+    # every level, each time over everything below it)
+    text = _STRING(first).strip()
     return 0 < len(text) <= 12 and bool(RELATED_HEADING.match(text))
 
 
@@ -109,14 +113,32 @@ def _tag(el) -> str:
 
 
 def find_body(sel: Selector) -> Selector | None:
-    """The element most likely to hold the article's paragraphs, or None on a page without text."""
+    """The element most likely to hold the article's paragraphs, or None on a page without text.
+    Any depth of nesting is fine: the tree is walked with a stack of its own, not by recursion."""
     body = sel.xpath("//body")
     root = body[0].root if body else sel.root
     scorer = _Scorer()
-    scorer.visit(root, False)
+    scorer.score(root)
     if scorer.best is None or scorer.best_value <= 0:
         return None
     return Selector(root=scorer.best)
+
+
+_NOTHING = (0.0, 0, 0, 0, 0)
+
+
+class _Open:
+    """An element being scored: what its children added so far (see _Scorer.score)."""
+
+    __slots__ = ("chars", "children", "el", "flow", "flow_link", "flow_punct", "in_link", "tag", "value")
+
+    def __init__(self, el, tag: str, in_link: bool) -> None:
+        own = (el.text or "").strip()
+        self.el, self.tag, self.in_link, self.children = el, tag, in_link, iter(el)
+        self.value = 0.0
+        self.chars = self.flow = len(own)
+        self.flow_link = len(own) if in_link else 0
+        self.flow_punct = len(_SENTENCE_PUNCT.findall(own))
 
 
 class _Scorer:
@@ -124,43 +146,69 @@ class _Scorer:
         self.best = None
         self.best_value = 0.0
 
-    def visit(self, el, in_link: bool) -> tuple[float, int, int, int, int]:
-        """(value of the blocks inside el, all chars, inline chars, inline link chars, inline punct)
-        where "inline" is the text that flows into the enclosing block."""
+    def score(self, root) -> tuple[float, int, int, int, int]:
+        """(value of the blocks inside root, all chars, inline chars, inline link chars, inline punct)
+        where "inline" is the text that flows into the enclosing block. Post-order over an explicit
+        stack of open elements: a page with thousands of nested elements cannot exhaust Python's
+        recursion limit (1,500 unclosed <div>s once ended a whole crawl with RecursionError)."""
+        top = self._open(root, False)
+        if top is None:
+            return _NOTHING
+        stack = [top]
+        while True:
+            current = stack[-1]
+            child = next(current.children, None)
+            if child is not None:
+                opened = self._open(child, current.in_link)
+                if opened is not None:
+                    stack.append(opened)
+                else:
+                    self._add(current, child, _NOTHING)
+                continue
+            stack.pop()
+            result = self._close(current)
+            if not stack:
+                return result
+            self._add(stack[-1], current.el, result)
+
+    @staticmethod
+    def _open(el, in_link: bool) -> _Open | None:
+        """The element opened for scoring, or None when it counts for nothing (skipped, hidden)."""
         tag = _tag(el)
         if not tag or tag in _SKIP or is_hidden(el):
-            return 0.0, 0, 0, 0, 0
-        in_link = in_link or tag == "a"
-        is_block = tag in BLOCK_TAGS
-        value = 0.0
-        own = (el.text or "").strip()
-        chars = len(own)
-        flow, flow_link, flow_punct = len(own), len(own) if in_link else 0, len(_SENTENCE_PUNCT.findall(own))
-        images = 1 if tag == "img" and not in_link else 0
-        for child in el:
-            c_value, c_chars, c_flow, c_link, c_punct = self.visit(child, in_link)
-            value += c_value
-            chars += c_chars
-            flow += c_flow
-            flow_link += c_link
-            flow_punct += c_punct
-            tail = (child.tail or "").strip()
-            if tail:
-                chars += len(tail)
-                flow += len(tail)
-                flow_link += len(tail) if in_link else 0
-                flow_punct += len(_SENTENCE_PUNCT.findall(tail))
-        if images:
+            return None
+        return _Open(el, tag, in_link or tag == "a")
+
+    @staticmethod
+    def _add(parent: _Open, child, result: tuple[float, int, int, int, int]) -> None:
+        """A finished child's result, and the text after it (its tail), added to its parent."""
+        c_value, c_chars, c_flow, c_link, c_punct = result
+        parent.value += c_value
+        parent.chars += c_chars
+        parent.flow += c_flow
+        parent.flow_link += c_link
+        parent.flow_punct += c_punct
+        tail = (child.tail or "").strip()
+        if tail:
+            parent.chars += len(tail)
+            parent.flow += len(tail)
+            parent.flow_link += len(tail) if parent.in_link else 0
+            parent.flow_punct += len(_SENTENCE_PUNCT.findall(tail))
+
+    def _close(self, f: _Open) -> tuple[float, int, int, int, int]:
+        """The element's own result, once all its children are added; the best block so far kept."""
+        value = f.value
+        if f.tag == "img" and not f.in_link:
             value += _IMAGE_BONUS
-        if not is_block:
-            return value, chars, flow, flow_link, flow_punct
+        if f.tag not in BLOCK_TAGS:
+            return value, f.chars, f.flow, f.flow_link, f.flow_punct
         # A headline is never a sentence of the body, whatever its punctuation.
-        value += _block_value(flow, flow_link, 0 if tag in _HEADINGS else flow_punct)
-        if is_furniture(el):
-            value = -float(chars)
+        value += _block_value(f.flow, f.flow_link, 0 if f.tag in _HEADINGS else f.flow_punct)
+        if is_furniture(f.el):
+            value = -float(f.chars)
         elif value > self.best_value:
-            self.best, self.best_value = el, value
-        return value, chars, 0, 0, 0
+            self.best, self.best_value = f.el, value
+        return value, f.chars, 0, 0, 0
 
 
 def _block_value(chars: int, link_chars: int, punct: int) -> float:
@@ -179,36 +227,62 @@ _PRUNABLE = frozenset(["div", "ul", "ol", "li", "p", "table", "section", "dl", "
 
 def furniture_in(container) -> list:
     """The outermost elements inside container that are never the article: named like page
-    furniture (comments, share bars, related lists, ...), or blocks whose text is mostly links."""
-    sizes: dict[object, tuple[int, int]] = {}
+    furniture (comments, share bars, related lists, ...), or blocks whose text is mostly links.
+    Walked with explicit stacks, not recursion, so any depth of nesting is fine."""
+    sizes = _text_sizes(container)
+    doomed: list = []
+    # Pre-order, children in document order (pushed reversed), a doomed element's subtree skipped.
+    stack = list(reversed(container))
+    while stack:
+        child = stack.pop()
+        tag = _tag(child)
+        if tag in _PRUNABLE:
+            total, link = sizes.get(child, (0, 0))
+            if is_furniture(child) or (tag != "span" and total and link * 2 > total):
+                doomed.append(child)
+                continue
+        stack.extend(reversed(child))
+    return doomed
 
-    def measure(el, in_link: bool) -> tuple[int, int]:
+
+def _text_sizes(container) -> dict[object, tuple[int, int]]:
+    """(text characters, of which inside links) of every element under container (container
+    included; skipped tags count nothing and are not listed), in post-order over an explicit stack."""
+    sizes: dict[object, tuple[int, int]] = {}
+    # A frame: [element, in a link, its children, total so far, link so far]
+    stack: list[list] = []
+
+    def open_(el, in_link: bool) -> list | None:
         tag = _tag(el)
         if tag in _SKIP:
-            return 0, 0
+            return None
         in_link = in_link or tag == "a"
         total = len((el.text or "").strip()) if tag else 0
-        link = total if in_link else 0
-        for child in el:
-            c_total, c_link = measure(child, in_link)
-            tail = len((child.tail or "").strip())
-            total += c_total + tail
-            link += c_link + (tail if in_link else 0)
+        return [el, in_link, iter(el), total, total if in_link else 0]
+
+    top = open_(container, False)
+    if top is None:
+        return sizes
+    stack.append(top)
+    while stack:
+        frame = stack[-1]
+        child = next(frame[2], None)
+        if child is not None:
+            opened = open_(child, frame[1])
+            if opened is not None:
+                stack.append(opened)
+            else:
+                _add_tail(frame, child, 0, 0)
+            continue
+        stack.pop()
+        el, _, _, total, link = frame
         sizes[el] = (total, link)
-        return total, link
+        if stack:
+            _add_tail(stack[-1], el, total, link)
+    return sizes
 
-    measure(container, False)
-    doomed: list = []
 
-    def walk(el) -> None:
-        for child in el:
-            tag = _tag(child)
-            if tag in _PRUNABLE:
-                total, link = sizes.get(child, (0, 0))
-                if is_furniture(child) or (tag != "span" and total and link * 2 > total):
-                    doomed.append(child)
-                    continue
-            walk(child)
-
-    walk(container)
-    return doomed
+def _add_tail(frame: list, child, total: int, link: int) -> None:
+    tail = len((child.tail or "").strip())
+    frame[3] += total + tail
+    frame[4] += link + (tail if frame[1] else 0)

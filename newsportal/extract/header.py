@@ -119,27 +119,41 @@ class _Enough(Exception):
     """Raised by _segments once the zone is known: the rest of the page is not needed."""
 
 
-def _segments(el, out: list[str], marks: dict[str, int], title_node, body_root) -> None:
+def _segments(root, out: list[str], marks: dict[str, int], title_node, body_root) -> None:
     """Visible text segments in document order, marking where the body starts and the headline ends;
-    stops (raising _Enough) once both are marked and a full zone lies past the headline."""
-    tag = el.tag.lower() if isinstance(el.tag, str) else ""
-    if el is body_root:
-        marks.setdefault("body_start", len(out))
-        if "title_end" in marks or title_node is None:
-            raise _Enough
-    if tag and tag not in _SKIP and not is_hidden(el):
-        text = el.text
-        if text and not text.isspace():
-            out.append(normalize_space(text))
-        for child in el:
-            _segments(child, out, marks, title_node, body_root)
-            tail = child.tail
+    stops (raising _Enough) once both are marked and a full zone lies past the headline. Walked
+    with an explicit stack, not recursion, so any depth of nesting is fine."""
+    # Steps, popped in document order: enter an element, take a child's tail, leave an element.
+    stack: list[tuple[int, object]] = [(_ENTER, root)]
+    while stack:
+        step, el = stack.pop()
+        if step == _TAIL:
+            tail = el.tail
             if tail and not tail.isspace():
                 out.append(normalize_space(tail))
             if "body_start" in marks and len(out) > marks.get("title_end", 1 << 30) + ZONE_SEGMENTS:
                 raise _Enough
-    if el is title_node:
-        marks.setdefault("title_end", len(out))
+            continue
+        if step == _LEAVE:
+            if el is title_node:
+                marks.setdefault("title_end", len(out))
+            continue
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if el is body_root:
+            marks.setdefault("body_start", len(out))
+            if "title_end" in marks or title_node is None:
+                raise _Enough
+        stack.append((_LEAVE, el))
+        if tag and tag not in _SKIP and not is_hidden(el):
+            text = el.text
+            if text and not text.isspace():
+                out.append(normalize_space(text))
+            for child in reversed(el):
+                stack.append((_TAIL, child))
+                stack.append((_ENTER, child))
+
+
+_ENTER, _TAIL, _LEAVE = 0, 1, 2
 
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")

@@ -183,30 +183,32 @@ def _block_text(root) -> tuple[int, int, int]:
     """(non-space characters outside links, inside links, number of links) under root."""
     text = link_text = links = 0
 
-    def visit(el, in_link: bool) -> None:
-        nonlocal text, link_text, links
+    def count(value: str, in_link: bool) -> None:
+        nonlocal text, link_text
+        n = len(_SPACE.sub("", value))
+        if in_link:
+            link_text += n
+        else:
+            text += n
+
+    # An explicit stack, not recursion: a page may nest elements thousands deep. (Sums: the
+    # order of the walk does not matter.)
+    stack = [(root, False)]
+    while stack:
+        el, in_link = stack.pop()
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if tag in _SKIP_TAGS:
-            return
+            continue
         here = in_link or tag == "a"
         if tag == "a":
             links += 1
         if tag and el.text:
-            n = len(_SPACE.sub("", el.text))
-            if here:
-                link_text += n
-            else:
-                text += n
+            count(el.text, here)
         for child in el:
-            visit(child, here)
+            stack.append((child, here))
             if child.tail:
-                n = len(_SPACE.sub("", child.tail))
-                if here:
-                    link_text += n
-                else:
-                    text += n
+                count(child.tail, here)
 
-    visit(root, False)
     return text, link_text, links
 
 

@@ -72,18 +72,25 @@ def _value_text(root) -> str:
     return normalize_space(" ".join(_iter_text(root)))
 
 
-def _iter_text(el) -> Iterator[str]:
-    tag = el.tag if isinstance(el.tag, str) else ""
-    if tag.lower() in _INVISIBLE:
-        if el.tail:
-            yield el.tail
-        return
-    if el.text and tag:
-        yield el.text
-    for child in el:
-        yield from _iter_text(child)
-    if el.tail:
-        yield el.tail
+def _iter_text(root) -> Iterator[str]:
+    """The text of root and everything in it, its own tail last, invisible elements' content left
+    out; an explicit stack, not recursion, so any depth of nesting is fine."""
+    stack: list[tuple[object, bool]] = [(root, False)]  # (element, its content already given)
+    while stack:
+        el, entered = stack.pop()
+        if entered:
+            if el.tail:
+                yield el.tail
+            continue
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag.lower() in _INVISIBLE:
+            if el.tail:
+                yield el.tail
+            continue
+        if el.text and tag:
+            yield el.text
+        stack.append((el, True))
+        stack.extend((child, False) for child in reversed(el))
 
 
 @lru_cache(maxsize=512)

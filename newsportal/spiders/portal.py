@@ -61,6 +61,7 @@ from newsportal.extract.dates import CHINA_TZ
 from newsportal.extract.links import PageLinks
 from newsportal.extract.page import AnalysedPage
 from newsportal.extract.pagekind import url_kind
+from newsportal.guards import ExtractionFailed
 from newsportal.items import Article
 from newsportal.journal import ARTICLE_CALLBACKS, callback_name
 from newsportal.localserver import LocalServer
@@ -162,6 +163,7 @@ class PortalSpider(scrapy.Spider):
         spider.offline_port = settings.getint("NEWSPORTAL_OFFLINE_PORT")
         spider.max_listing_pages = settings.getint("NEWSPORTAL_MAX_LISTING_PAGES")
         spider.max_article_pages = settings.getint("NEWSPORTAL_MAX_ARTICLE_PAGES")
+        spider.max_body_chars = settings.getint("NEWSPORTAL_MAX_BODY_CHARS")
         spider.follow_related = settings.getbool("NEWSPORTAL_FOLLOW_RELATED")
         spider.follow_unknown = settings.getbool("NEWSPORTAL_FOLLOW_UNKNOWN")
         spider.unknown_depth = settings.getint("NEWSPORTAL_UNKNOWN_DEPTH")
@@ -338,10 +340,15 @@ class PortalSpider(scrapy.Spider):
             yield out
 
     async def _analyse(self, response: Response, **how: Any) -> AnalysedPage:
-        """newsportal.extract.page.analyse_page on this response, in a worker process when there is one."""
-        return await self.pool.analyse(
-            response.body, response.url, self.site, self._now(), _content_type(response), **how
-        )
+        """newsportal.extract.page.analyse_page on this response, in a worker process when there is one.
+        Whatever analysis raises comes out as ExtractionFailed: the page is dropped and counted
+        (newsportal.guards.ExtractionGuardMiddleware), the crawl goes on."""
+        try:
+            return await self.pool.analyse(
+                response.body, response.url, self.site, self._now(), _content_type(response), **how
+            )
+        except Exception as exc:
+            raise ExtractionFailed(response.url, exc) from exc
 
     def _article(
         self, response: Response, fields: PageFields, article_links: list[str], hops: int
@@ -384,7 +391,7 @@ class PortalSpider(scrapy.Spider):
     ) -> Iterator[Request | Article]:
         nxt = pages[-1].next_page_url
         seen = {p.url for p in pages}
-        if nxt and nxt not in seen and len(pages) < self.max_article_pages:
+        if nxt and nxt not in seen and len(pages) < self.max_article_pages and not self._too_long(pages):
             yield Request(
                 nxt,
                 callback=self.parse_article_page,
@@ -394,6 +401,16 @@ class PortalSpider(scrapy.Spider):
             )
             return
         yield self.build_article(pages, fetched_at)
+
+    def _too_long(self, pages: list[PageFields]) -> bool:
+        """The pages so far hold twice NEWSPORTAL_MAX_BODY_CHARS (non-space characters, as validation
+        counts them): the article will be dropped as body_too_long, so its next pages are neither
+        fetched nor held. Twice: cleaning moves boilerplate lines out, and an article that ends up
+        under the limit must not be emitted without its last pages."""
+        if not self.max_body_chars:
+            return False
+        chars = sum(len("".join(para.split())) for p in pages for para in p.paragraphs)
+        return chars > 2 * self.max_body_chars
 
     # --- failures: each one counted by what it was, and its journal entry finished ---------------
 

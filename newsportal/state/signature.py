@@ -95,20 +95,41 @@ def _mix64(x: np.ndarray) -> np.ndarray:
 def shingle_ids(text: str) -> np.ndarray:
     """The character 3-grams of text (already normalised) as uint64 ids, repeats included (a minimum does
     not care): the three code points packed in 63 bits, so two 3-grams share an id only when they are
-    equal. Empty for short text."""
+    equal. Empty for short text. About 28 bytes of memory a character at the peak (the text as UTF-32,
+    its code points, the ids and one temporary)."""
     if len(text) < SHINGLE:
         return np.empty(0, dtype=np.uint64)
     cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    return (cps[:-2] << _U64(42)) | (cps[1:-1] << _U64(21)) | cps[2:]
+    # In place: one array of ids and one temporary, not a temporary per operator.
+    ids = cps[:-2] << _U64(42)
+    ids |= cps[1:-1] << _U64(21)
+    ids |= cps[2:]
+    return ids
+
+
+# Shingles hashed per block: a block costs _BLOCK × NUM_PERM × 8 bytes (1.5 MB), however long the body.
+_BLOCK = 2048
 
 
 def minhash_values(ids: np.ndarray) -> np.ndarray:
-    """NUM_PERM MinHash values (uint32) of a set of shingle ids; all 0xFFFFFFFF for an empty set."""
+    """NUM_PERM MinHash values (uint32) of a set of shingle ids; all 0xFFFFFFFF for an empty set.
+
+    The minimum of each permutation is taken block by block (a running minimum), so memory stays
+    constant with the number of shingles; the values are the same as over the whole
+    shingles × permutations matrix at once (a minimum of minima), which signatures stored by earlier
+    versions were computed with."""
     if ids.size == 0:
         return np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
+    if ids.size > _BLOCK:
+        ids = np.unique(
+            ids
+        )  # a long body repeats its 3-grams: each hashed once (a short one: not worth a sort)
+    lowest = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        products = np.multiply.outer(_mix64(ids), _MUL)
-    return (products.min(axis=0) >> _U64(32)).astype(np.uint32)
+        for start in range(0, ids.size, _BLOCK):
+            products = np.multiply.outer(_mix64(ids[start : start + _BLOCK]), _MUL)
+            np.minimum(lowest, products.min(axis=0), out=lowest)
+    return (lowest >> _U64(32)).astype(np.uint32)
 
 
 def band_keys(values: np.ndarray) -> tuple[int, ...]:
