@@ -21,6 +21,7 @@ from newsportal.extract.dates import find_datetime_in_scripts, format_datetime, 
 from newsportal.extract.encoding import decode_html
 from newsportal.extract.header import (
     Header,
+    SiteNames,
     clean_source,
     edge_byline,
     find_header,
@@ -114,11 +115,12 @@ def extract_from_selector(
     # The header (headline and byline zone) is read only when a field needs it: a profile whose own
     # rules give every field never walks the page for it.
     found_header: list[Header] = []
+    site_names = SiteNames(sel, fields.canonical_url or url)
 
     def header() -> Header:
         if not found_header:
             body_root = container.root if container is not None else None
-            found_header.append(find_header(sel, body_root, site.title_strip))
+            found_header.append(find_header(sel, body_root, site.title_strip, site_names))
         return found_header[0]
 
     # Each field: the profile's own rules, then what the page's header says, then the generic rules.
@@ -127,7 +129,7 @@ def extract_from_selector(
 
     own_title = first_value(sel, own("title"))
     raw_title = own_title or header().title or first_value(sel, generic.title)
-    fields.title = strip_title(raw_title, site.title_strip) if raw_title else None
+    fields.title = strip_title(raw_title, site.title_strip, site_names) if raw_title else None
     fields.is_original = bool(first_value(sel, site.is_original)) if site.is_original else None
     fields.author = first_value(sel, own("author")) or zone_author(header())
     fields.source = (

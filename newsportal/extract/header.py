@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from urllib.parse import urlsplit
 
 from parsel import Selector
 
@@ -68,9 +71,12 @@ class Header:
         return " ".join(self.zone)
 
 
-def find_header(sel: Selector, body_root=None, title_strip: tuple[str, ...] = ()) -> Header:
-    """The headline and the byline zone of the page; body_root is the body container, if known."""
-    title, node = find_headline(sel, title_strip)
+def find_header(
+    sel: Selector, body_root=None, title_strip: tuple[str, ...] = (), site_names: Iterable[str] = ()
+) -> Header:
+    """The headline and the byline zone of the page; body_root is the body container, if known;
+    site_names: what the page calls its own site (``SiteNames``), to cut from the title."""
+    title, node = find_headline(sel, title_strip, site_names)
     root = sel.root
     segments: list[str] = []
     marks: dict[str, int] = {}
@@ -87,7 +93,9 @@ def find_header(sel: Selector, body_root=None, title_strip: tuple[str, ...] = ()
     return Header(title=title, zone=zone[:cut] if cut is not None else zone)
 
 
-def find_headline(sel: Selector, title_strip: tuple[str, ...] = ()) -> tuple[str | None, object]:
+def find_headline(
+    sel: Selector, title_strip: tuple[str, ...] = (), site_names: Iterable[str] = ()
+) -> tuple[str | None, object]:
     """(headline, its element). The headline is the longest heading-like element text that the
     document title contains (the <title> adds site names, og:title is sometimes cut at a quote);
     without one, og:title / meta title, else the <title> without its site suffix."""
@@ -101,9 +109,9 @@ def find_headline(sel: Selector, title_strip: tuple[str, ...] = ()) -> tuple[str
             continue
         if best is None or len(text) > len(best[0]):
             best = (text, node)
-    stripped = strip_title(doc_titles[0], title_strip) if doc_titles else ""
+    stripped = strip_title(doc_titles[0], title_strip, site_names) if doc_titles else ""
     if best is not None and len(best[0]) * 2 >= len(stripped):
-        return strip_title(best[0], title_strip), best[1]
+        return strip_title(best[0], title_strip, site_names), best[1]
     # The headline element is the one whose text is the stripped title, when there is one.
     node = None
     if stripped:
@@ -113,6 +121,85 @@ def find_headline(sel: Selector, title_strip: tuple[str, ...] = ()) -> tuple[str
                 break
     og = [t for t in doc_titles[1:] if len(t) >= len(stripped)]
     return (stripped or (og[0] if og else None)) or None, node
+
+
+# --- what the page calls its own site ------------------------------------------------------------
+
+_SITE_NAME_QUERIES = (
+    'meta[property="og:site_name"]::attr(content)',
+    'meta[name="og:site_name"]::attr(content)',
+    'meta[name="application-name"]::attr(content)',
+    'meta[name="apple-mobile-web-app-title"]::attr(content)',
+)
+_LOGO_QUERY = (
+    "//img[contains(@class,'logo') or contains(@id,'logo') or contains(@src,'logo') or "
+    "ancestor::*[position() <= 3][contains(@class,'logo') or contains(@id,'logo')]]/@alt"
+    " | //*[contains(@class,'logo') or contains(@id,'logo')]/@title"
+)
+_COPYRIGHT_QUERY = (
+    "//body//text()[contains(., '©') or contains(., '版权所有') or contains(., 'Copyright') or "
+    "contains(., 'copyright') or contains(., 'COPYRIGHT')]"
+)
+_OWNER = r"(?P<name>[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9.·&]{1,30})"
+_COPYRIGHT_OWNER = (
+    re.compile(
+        r"(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:(?:19|20)\d{2}\s*(?:[-–—~至]\s*(?:19|20)\d{2})?\s*)?" + _OWNER,
+        re.IGNORECASE,
+    ),
+    re.compile(_OWNER + r"\s*版权所有"),
+    re.compile(r"版权所有\s*[:：©]?\s*" + _OWNER),
+)
+_PUBLISHER = re.compile(r'"publisher"\s*:\s*\{[^{}]*?"name"\s*:\s*"(?P<name>[^"]{2,40})"')
+_NOT_A_SITE_NAME = re.compile(r"^(?:logo|首页|返回首页|home|版权所有|all|rights)$", re.IGNORECASE)
+# Host labels that name no site: "news.qinghe.com.cn" → "qinghe".
+_HOST_NOISE = frozenset(
+    "www m wap news cn com net org gov edu co info cc tv mobile en big5 3g i".split()  # noqa: SIM905
+)
+
+
+def page_site_names(sel: Selector, url: str | None = None) -> tuple[str, ...]:
+    """The names the page gives its own site, best evidence first: og:site_name and friends, the
+    publisher in JSON-LD, the logo's alt or title text, the copyright holder in the page's text, and
+    the distinctive labels of url's host ("news.qinghe.com.cn" → "qinghe"). Never a list of portals:
+    a page that names nothing gives ()."""
+    names: list[str] = []
+
+    def add(value: str | None) -> None:
+        value = normalize_space(value or "").strip(" -_|｜丨:：")
+        if 2 <= len(value) <= 40 and not _NOT_A_SITE_NAME.match(value) and value not in names:
+            names.append(value)
+
+    for query in _SITE_NAME_QUERIES:
+        for value in sel.css(query).getall():
+            add(value)
+    for raw in sel.css('script[type="application/ld+json"]::text').getall():
+        if match := _PUBLISHER.search(raw):
+            add(match.group("name"))
+    for value in sel.xpath(_LOGO_QUERY).getall():
+        add(value)
+    for text in sel.xpath(_COPYRIGHT_QUERY).getall()[:6]:
+        for pattern in _COPYRIGHT_OWNER:
+            for match in pattern.finditer(text):
+                add(match.group("name"))
+    host = (urlsplit(url).hostname or "") if url and url.startswith(("http://", "https://")) else ""
+    for label in host.lower().split("."):
+        if len(label) >= 3 and label not in _HOST_NOISE:
+            add(label)
+    return tuple(names)
+
+
+class SiteNames:
+    """page_site_names, looked up on first iteration (most titles never need them)."""
+
+    def __init__(self, sel: Selector, url: str | None = None) -> None:
+        self._sel, self._url = sel, url
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        return page_site_names(self._sel, self._url)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
 
 
 class _Enough(Exception):
