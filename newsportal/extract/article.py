@@ -22,10 +22,14 @@ from newsportal.extract.encoding import decode_html
 from newsportal.extract.header import (
     Header,
     SiteNames,
+    byline_outlet,
+    clean_author,
     clean_source,
+    closing_bracket_fields,
     edge_byline,
     find_header,
     plausible_author,
+    staff_names,
     trailing_byline,
     zone_author,
     zone_published_at,
@@ -162,18 +166,31 @@ def extract_from_selector(
     # A line in the body is a fallback only: the page's own labelled fields win.
     fields.source = fields.source or clean_source(cleaned.source)
     fields.editor = fields.editor or cleaned.editor
+    closing_author, closing_source = closing_bracket_fields(fields.paragraphs)
+    own_author = fields.author
     fields.author = (
         fields.author
-        or cleaned.author
+        or clean_author(cleaned.author)
         or edge_byline(paragraphs)
         or trailing_byline(fields.paragraphs)
-        or plausible_author(_jsonld_value(sel, "author"))
-        or plausible_author(first_value(sel, generic.author))
+        or closing_author
+        or clean_author(plausible_author(_jsonld_value(sel, "author")))
+        or clean_author(plausible_author(first_value(sel, generic.author)))
     )
+    if fields.author and not own_author:
+        # 编辑 / 校对 / 审核 are never the author, whatever a meta tag says.
+        staff = staff_names(header().zone + paragraphs[-_STAFF_LINES:]) | {fields.editor, cleaned.editor}
+        if set(fields.author.split()) <= staff:
+            fields.author = None
+    # An outlet where the writer goes ("作者：某某日报") or a closing "（来源：…）" is the 来源.
+    fields.source = fields.source or closing_source or byline_outlet(header().zone)
     fields.source = fields.source or zone_source_guess(header(), fields.author)
     if fields.author and fields.author == fields.source:
         fields.author = None  # portals put the outlet in meta author; it is not a writer
     return fields
+
+
+_STAFF_LINES = 4  # the body's last lines, where 编辑 / 校对 lines sit
 
 
 def page_canonical_url(sel: Selector, url: str, site: Site) -> str:

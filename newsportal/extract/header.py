@@ -20,7 +20,7 @@ from parsel import Selector
 
 from newsportal.extract.dates import parse_datetime
 from newsportal.extract.density import is_hidden
-from newsportal.extract.text import normalize_space, strip_title
+from newsportal.extract.text import normalize_space, split_boilerplate, strip_title
 
 ZONE_SEGMENTS = 30
 _BEFORE_BODY_SEGMENTS = 12
@@ -46,7 +46,10 @@ _NAMES = rf"{_NAME}(?:\s*[、，,&和\s]\s*{_NAME})*"
 _SOURCE_LABEL = re.compile(r"(?:来源|来自|出处|稿源)\s*[:：]\s*(?P<value>.*)$")
 _SOURCE_VALUE = re.compile(r"[^\s|｜丨/]{2,30}")
 _AUTHOR_LABEL = re.compile(
-    rf"(?:^|[\s|｜丨])(?:作者|撰文|执笔|撰稿|编译|文字|采写|文)\s*[:：/]\s*(?P<names>{_NAMES})"
+    rf"(?:^|[\s|｜丨])(?:作者|撰文|执笔|撰稿|编译|文字|采写|口述|整理|专栏作者|文)\s*[:：/]\s*(?P<names>{_NAMES})"
+    r"(?![\u4e00-\u9fff])"
+    # "特约评论员 张三", "本报评论员：张三": a commentator's byline, with or without a colon.
+    rf"|(?:^|[\s|｜丨])(?:特约|本报|本台|本网|本刊)?(?:评论员|专栏作者)(?:\s*[:：/]\s*|\s+)(?P<commentator>{_NAMES})"
     r"(?![\u4e00-\u9fff])"
 )
 # "记者 张三", "记者：张三", and "记者张三/文" (no separator: only before "/", 报道 or 摄).
@@ -337,10 +340,81 @@ def byline_in(segments: list[str]) -> str | None:
     for segment in segments:
         if writer := _WRITER_SLASH_OUTLET.match(segment):
             return writer.group("writer")
-        match = _AUTHOR_LABEL.search(segment) or _REPORTER.search(segment)
-        if match:
-            return normalize_space(match.group("names") or match.group("name"))
+        for pattern in (_AUTHOR_LABEL, _REPORTER):
+            match = pattern.search(segment)
+            if match and (names := clean_author(next(v for v in match.groups() if v))):
+                return names
     return None
+
+
+# --- who wrote it: names without roles, titles, outlets and editors ------------------------------
+
+# Roles written before a name, with the outlet some bylines put first ("澎湃新闻记者", "本报特约记者").
+_ROLE_BEFORE = re.compile(
+    r"^(?:[\u4e00-\u9fff]{0,8}?(?:本报|本台|本网|本刊|特约|首席|资深|驻[\u4e00-\u9fff]{1,6}?)?(?:见习|实习)?"
+    r"(?:记者|评论员)|专栏作者|作者|撰文|撰稿|执笔|口述|整理|采写|文字|编译|文)\s*[:：/]?\s*"
+)
+_ROLE_AFTER = re.compile(r"\s*(?:[/／]\s*(?:文|图)|报道|摄影?|撰文|整理|口述|供稿|发自[\u4e00-\u9fff]{1,6})$")
+# What follows these is not a writer: editors and checkers, correspondents and interns.
+_NOT_WRITERS = re.compile(
+    r"责任编辑|值班编辑|编辑|责编|校对|审核|审校|终审|初审|复审|监制|统筹|主编|总编|美编|编审|通讯员|实习生"
+)
+# An outlet given where a writer goes ("作者：某某日报"): a source, not a person.
+_OUTLET_NAME = re.compile(
+    r"(?:报|报社|网|社|台|电视台|客户端|新闻|杂志|周刊|频道|传媒|媒体|APP|app|公众号|头条|号|中心|集团)$"
+    r"|新闻网|报业|通讯社|新华社|中新社"
+)
+# A person's title or affiliation after the name ("王某 某某大学经济学院教授").
+_AFFILIATION = re.compile(
+    r"大学|学院|研究院|研究所|研究员|研究中心|医院|公司|银行|集团|协会|学会|委员会|政府|教授|讲师|博士|硕士|院长|"
+    r"主任|校长|局长|处长|部长|总监|经理|董事|总裁|分析师|律师|医生|医师|专家|学者|会长|秘书长|主席|代表|委员|老师"
+)
+_DATELINE = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:报道|电|讯)$|^发自")
+_PERSON = re.compile(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,8}(?:[·•][\u4e00-\u9fff]{1,8})+")
+_NAME_SPLIT = re.compile(r"(\s*[、&＆]\s*|\s*[，,;；/]\s*|\s+)")
+
+
+def split_author(value: str | None) -> tuple[str | None, str | None]:
+    """(the writers' names, an outlet) in a byline value. Role words before or after a name go
+    (记者, 见习记者, 特约评论员, 专栏作者, 文/, 作者：, 撰文, 口述, 整理, 报道, 摄); so does everything from
+    编辑 / 责任编辑 / 校对 / 审核 / 通讯员 / 实习生 on, and a title or affiliation after the names ("王某
+    某某大学经济学院教授" → "王某"). Names stay joined as the page joins them with 、 or &, else by one
+    space. An outlet in the value ("作者：某某日报") is returned second, never as a name. Precision first:
+    a value with a part that is neither a name, a role, nor an outlet gives no names."""
+    value = normalize_space(value or "")
+    if not value or len(value) > 60:
+        return None, None
+    if cut := _NOT_WRITERS.search(value):
+        value = value[: cut.start()].strip()
+    parts = _NAME_SPLIT.split(value)
+    names: list[str] = []
+    outlet: str | None = None
+    joiner = " "
+    for i in range(0, len(parts), 2):
+        token = _ROLE_BEFORE.sub("", parts[i].strip(" :：()（）[]【】"))
+        if names and _DATELINE.search(token):
+            break  # "记者 彭冲 山东冠县报道": after the names, the place the story was filed from
+        token = _ROLE_AFTER.sub("", token).strip()
+        if not token:
+            continue
+        if _AFFILIATION.search(token):
+            break
+        if _OUTLET_NAME.search(token):
+            outlet = outlet or token
+            continue
+        if not _PERSON.fullmatch(token):
+            return None, outlet
+        if token not in names:
+            if names:
+                sep = parts[i - 1].strip()
+                names.append(sep if sep in "、&＆" and sep else joiner)
+            names.append(token)
+    return ("".join(names) or None), outlet
+
+
+def clean_author(value: str | None) -> str | None:
+    """The writers' names in a byline value (see split_author), or None."""
+    return split_author(value)[0]
 
 
 def trailing_byline(paragraphs: list[str]) -> str | None:
@@ -354,7 +428,55 @@ def trailing_byline(paragraphs: list[str]) -> str | None:
         if _NOT_NAMES.search(names):
             continue
         if match.group("label") in ("记者", "作者", "文") or len(names.split()) >= 2:
-            return names
+            return clean_author(names)
+    return None
+
+
+_CLOSING_BRACKET = re.compile(r"[（(](?P<inner>[^（()）]{2,60})[)）]\s*$")
+
+
+def closing_bracket_fields(paragraphs: list[str]) -> tuple[str | None, str | None]:
+    """(author, source) of a labelled bracket closing the body, on its own line or at the end of
+    the last paragraphs: "（本文来源：某某日报 作者：某某）", "（来源：某某网）". (None, None) when
+    the bracket is not made of labelled parts only."""
+    for paragraph in reversed(paragraphs[-2:]):
+        match = _CLOSING_BRACKET.search(paragraph)
+        if not match:
+            continue
+        found = split_boilerplate([match.group("inner")])
+        if found.paragraphs:  # not a line of labels
+            continue
+        author, outlet = split_author(found.author)
+        source = clean_source(found.source) if found.source else None
+        return author, source or outlet
+    return None, None
+
+
+_STAFF_LABEL = re.compile(
+    rf"(?:责任编辑|值班编辑|编辑|责编|校对|审核|审校|终审|初审|复审|监制|美编)\s*[:：/]?\s*(?P<names>{_NAMES})"
+)
+
+
+def staff_names(segments: list[str]) -> set[str]:
+    """Names written after 编辑 / 责任编辑 / 校对 / 审核 labels in segments: people who are never the
+    author, even where a meta tag calls them so."""
+    names: set[str] = set()
+    for segment in segments:
+        for match in _STAFF_LABEL.finditer(segment):
+            names.update(re.split(r"\s*[、，,&和\s]\s*", match.group("names")))
+    return names
+
+
+def byline_outlet(segments: list[str]) -> str | None:
+    """An outlet written where a writer goes in a labelled byline ("作者：某某日报"), or None."""
+    for segment in segments:
+        match = _AUTHOR_LABEL.search(segment)
+        if match:
+            names, outlet = split_author(next(v for v in match.groups() if v))
+            if names:
+                return None
+            if outlet:
+                return outlet
     return None
 
 
