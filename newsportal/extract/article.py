@@ -26,6 +26,7 @@ from newsportal.extract.header import (
     clean_author,
     clean_source,
     closing_bracket_fields,
+    closing_source_line,
     edge_byline,
     find_header,
     plausible_author,
@@ -184,6 +185,11 @@ def extract_from_selector(
             fields.author = None
     # An outlet where the writer goes ("作者：某某日报") or a closing "（来源：…）" is the 来源.
     fields.source = fields.source or closing_source or byline_outlet(header().zone)
+    line_source, line_index = closing_source_line(paragraphs)
+    if line_source is not None and line_index is not None:
+        fields.source = fields.source or line_source
+        # a 来源 line is not the article's text (boilerplate rules may have taken it out already)
+        fields.paragraphs = [p for p in fields.paragraphs if p != paragraphs[line_index]]
     fields.source = fields.source or zone_source_guess(header(), fields.author)
     if fields.author and fields.author == fields.source:
         fields.author = None  # portals put the outlet in meta author; it is not a writer

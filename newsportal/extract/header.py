@@ -276,7 +276,7 @@ def zone_source_guess(header: Header, author: str | None) -> str | None:
 
 _OUTLET = re.compile(r"[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9·\-—]{1,19}")
 _NOT_OUTLET = re.compile(
-    r"原创|分享|收藏|评论|举报|字号|关注|打印|纠错|阅读|点击|放大|缩小|首页|正文|责任编辑|编辑|作者|记者"
+    r"发布|发表|更新|时间|日期|原创|分享|收藏|评论|举报|字号|关注|打印|纠错|阅读|点击|放大|缩小|首页|正文|责任编辑|编辑|作者|记者"
     r"|^(?:大|中|小|标准|超大|更多|APP|app)$|星期|周[一二三四五六日]|^[A-Za-z]{1,3}$"
 )
 _DATE_IN = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
@@ -288,14 +288,22 @@ _WRITER_SLASH_OUTLET = re.compile(
 )
 
 
+# Labels of a publish time ("发布于", "发布时间：", "更新："): never a 来源.
+_DATE_WORDS = re.compile(
+    r"(?:发布|发表|更新|刊发|上传|创建|编辑)(?:于|时间|日期)?\s*[:：]?|(?:时间|日期)\s*[:：]"
+)
+
+
 def _source_beside_date(zone: list[str]) -> str | None:
     bylines = [seg for seg in zone if _AUTHOR_LABEL.search(seg) or _REPORTER.search(seg)]
     for i, segment in enumerate(zone):
         if not _DATE_IN.search(segment):
             continue
         rest = _DATE_IN.sub("", segment)
-        rest = re.sub(r"\d{1,2}[:：]\d{2}(?::\d{2})?|[日号]", "", rest).strip()
-        neighbours = ([rest] if rest else []) + zone[i + 1 : i + 2] + zone[max(0, i - 1) : i]
+        rest = _DATE_WORDS.sub("", re.sub(r"\d{1,2}[:：]\d{2}(?::\d{2})?|[日号]", "", rest)).strip()
+        # A label on its own segment ("发布于") sits between the date and the name: look past it.
+        before = [seg for seg in zone[max(0, i - 2) : i] if _DATE_WORDS.sub("", seg).strip()][-1:]
+        neighbours = ([rest] if rest else []) + zone[i + 1 : i + 2] + before
         for candidate in neighbours:
             candidate = candidate.strip()
             if not _OUTLET.fullmatch(candidate) or _NOT_OUTLET.search(candidate):
@@ -316,7 +324,27 @@ def clean_source(value: str | None) -> str | None:
     match = _SOURCE_VALUE.match(value)
     if not match or parse_datetime(match.group(0), datetime(2100, 1, 1)) is not None:
         return None
+    if _DATE_WORDS.fullmatch(match.group(0)):
+        return None  # "来源：发布于 …": a label, not an outlet
     return match.group(0)
+
+
+# A closing line naming where the story comes from: "本文来源于清河日报", "文章转自清河日报微信公众号".
+_SOURCE_SENTENCE = re.compile(
+    r"^[（(【\[]?\s*(?:(?:本文|文章|此文|本稿)(?:来源于|来自于?|转自|转载自|选自|摘自|原载于?|首发于)"
+    r"|转自|转载自|选自|摘自|原载于?)\s*[:：]?\s*[《「“]?(?P<value>[\u4e00-\u9fffA-Za-z0-9·]{2,20}?)[》」”]?"
+    r"(?:微信公众号|公众号|官方微博|官网|客户端)?\s*(?:[，,；;]\s*(?:转载|如需转载|版权).*)?[。.]?\s*[)）】\]]?$"
+)
+
+
+def closing_source_line(paragraphs: list[str]) -> tuple[str | None, int | None]:
+    """(the 来源 a closing line names, its index in paragraphs) among the last three paragraphs:
+    "本文来源于清河日报", "（转自清河日报微信公众号）"; (None, None) without one."""
+    for index in range(len(paragraphs) - 1, max(-1, len(paragraphs) - 4), -1):
+        line = paragraphs[index]
+        if len(line) <= 60 and (match := _SOURCE_SENTENCE.match(line)):
+            return clean_source(match.group("value")), index
+    return None, None
 
 
 def zone_author(header: Header) -> str | None:
