@@ -17,7 +17,14 @@ from datetime import datetime
 from parsel import Selector
 
 from newsportal.extract import density
-from newsportal.extract.dates import find_datetime_in_scripts, format_datetime, parse_datetime
+from newsportal.extract.dates import (
+    CHINA_TZ,
+    clock_time,
+    datetimes_in_scripts,
+    format_datetime,
+    has_time_of_day,
+    parse_datetime,
+)
 from newsportal.extract.encoding import decode_html
 from newsportal.extract.header import (
     Header,
@@ -150,6 +157,8 @@ def extract_from_selector(
         fields.published_at = (
             (zone_time if zone_sure else None) or _published_at(sel, generic.published_at, now) or zone_time
         )
+    if fields.published_at is not None and not has_time_of_day(fields.published_at):
+        fields.published_at = _with_time_of_day(fields.published_at, sel, header(), generic, now)
     count = first_value(sel, site.read_count)
     fields.read_count = parse_count(count) if count else None
     fields.tags = _tags(all_values(sel, rules("tags")))
@@ -223,7 +232,37 @@ def _published_at(
     jsonld = _jsonld_value(sel, "datePublished")
     if jsonld and (dt := parse_datetime(jsonld, now)):
         return dt
-    return find_datetime_in_scripts(sel.get(), now)
+    return next(datetimes_in_scripts(sel.get(), now), None)
+
+
+_CLOCK_SEGMENTS = (0, 1, 2, 3, -1)  # where a time of day sits beside the date's segment, in order
+
+
+def _with_time_of_day(day: datetime, sel: Selector, header: Header, generic: Site, now: datetime) -> datetime:
+    """day (a date read without its time) with the time of day the page gives elsewhere for that
+    same day: a clock time in a zone segment beside the date ("2026-10-30 ⏐ 来源：… ⏐ 09:30"),
+    else a meta tag, JSON-LD or a script value on that day. day unchanged when there is none."""
+    local_day = day.astimezone(CHINA_TZ).date()
+    zone = header.zone
+    for i, segment in enumerate(zone):
+        found = parse_datetime(segment, now)
+        if found is None or found.astimezone(CHINA_TZ).date() != local_day:
+            continue
+        for offset in _CLOCK_SEGMENTS:
+            j = i + offset
+            if 0 <= j < len(zone) and (at := clock_time(_DATE_IN_SEGMENT.sub(" ", zone[j]))):
+                return datetime.combine(local_day, at, tzinfo=CHINA_TZ)
+        break
+    machine = [parse_datetime(v, now) for rule in generic.published_at for v in rule_values(sel, rule)]
+    machine.append(parse_datetime(_jsonld_value(sel, "datePublished") or "", now))
+    for found in [*machine, *datetimes_in_scripts(sel.get(), now)]:
+        if found is not None and has_time_of_day(found) and found.astimezone(CHINA_TZ).date() == local_day:
+            return found
+    return day
+
+
+# A date inside a segment, taken out before looking for a clock time beside it.
+_DATE_IN_SEGMENT = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?")
 
 
 def _jsonld_value(sel: Selector, key: str) -> str | None:

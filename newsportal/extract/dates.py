@@ -121,8 +121,13 @@ def find_datetime_in_scripts(html: str, now: datetime) -> datetime | None:
     ``publish_time: 1567837800``) and as ``name``/``id``/``itemprop`` attributes with a ``content`` /
     ``value``; the first value in document order that parses wins.
     """
+    return next(datetimes_in_scripts(html, now), None)
+
+
+def datetimes_in_scripts(html: str, now: datetime) -> Iterator[datetime]:
+    """Every publish time find_datetime_in_scripts would consider, in document order."""
     if not html:
-        return None
+        return
     values: list[tuple[int, str]] = []
     for m in _SCRIPT_KEY_VALUE.finditer(html):
         values.append((m.start(), m.group("value")))
@@ -131,8 +136,27 @@ def find_datetime_in_scripts(html: str, now: datetime) -> datetime | None:
     for _pos, value in sorted(values):
         found = parse_datetime(value, now)
         if found is not None:
-            return found
-    return None
+            yield found
+
+
+# A clock time standing alone: "09:30", "9:30:05", "09：30"; not part of a longer number or date.
+_CLOCK = re.compile(
+    r"(?<![\d:：.\-/])(?P<H>[01]?\d|2[0-3])\s*[:：]\s*(?P<M>[0-5]\d)(?:\s*[:：]\s*(?P<S>[0-5]\d))?(?![\d:：])"
+)
+
+
+def has_time_of_day(dt: datetime) -> bool:
+    """Whether dt carries a time of day (parse_datetime gives midnight for a date alone)."""
+    local = dt.astimezone(CHINA_TZ) if dt.tzinfo else dt
+    return bool(local.hour or local.minute or local.second)
+
+
+def clock_time(text: str) -> time | None:
+    """The first clock time standing alone in text ("09:30", "9：30：05"), or None."""
+    m = _CLOCK.search(text or "")
+    if not m:
+        return None
+    return time(int(m.group("H")), int(m.group("M")), int(m.group("S") or 0))
 
 
 _PUBLISH_KEYS = (
