@@ -157,6 +157,8 @@ def extract_from_selector(
         fields.published_at = (
             (zone_time if zone_sure else None) or _published_at(sel, generic.published_at, now) or zone_time
         )
+    if fields.published_at is None:
+        fields.published_at = labelled_date_in_page(sel, container, now)
     if fields.published_at is not None and not has_time_of_day(fields.published_at):
         fields.published_at = _with_time_of_day(fields.published_at, sel, header(), generic, now)
     count = first_value(sel, site.read_count)
@@ -233,6 +235,46 @@ def _published_at(
     if jsonld and (dt := parse_datetime(jsonld, now)):
         return dt
     return next(datetimes_in_scripts(sel.get(), now), None)
+
+
+# A publish date with its label anywhere in the page's text: "发表于 2005-3-21 11:21", "发布时间：…".
+_LABELLED_DATE = re.compile(
+    r"(?:发布|发表|更新|刊发|刊登|上传|录入|添加|创建|出版)(?:于|时间|日期)?\s*[:：]?\s*"
+    r"|(?:时间|日期)\s*[:：]\s*|posted\s+(?:on|at|@)?\s*",
+    re.IGNORECASE,
+)
+_YEAR_DATE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+_AFTER_BODY_TEXTS = 12
+
+
+def labelled_date_in_page(sel: Selector, container: Selector | None, now: datetime) -> datetime | None:
+    """For a page where no header, meta tag or script gives the time: the first date written with a
+    year after a publish label anywhere in the page's text ("发表于 2005-3-21 11:21"), else the first
+    such date in the text that follows the body (a blog's or forum's footer line). None without one;
+    dates inside the body's own text are never taken."""
+    body_text = set()
+    if container is not None:
+        body_text = {t.strip() for t in container.xpath(".//text()").getall() if t.strip()}
+    texts = [
+        t.strip() for t in sel.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall()
+    ]
+    texts = [t for t in texts if t and t not in body_text]
+    for i, text in enumerate(texts):
+        for match in _LABELLED_DATE.finditer(text):
+            # the label's line and the next text (a date in the element after its label)
+            tail = text[match.end() :].strip() or (texts[i + 1] if i + 1 < len(texts) else "")
+            if _YEAR_DATE.match(tail) and (found := parse_datetime(tail, now)):
+                return found
+    if container is None:
+        return None
+    after = [
+        t.strip()
+        for t in container.xpath("following::text()[not(ancestor::script or ancestor::style)]").getall()
+    ]
+    for text in [t for t in after if t][:_AFTER_BODY_TEXTS]:
+        if _YEAR_DATE.search(text) and (found := parse_datetime(text, now)):
+            return found
+    return None
 
 
 _CLOCK_SEGMENTS = (0, 1, 2, 3, -1)  # where a time of day sits beside the date's segment, in order

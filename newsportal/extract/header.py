@@ -68,6 +68,7 @@ _NOT_NAMES = re.compile(r"新华社|中新|视觉中国|资料|图片|来源|供
 class Header:
     title: str | None = None
     zone: list[str] = field(default_factory=list)  # visible text segments of the byline zone
+    after_headline: bool = True  # False: no headline element, the zone is the text just before the body
 
     @property
     def zone_text(self) -> str:
@@ -93,7 +94,8 @@ def find_header(
     else:
         zone = segments[max(0, body_start - _BEFORE_BODY_SEGMENTS) : body_start]
     cut = next((i for i, s in enumerate(zone) if len(s) >= _SENTENCE_MIN and _SENTENCE.search(s)), None)
-    return Header(title=title, zone=zone[:cut] if cut is not None else zone)
+    after_headline = node is not None and "title_end" in marks
+    return Header(title=title, zone=zone[:cut] if cut is not None else zone, after_headline=after_headline)
 
 
 def find_headline(
@@ -268,6 +270,8 @@ def zone_source_guess(header: Header, author: str | None) -> str | None:
     """Without a 来源 label: an outlet-like name written right after (or else right before) the
     date ("2018年12月28日 19:55 ⏐ 新京报", "南方都市报 ⏐ 2019-09-09 16:01:46"), unless it is one of
     the author's names (some portals put the writers there)."""
+    if not header.after_headline:
+        return None  # the text before a body with no headline is navigation as often as a byline
     guess = _source_beside_date(header.zone)
     if guess and author and guess in author:
         return None
@@ -288,6 +292,7 @@ _WRITER_SLASH_OUTLET = re.compile(
 )
 
 
+_UNNAMED_OUTLET_MAX = 8
 # Labels of a publish time ("发布于", "发布时间：", "更新："): never a 来源.
 _DATE_WORDS = re.compile(
     r"(?:发布|发表|更新|刊发|上传|创建|编辑)(?:于|时间|日期)?\s*[:：]?|(?:时间|日期)\s*[:：]"
@@ -308,6 +313,8 @@ def _source_beside_date(zone: list[str]) -> str | None:
             candidate = candidate.strip()
             if not _OUTLET.fullmatch(candidate) or _NOT_OUTLET.search(candidate):
                 continue
+            if len(candidate) > _UNNAMED_OUTLET_MAX and not _OUTLET_NAME.search(candidate):
+                continue  # a long phrase that no outlet word ends is a link to a story, not a 来源
             if any(candidate in byline for byline in bylines):
                 return None  # the name beside the date is the writer's
             return candidate
