@@ -168,7 +168,18 @@ def extract_from_selector(
     next_pages = _links(sel, site.article_pages, url, site, canonicalize=False)
     fields.next_page_url = next_pages[0] if next_pages else None
 
-    paragraphs, images = _container_paragraphs(container, url, site) if container is not None else ([], [])
+    links_are_menus = False
+    if container is None:
+        # No block reads as an article: the block holding the most sentence text outside links, its
+        # links taken for menus (an old page's story sharing one table cell with the navigation).
+        container, links_are_menus = sentence_container(sel), True
+    paragraphs, images = (
+        _container_paragraphs(container, url, site, drop_links=links_are_menus)
+        if container is not None
+        else ([], [])
+    )
+    if fields.published_at is None:
+        fields.published_at = _opening_date(paragraphs, now)
     paragraphs = trim_edges(paragraphs, fields.title)
     cleaned = split_boilerplate(paragraphs)
     cleaned.paragraphs = drop_page_furniture_lines(cleaned.paragraphs)
@@ -430,10 +441,56 @@ def body_container(sel: Selector, site: Site) -> Selector | None:
     return density.find_body(sel)
 
 
+_SENTENCE_TEXT = (
+    "//body//text()[not(ancestor::a) and not(ancestor::script) and not(ancestor::style) "
+    "and not(ancestor::noscript) and not(ancestor::textarea)]"
+)
+_SENTENCE_MARKS = re.compile(r"[，。！？；]")
+_MIN_SENTENCE_TEXT = 30
+
+
+def sentence_container(sel: Selector) -> Selector | None:
+    """The block element whose own sentences (text with Chinese punctuation, outside links) add up
+    to the most characters; None when the page has fewer than _MIN_SENTENCE_TEXT of them. The
+    fallback when the density finder sees no article (its blocks all read as link lists)."""
+    weights: dict[object, int] = {}
+    for text in sel.root.xpath(_SENTENCE_TEXT):
+        flat = text.strip()
+        if len(flat) < 8 or not _SENTENCE_MARKS.search(flat):
+            continue
+        el = text.getparent()
+        while el is not None and (not isinstance(el.tag, str) or el.tag.lower() not in density.BLOCK_TAGS):
+            el = el.getparent()
+        if el is not None:
+            weights[el] = weights.get(el, 0) + len(flat)
+    if not weights:
+        return None
+    best = max(weights, key=weights.__getitem__)
+    return Selector(root=best) if weights[best] >= _MIN_SENTENCE_TEXT else None
+
+
+_HAS_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+
+def _opening_date(paragraphs: list[str], now: datetime) -> datetime | None:
+    """A date (with its year) on a short line among the container's first lines, for a page where
+    nothing else gave one: the date line an old page writes under its headline, inside the body cell."""
+    for line in paragraphs[:_HEAD_LINES]:
+        if _is_header_line(line) and _DATE_LINE.search(line) and re.search(r"(?:19|20)\d{2}", line):
+            found = parse_datetime(line, now)
+            if found is not None:
+                return found
+    return None
+
+
 def _container_paragraphs(
-    container: Selector, url: str, site: Site
+    container: Selector, url: str, site: Site, *, drop_links: bool = False
 ) -> tuple[list[str], list[dict[str, str | None]]]:
     root = _detached_copy(container.root)
+    if drop_links:
+        for link in root.xpath(".//a"):
+            if not _SENTENCE_MARKS.search(link.text_content() or ""):
+                _remove(link)
     stripped = Selector(root=root)
     for query in site.image_captions:
         for node in select(stripped, query):
@@ -442,7 +499,10 @@ def _container_paragraphs(
         for node in select(stripped, query):
             _remove(node.root)
     _prune_furniture(root)
-    return _paragraphs_and_images(root, url)
+    paragraphs, images = _paragraphs_and_images(root, url)
+    if drop_links:  # what is left of a menu: its separators ("| | |")
+        paragraphs = [p for p in paragraphs if _HAS_WORD.search(p)]
+    return paragraphs, images
 
 
 _CAPTION_ATTR = "data-newsportal-caption"

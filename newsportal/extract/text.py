@@ -170,7 +170,24 @@ def _boilerplate_values(line: str) -> dict[str, str | None] | None:
         return {}
     if len(line) <= _COPYRIGHT_MAX and _COPYRIGHT.search(line):
         return {}
+    if len(line) <= _NOTICE_MAX and _is_disclaimer(line):
+        return {}
     return None
+
+
+# Phrases of a site's disclaimer: a paragraph made of several of them is a 声明 without its label.
+_DISCLAIMER = re.compile(
+    r"不代表本(?:网|站|平台|号|刊)|(?:观点|立场)仅代表作者|对其真实性负责|与本(?:网|站|平台)联系|第一时间(?:删除|处理)"
+    r"|仅供(?:读者)?参考|不构成(?:任何)?投资建议|信息发布平台|信息存储空间服务|传递更多信息"
+)
+
+
+def _is_disclaimer(line: str) -> bool:
+    """Whether line is a disclaimer: two or more disclaimer or copyright phrases in it."""
+    found = len(_DISCLAIMER.findall(line))
+    if found >= 2:
+        return True
+    return found + len(_COPYRIGHT.findall(line)) >= 2
 
 
 def _unbracket(line: str) -> str:
