@@ -199,6 +199,7 @@ def extract_from_selector(
         or closing_author
         or clean_author(plausible_author(_jsonld_value(sel, "author")))
         or clean_author(plausible_author(first_value(sel, generic.author)))
+        or labelled_author_in_page(sel, container)
     )
     if fields.author and not own_author:
         # 编辑 / 校对 / 审核 are never the author, whatever a meta tag says.
@@ -258,18 +259,40 @@ _YEAR_DATE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,
 _AFTER_BODY_TEXTS = 12
 
 
-def labelled_date_in_page(sel: Selector, container: Selector | None, now: datetime) -> datetime | None:
-    """For a page where no header, meta tag or script gives the time: the first date written with a
-    year after a publish label anywhere in the page's text ("发表于 2005-3-21 11:21"), else the first
-    such date in the text that follows the body (a blog's or forum's footer line). None without one;
-    dates inside the body's own text are never taken."""
+def texts_outside(sel: Selector, container: Selector | None) -> list[str]:
+    """The page's visible text nodes (stripped, non-empty) in document order, without the body's."""
     body_text = set()
     if container is not None:
         body_text = {t.strip() for t in container.xpath(".//text()").getall() if t.strip()}
     texts = [
         t.strip() for t in sel.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall()
     ]
-    texts = [t for t in texts if t and t not in body_text]
+    return [t for t in texts if t and t not in body_text]
+
+
+# A writer labelled anywhere on the page: a blog's or forum's "作者：", "发表者：", "楼主：", "博主：".
+_LABELLED_AUTHOR = re.compile(r"(?:^|[\s|｜丨])(?:原?作者|撰文|撰稿|发表者|发帖人|楼主|博主)\s*[:：]\s*")
+
+
+def labelled_author_in_page(sel: Selector, container: Selector | None) -> str | None:
+    """For a page where no byline gave a writer: the names after the first writer label anywhere
+    outside the body (on the label's text or the next one), cleaned by split_author; None without."""
+    texts = texts_outside(sel, container)
+    for i, text in enumerate(texts):
+        for match in _LABELLED_AUTHOR.finditer(text):
+            tail = text[match.end() :].strip() or (texts[i + 1] if i + 1 < len(texts) else "")
+            value = re.split(r"\s*[|｜丨]\s*|\s{2,}|(?:发表|发布|时间|日期|来源)", tail, maxsplit=1)[0]
+            if names := clean_author(value):
+                return names
+    return None
+
+
+def labelled_date_in_page(sel: Selector, container: Selector | None, now: datetime) -> datetime | None:
+    """For a page where no header, meta tag or script gives the time: the first date written with a
+    year after a publish label anywhere in the page's text ("发表于 2005-3-21 11:21"), else the first
+    such date in the text that follows the body (a blog's or forum's footer line). None without one;
+    dates inside the body's own text are never taken."""
+    texts = texts_outside(sel, container)
     for i, text in enumerate(texts):
         for match in _LABELLED_DATE.finditer(text):
             # the label's line and the next text (a date in the element after its label)
