@@ -257,6 +257,7 @@ _LABELLED_DATE = re.compile(
 )
 _YEAR_DATE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
 _AFTER_BODY_TEXTS = 12
+_BEFORE_BODY_TEXTS = 60
 
 
 def texts_outside(sel: Selector, container: Selector | None) -> list[str]:
@@ -289,9 +290,9 @@ def labelled_author_in_page(sel: Selector, container: Selector | None) -> str | 
 
 def labelled_date_in_page(sel: Selector, container: Selector | None, now: datetime) -> datetime | None:
     """For a page where no header, meta tag or script gives the time: the first date written with a
-    year after a publish label anywhere in the page's text ("发表于 2005-3-21 11:21"), else the first
-    such date in the text that follows the body (a blog's or forum's footer line). None without one;
-    dates inside the body's own text are never taken."""
+    year after a publish label anywhere in the page's text ("发表于 2005-3-21 11:21"), else the date
+    with a time of day closest above the body, else the first dated text that follows the body (a
+    blog's or forum's footer line). None without one; dates inside the body's text are never taken."""
     texts = texts_outside(sel, container)
     for i, text in enumerate(texts):
         for match in _LABELLED_DATE.finditer(text):
@@ -301,6 +302,14 @@ def labelled_date_in_page(sel: Selector, container: Selector | None, now: dateti
                 return found
     if container is None:
         return None
+    before = [
+        t.strip()
+        for t in container.xpath("preceding::text()[not(ancestor::script or ancestor::style)]").getall()
+    ]
+    # Closest to the body first; a time of day required: a portal's top bar shows today's date alone.
+    for text in [t for t in reversed(before) if t][:_BEFORE_BODY_TEXTS]:
+        if _YEAR_DATE.search(text) and (found := parse_datetime(text, now)) and has_time_of_day(found):
+            return found
     after = [
         t.strip()
         for t in container.xpath("following::text()[not(ancestor::script or ancestor::style)]").getall()
