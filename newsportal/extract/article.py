@@ -183,6 +183,16 @@ def extract_from_selector(
     paragraphs = trim_edges(paragraphs, fields.title)
     cleaned = split_boilerplate(paragraphs)
     cleaned.paragraphs = drop_page_furniture_lines(cleaned.paragraphs)
+    if container is not None and not site.body and not links_are_menus and _too_little(cleaned.paragraphs):
+        # The block chosen was boilerplate (a 声明, a copyright box): the block with the most
+        # sentence text outside links instead, its links taken for menus.
+        other = sentence_container(sel, exclude=container.root)
+        if other is not None:
+            container, links_are_menus = other, True
+            paragraphs, images = _container_paragraphs(container, url, site, drop_links=True)
+            paragraphs = trim_edges(paragraphs, fields.title)
+            cleaned = split_boilerplate(paragraphs)
+            cleaned.paragraphs = drop_page_furniture_lines(cleaned.paragraphs)
     drop = [re.compile(p) for p in site.body_drop_lines]
     fields.paragraphs = [p for p in cleaned.paragraphs if not any(r.search(p) for r in drop)]
     fields.images = images
@@ -481,24 +491,68 @@ _SENTENCE_MARKS = re.compile(r"[，。！？；]")
 _MIN_SENTENCE_TEXT = 30
 
 
-def sentence_container(sel: Selector) -> Selector | None:
+def sentence_container(sel: Selector, exclude=None) -> Selector | None:
     """The block element whose own sentences (text with Chinese punctuation, outside links) add up
-    to the most characters; None when the page has fewer than _MIN_SENTENCE_TEXT of them. The
-    fallback when the density finder sees no article (its blocks all read as link lists)."""
-    weights: dict[object, int] = {}
+    to the most characters, or the ancestor block that holds markedly more of them (paragraphs in
+    blocks of their own); never inside exclude. None when the page has fewer than
+    _MIN_SENTENCE_TEXT of them. The fallback when the density finder sees no article (its blocks
+    all read as link lists), or picks a block with nothing left once boilerplate is out."""
+    weights: dict[object, int] = {}  # sentence characters of each block, its own
+    totals: dict[object, int] = {}  # and of each block with the blocks inside it
     for text in sel.root.xpath(_SENTENCE_TEXT):
         flat = text.strip()
         if len(flat) < 8 or not _SENTENCE_MARKS.search(flat):
             continue
-        el = text.getparent()
-        while el is not None and (not isinstance(el.tag, str) or el.tag.lower() not in density.BLOCK_TAGS):
-            el = el.getparent()
-        if el is not None:
-            weights[el] = weights.get(el, 0) + len(flat)
+        el = _block_of(text.getparent())
+        if el is None or any(a is exclude for a in el.iterancestors()) or el is exclude:
+            continue
+        weights[el] = weights.get(el, 0) + len(flat)
+        while el is not None:
+            totals[el] = totals.get(el, 0) + len(flat)
+            el = _block_of(el.getparent())
     if not weights:
         return None
     best = max(weights, key=weights.__getitem__)
-    return Selector(root=best) if weights[best] >= _MIN_SENTENCE_TEXT else None
+    # Paragraphs in blocks of their own: climb while the parent adds a good share of sentences.
+    parent = _block_of(best.getparent())
+    while parent is not None and parent.tag.lower() not in ("body", "html"):
+        if totals.get(parent, 0) < _CLIMB_GAIN * totals[best]:
+            break
+        best, parent = parent, _block_of(parent.getparent())
+    return Selector(root=best) if totals[best] >= _MIN_SENTENCE_TEXT else None
+
+
+_CLIMB_GAIN = 1.3
+
+
+def _block_of(el):
+    """el or its nearest ancestor that is a block element (None past the root)."""
+    while el is not None and (not isinstance(el.tag, str) or el.tag.lower() not in density.BLOCK_TAGS):
+        el = el.getparent()
+    return el
+
+
+_MENU_GAP = re.compile(r"[\s|｜丨/·•,，、\[\]【】]*")
+
+
+def _is_menu_link(link) -> bool:
+    """Whether a link is one of a run of links (a menu: links with only separators between them) or
+    stands alone in its block; a link inside a sentence is the sentence's words."""
+    if _SENTENCE_MARKS.search(link.text_content() or ""):
+        return False
+    prev, nxt = link.getprevious(), link.getnext()
+    gap_after = _MENU_GAP.fullmatch(link.tail or "") is not None
+    if nxt is not None and nxt.tag == "a" and gap_after:
+        return True
+    if prev is not None and prev.tag == "a" and _MENU_GAP.fullmatch(prev.tail or ""):
+        return True
+    parent = link.getparent()
+    alone = parent is not None and not (parent.text or "").strip() and len(parent) == 1
+    return alone and gap_after
+
+
+def _too_little(paragraphs: list[str]) -> bool:
+    return sum(len(p) for p in paragraphs) < _MIN_SENTENCE_TEXT
 
 
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
@@ -520,9 +574,8 @@ def _container_paragraphs(
 ) -> tuple[list[str], list[dict[str, str | None]]]:
     root = _detached_copy(container.root)
     if drop_links:
-        for link in root.xpath(".//a"):
-            if not _SENTENCE_MARKS.search(link.text_content() or ""):
-                _remove(link)
+        for link in [a for a in root.xpath(".//a") if _is_menu_link(a)]:
+            _remove(link)
     stripped = Selector(root=root)
     for query in site.image_captions:
         for node in select(stripped, query):
@@ -530,7 +583,14 @@ def _container_paragraphs(
     for query in site.body_strip:
         for node in select(stripped, query):
             _remove(node.root)
-    _prune_furniture(root)
+    if drop_links:
+        # Links are gone already; what is left is sentences, so only furniture by name goes.
+        for el in [
+            e for e in root.iter() if isinstance(e.tag, str) and e is not root and density.is_furniture(e)
+        ]:
+            _remove(el)
+    else:
+        _prune_furniture(root)
     paragraphs, images = _paragraphs_and_images(root, url)
     if drop_links:  # what is left of a menu: its separators ("| | |")
         paragraphs = [p for p in paragraphs if _HAS_WORD.search(p)]

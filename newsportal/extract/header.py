@@ -243,7 +243,8 @@ def zone_published_at(header: Header, now: datetime) -> tuple[datetime | None, b
     sure: better evidence (meta tags, scripts) should win over it."""
     if not header.zone:
         return None, False
-    text = header.zone_text
+    # A sentence under the headline ("市园林局昨日发布通知，") is the story, not its dateline.
+    text = " ".join(seg for seg in header.zone if not _SENTENCE.search(seg))
     found = parse_datetime(text, now)
     if found is None:
         return None, False
