@@ -46,7 +46,7 @@ _NAMES = rf"{_NAME}(?:\s*[、，,&和\s]\s*{_NAME})*"
 _SOURCE_LABEL = re.compile(r"(?:来源|来自|出处|稿源)\s*[:：]\s*(?P<value>.*)$")
 _SOURCE_VALUE = re.compile(r"[^\s|｜丨/]{2,30}")
 _AUTHOR_LABEL = re.compile(
-    rf"(?:^|[\s|｜丨])(?:作者|撰文|执笔|撰稿|编译|文字|采写|口述|整理|专栏作者|文)\s*[:：/]\s*(?P<names>{_NAMES})"
+    rf"(?:^|[\s|｜丨◎□■●])(?:本文)?(?:作者|撰文|执笔|撰稿|编译|文字|采写|口述|整理|专栏作者|文)\s*[:：/]\s*(?P<names>{_NAMES})"
     r"(?![\u4e00-\u9fff])"
     # "特约评论员 张三", "本报评论员：张三": a commentator's byline, with or without a colon.
     rf"|(?:^|[\s|｜丨])(?:特约|本报|本台|本网|本刊)?(?:评论员|专栏作者)(?:\s*[:：/]\s*|\s+)(?P<commentator>{_NAMES})"
@@ -371,9 +371,15 @@ def edge_byline(paragraphs: list[str]) -> str | None:
     return byline_in([p for p in edges if len(p) <= _BYLINE_MAX and not _SENTENCE.search(p)])
 
 
+# Newspapers mark a byline with a sign and no label: "□张三", "◎ 张三 李四".
+_MARKED_BYLINE = re.compile(rf"^[◎□■●]\s*(?P<names>{_NAMES})$")
+
+
 def byline_in(segments: list[str]) -> str | None:
     """The names of the first byline among segments, or None."""
     for segment in segments:
+        if (marked := _MARKED_BYLINE.match(segment)) and (names := clean_author(marked.group("names"))):
+            return names
         if writer := _WRITER_SLASH_OUTLET.match(segment):
             return writer.group("writer")
         for pattern in (_AUTHOR_LABEL, _REPORTER):
@@ -387,7 +393,7 @@ def byline_in(segments: list[str]) -> str | None:
 
 # Roles written before a name, with the outlet some bylines put first ("澎湃新闻记者", "本报特约记者").
 _ROLE_BEFORE = re.compile(
-    r"^(?:[\u4e00-\u9fff]{0,8}?(?:本报|本台|本网|本刊|特约|首席|资深|驻[\u4e00-\u9fff]{1,6}?)?(?:见习|实习)?"
+    r"^[◎□■●]?\s*(?:[\u4e00-\u9fff]{0,8}?(?:本报|本台|本网|本刊|特约|首席|资深|驻[\u4e00-\u9fff]{1,6}?)?(?:见习|实习)?"
     r"(?:记者|评论员)|专栏作者|作者|撰文|撰稿|执笔|口述|整理|采写|文字|编译|文)\s*[:：/]?\s*"
 )
 _ROLE_AFTER = re.compile(r"\s*(?:[/／]\s*(?:文|图)|报道|摄影?|撰文|整理|口述|供稿|发自[\u4e00-\u9fff]{1,6})$")

@@ -53,7 +53,10 @@ class BoilerplateFields:
 # Labels of "LABEL：value" lines, by the field their value goes to (None: dropped, no field).
 _SOURCE_LABELS = ("本文来源", "文章来源", "稿件来源", "新闻来源", "信息来源", "内容来源", "来源")
 _EDITOR_LABELS = ("责任编辑", "值班编辑", "本文编辑", "编辑", "责编")
-_AUTHOR_LABELS = ("作者", "撰文", "撰稿", "文字", "采写", "执笔", "记者", "本报记者", "文")
+_AUTHOR_LABELS = (
+    "作者", "本文作者", "撰文", "撰稿", "文字", "采写", "执笔", "记者", "本报记者", "口述", "整理",
+    "专栏作者", "文",
+)  # fmt: skip
 _OTHER_LABELS = (
     "校对", "审核", "审校", "终审", "初审", "复审", "一审", "二审", "三审", "监制", "统筹", "策划",
     "制作", "出品", "出品人", "主编", "总编", "美编", "设计", "摄影", "摄像", "图", "图片", "剪辑",
@@ -89,10 +92,13 @@ _VALUE_TAIL = re.compile(r"\s*(?:\d{2,4}[-/.年]\d{1,2}|\d{1,2}:\d{2}|\d{1,2}月
 _NAME = r"(?!通讯员|实习生|记者|摄影|报道)[\u4e00-\u9fff·]{2,5}"
 _NAMES = rf"{_NAME}(?:\s*[、，,&和/ ]\s*{_NAME})*"
 _REPORTER_LINE = re.compile(
-    rf"^(?:采写|文字|文)?[:：/]?\s*(?P<org>[\w·]{{0,12}}?)(?:本报|本台|本网|本刊|特约|首席|资深|驻\w{{1,6}})?"
+    rf"^[◎□■●]?\s*(?:采写|文字|文)?[:：/]?\s*(?P<org>[\w·]{{0,12}}?)(?:本报|本台|本网|本刊|特约|首席|资深|驻\w{{1,6}})?"
     rf"(?:见习|实习)?记者\s*[:：\s]\s*(?P<names>{_NAMES})"
     rf"(?:\s*(?:通讯员|实习生)\s*[:：\s]?\s*{_NAMES})?\s*(?:报道|摄影|摄|发自\w{{1,6}})?$"
 )
+
+# A newspaper's byline marked with a sign and no label: "□张三 李四".
+_MARKED_LINE = re.compile(rf"^[◎□■●]\s*(?P<names>{_NAMES})$")
 
 _REPORTER_PREFIX = re.compile(r"^[\w·]{0,12}?记者\s*")
 
@@ -153,7 +159,7 @@ def split_boilerplate(paragraphs: list[str]) -> BoilerplateFields:
 
 def _boilerplate_values(line: str) -> dict[str, str | None] | None:
     """None when line is article text; else the field values it carries (possibly none)."""
-    byline = _REPORTER_LINE.match(_unbracket(line))
+    byline = _REPORTER_LINE.match(_unbracket(line)) or _MARKED_LINE.match(line)
     if byline and len(line) <= _LABEL_LINE_MAX:
         return {"author": normalize_space(byline.group("names"))}
     labelled = _label_line_values(line)
