@@ -210,6 +210,7 @@ def extract_from_selector(
         or clean_author(plausible_author(_jsonld_value(sel, "author")))
         or clean_author(plausible_author(first_value(sel, generic.author)))
         or labelled_author_in_page(sel, container)
+        or blog_owner(sel, site_names)
     )
     if fields.author and not own_author:
         # 编辑 / 校对 / 审核 are never the author, whatever a meta tag says.
@@ -295,6 +296,23 @@ def labelled_author_in_page(sel: Selector, container: Selector | None) -> str | 
             value = re.split(r"\s*[|｜丨]\s*|\s{2,}|(?:发表|发布|时间|日期|来源)", tail, maxsplit=1)[0]
             if names := clean_author(value):
                 return names
+    return None
+
+
+# A personal blog names its writer in its own name: "茉莉的博客", "张三的BLOG", "李四的个人空间".
+_BLOG_NAME = re.compile(
+    r"^(?P<name>[^\s_|｜丨\-–—]{2,12}?)\s*(?:的)(?:博客|blog|BLOG|Blog|个人空间|空间|专栏|日志|文集|小站)$"
+)
+
+
+def blog_owner(sel: Selector, site_names) -> str | None:
+    """The writer a personal blog names in its own name, from the <title>'s parts or the page's
+    site names ("游园记_茉莉的博客_某某博客" → 茉莉); None when no part reads "X的博客" with X a name."""
+    title = normalize_space(sel.xpath("string(//head/title)").get() or "")
+    parts = [p.strip() for p in re.split(r"[_|｜丨]|\s[-–—]\s", title)] + list(site_names)
+    for part in parts:
+        if (match := _BLOG_NAME.match(part)) and (names := clean_author(match.group("name"))):
+            return names
     return None
 
 

@@ -273,7 +273,7 @@ _TITLE_SUFFIX = re.compile(
 # Words of site and channel names; no portal's own name is listed (that evidence comes from the page).
 _SITE_WORDS = re.compile(
     r"网|新闻|频道|日报|晚报|早报|时报|商报|周刊|杂志|报$|在线|客户端|资讯|头条|号$|APP|财经|体育|娱乐|科技|汽车|"
-    r"房产|军事|国际|国内|社会|首页|官网|门户|中心|电视台|广播|手机|视频|专题|平台|联播|观察|"
+    r"房产|军事|国际|国内|社会|首页|官网|门户|中心|电视台|广播|手机|视频|专题|平台|联播|观察|博客|论坛|社区|BBS|blog|"
     r"\.com|\.cn|news|online|paper|daily|times|post",
     re.IGNORECASE,
 )
