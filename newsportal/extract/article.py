@@ -179,7 +179,7 @@ def extract_from_selector(
         else ([], [])
     )
     if fields.published_at is None:
-        fields.published_at = _opening_date(paragraphs, now)
+        fields.published_at = _opening_date(paragraphs, now) or _closing_date(paragraphs, now)
     paragraphs = trim_edges(paragraphs, fields.title)
     cleaned = split_boilerplate(paragraphs)
     cleaned.paragraphs = drop_page_furniture_lines(cleaned.paragraphs)
@@ -571,6 +571,22 @@ def _is_menu_link(link) -> bool:
 
 def _too_little(paragraphs: list[str]) -> bool:
     return sum(len(p) for p in paragraphs) < _MIN_SENTENCE_TEXT
+
+
+_SIGNATURE_LINES = 3
+_SIGNATURE_MAX = 40
+
+
+def _closing_date(paragraphs: list[str], now: datetime) -> datetime | None:
+    """The date a notice or letter signs off with, on a short line of its own among the body's last
+    lines ("吉林省人民政府 2022年1月27日", "二〇二二年一月二十七日"), for a page nothing else dated."""
+    for line in reversed(paragraphs[-_SIGNATURE_LINES:]):
+        if len(line) > _SIGNATURE_MAX or _SENTENCE_MARKS.search(line):
+            continue
+        found = parse_datetime(line, now)
+        if found is not None and re.search(r"(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4}年", line):
+            return found
+    return None
 
 
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")

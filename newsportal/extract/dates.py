@@ -182,9 +182,34 @@ def _china(now: datetime) -> datetime:
 
 
 def _flatten(text: str) -> str:
-    """Full-width digits, colons and spaces → ASCII (NFKC); runs of whitespace → one space."""
+    """Full-width digits, colons and spaces → ASCII (NFKC); runs of whitespace → one space; a date
+    in Chinese numerals ("二〇二二年一月二十七日") → Arabic digits."""
     text = unicodedata.normalize("NFKC", text)
+    if "年" in text and _CN_NUMERAL_DATE.search(text):
+        text = _CN_NUMERAL_DATE.sub(_arabic_date, text)
     return re.sub(r"\s+", " ", text)
+
+
+_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+_CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUMBER = "[一二三四五六七八九十]{1,3}"
+# Official documents date themselves in Chinese numerals: "二〇二二年一月二十七日".
+_CN_NUMERAL_DATE = re.compile(
+    rf"(?P<y>[〇○零Ｏ一二三四五六七八九]{{4}})\s*年\s*(?P<m>{_CN_NUMBER})\s*月\s*(?P<d>{_CN_NUMBER})\s*[日号]"
+)
+
+
+def _cn_number(text: str) -> int:
+    """一 … 三十一 as an int (the numbers of months and days)."""
+    if "十" not in text:
+        return _CN_DIGITS.get(text, 0)
+    tens, _, ones = text.partition("十")
+    return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+
+
+def _arabic_date(m: re.Match[str]) -> str:
+    year = "".join(str(_CN_DIGITS.get(c, 0)) for c in m.group("y"))
+    return f"{year}年{_cn_number(m.group('m'))}月{_cn_number(m.group('d'))}日"
 
 
 def _from_timestamp(digits: str) -> datetime | None:
