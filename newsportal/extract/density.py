@@ -52,6 +52,16 @@ _SENTENCE_PUNCT = re.compile(r"[，。！？；…,!?;]")
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
+# Images that are no photo of the story: avatars, logos, icons, emoticons, buttons.
+_DECORATIVE_IMAGE = re.compile(
+    r"avatar|logo|icon|face|portrait|emoti|smil|btn|button|userpic|head_?img", re.I
+)
+
+
+def _image_marks(el) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''} {el.get('src') or ''}"
+
+
 _SHORT_LINE_COST = 4
 _IMAGE_BONUS = 12
 _MIN_SENTENCE = 8
@@ -136,7 +146,7 @@ class _Scorer:
         own = (el.text or "").strip()
         chars = len(own)
         flow, flow_link, flow_punct = len(own), len(own) if in_link else 0, len(_SENTENCE_PUNCT.findall(own))
-        images = 1 if tag == "img" and not in_link else 0
+        images = 1 if tag == "img" and not in_link and not _DECORATIVE_IMAGE.search(_image_marks(el)) else 0
         for child in el:
             c_value, c_chars, c_flow, c_link, c_punct = self.visit(child, in_link)
             value += c_value
