@@ -210,7 +210,7 @@ def extract_from_selector(
         or clean_author(plausible_author(_jsonld_value(sel, "author")))
         or clean_author(plausible_author(first_value(sel, generic.author)))
         or labelled_author_in_page(sel, container)
-        or blog_owner(sel, site_names)
+        or blog_owner(sel)
     )
     if fields.author and not own_author:
         # 编辑 / 校对 / 审核 are never the author, whatever a meta tag says.
@@ -271,15 +271,23 @@ _AFTER_BODY_TEXTS = 12
 _BEFORE_BODY_TEXTS = 60
 
 
-def texts_outside(sel: Selector, container: Selector | None) -> list[str]:
-    """The page's visible text nodes (stripped, non-empty) in document order, without the body's."""
-    body_text = set()
-    if container is not None:
-        body_text = {t.strip() for t in container.xpath(".//text()").getall() if t.strip()}
-    texts = [
-        t.strip() for t in sel.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall()
-    ]
-    return [t for t in texts if t and t not in body_text]
+_AROUND_BEFORE = 80
+_AROUND_AFTER = 40
+_VISIBLE_TEXT = "[not(parent::script or parent::style)][normalize-space()]"
+
+
+def texts_around(sel: Selector, container: Selector | None) -> list[str]:
+    """The visible text nodes nearest the body, stripped, in document order: up to _AROUND_BEFORE
+    before it and _AROUND_AFTER after it (where a blog, forum or old portal writes its labels); the
+    whole page's when there is no body. Bounded: a portal page has thousands of text nodes."""
+    if container is None:
+        return [t.strip() for t in sel.root.xpath(f"//body//text(){_VISIBLE_TEXT}")]
+    return _near(container, "preceding", _AROUND_BEFORE) + _near(container, "following", _AROUND_AFTER)
+
+
+def _near(container: Selector, axis: str, limit: int) -> list[str]:
+    """The limit visible text nodes nearest container along axis, in document order, stripped."""
+    return [t.strip() for t in container.root.xpath(f"{axis}::text(){_VISIBLE_TEXT}[position() <= {limit}]")]
 
 
 # A writer labelled anywhere on the page: a blog's or forum's "作者：", "发表者：", "楼主：", "博主：".
@@ -287,9 +295,9 @@ _LABELLED_AUTHOR = re.compile(r"(?:^|[\s|｜丨])(?:原?作者|撰文|撰稿|发
 
 
 def labelled_author_in_page(sel: Selector, container: Selector | None) -> str | None:
-    """For a page where no byline gave a writer: the names after the first writer label anywhere
-    outside the body (on the label's text or the next one), cleaned by split_author; None without."""
-    texts = texts_outside(sel, container)
+    """For a page where no byline gave a writer: the names after the first writer label in the text
+    around the body (texts_around; on the label's text or the next one), cleaned by split_author."""
+    texts = texts_around(sel, container)
     for i, text in enumerate(texts):
         for match in _LABELLED_AUTHOR.finditer(text):
             tail = text[match.end() :].strip() or (texts[i + 1] if i + 1 < len(texts) else "")
@@ -305,11 +313,13 @@ _BLOG_NAME = re.compile(
 )
 
 
-def blog_owner(sel: Selector, site_names) -> str | None:
-    """The writer a personal blog names in its own name, from the <title>'s parts or the page's
-    site names ("游园记_茉莉的博客_某某博客" → 茉莉); None when no part reads "X的博客" with X a name."""
+def blog_owner(sel: Selector) -> str | None:
+    """The writer a personal blog names in its own name, from the <title>'s parts ("游园记_茉莉的博客_
+    某某博客" → 茉莉); None when no part reads "X的博客" with X a name."""
     title = normalize_space(sel.xpath("string(//head/title)").get() or "")
-    parts = [p.strip() for p in re.split(r"[_|｜丨]|\s[-–—]\s", title)] + list(site_names)
+    if "的" not in title:
+        return None
+    parts = [p.strip() for p in re.split(r"[_|｜丨]|\s[-–—]\s", title)]
     for part in parts:
         if (match := _BLOG_NAME.match(part)) and (names := clean_author(match.group("name"))):
             return names
@@ -318,10 +328,10 @@ def blog_owner(sel: Selector, site_names) -> str | None:
 
 def labelled_date_in_page(sel: Selector, container: Selector | None, now: datetime) -> datetime | None:
     """For a page where no header, meta tag or script gives the time: the first date written with a
-    year after a publish label anywhere in the page's text ("发表于 2005-3-21 11:21"), else the date
+    year after a publish label in the text around the body ("发表于 2005-3-21 11:21"), else the date
     with a time of day closest above the body, else the first dated text that follows the body (a
     blog's or forum's footer line). None without one; dates inside the body's text are never taken."""
-    texts = texts_outside(sel, container)
+    texts = texts_around(sel, container)
     for i, text in enumerate(texts):
         for match in _LABELLED_DATE.finditer(text):
             # the label's line and the next text (a date in the element after its label)
@@ -330,19 +340,11 @@ def labelled_date_in_page(sel: Selector, container: Selector | None, now: dateti
                 return found
     if container is None:
         return None
-    before = [
-        t.strip()
-        for t in container.xpath("preceding::text()[not(ancestor::script or ancestor::style)]").getall()
-    ]
     # Closest to the body first; a time of day required: a portal's top bar shows today's date alone.
-    for text in [t for t in reversed(before) if t][:_BEFORE_BODY_TEXTS]:
+    for text in reversed(_near(container, "preceding", _BEFORE_BODY_TEXTS)):
         if _YEAR_DATE.search(text) and (found := parse_datetime(text, now)) and has_time_of_day(found):
             return found
-    after = [
-        t.strip()
-        for t in container.xpath("following::text()[not(ancestor::script or ancestor::style)]").getall()
-    ]
-    for text in [t for t in after if t][:_AFTER_BODY_TEXTS]:
+    for text in _near(container, "following", _AFTER_BODY_TEXTS):
         if _YEAR_DATE.search(text) and (found := parse_datetime(text, now)):
             return found
     return None
