@@ -291,7 +291,11 @@ def _near(container: Selector, axis: str, limit: int) -> list[str]:
 
 
 # A writer labelled anywhere on the page: a blog's or forum's "作者：", "发表者：", "楼主：", "博主：".
-_LABELLED_AUTHOR = re.compile(r"(?:^|[\s|｜丨])(?:原?作者|撰文|撰稿|发表者|发帖人|楼主|博主)\s*[:：]\s*")
+_LABELLED_AUTHOR = re.compile(
+    r"(?:^|[\s|｜丨])(?:原?作者|撰文|撰稿|发表者|发帖人|楼主|博主)\s*[:：]\s*|\bposted\s+by\s+", re.IGNORECASE
+)
+# A user name as blogs and forums show it ("duscha", "river_2005"): taken only after a writer label.
+_HANDLE = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{2,19}")
 
 
 def labelled_author_in_page(sel: Selector, container: Selector | None) -> str | None:
@@ -301,9 +305,13 @@ def labelled_author_in_page(sel: Selector, container: Selector | None) -> str | 
     for i, text in enumerate(texts):
         for match in _LABELLED_AUTHOR.finditer(text):
             tail = text[match.end() :].strip() or (texts[i + 1] if i + 1 < len(texts) else "")
-            value = re.split(r"\s*[|｜丨]\s*|\s{2,}|(?:发表|发布|时间|日期|来源)", tail, maxsplit=1)[0]
+            value = re.split(
+                r"\s*[|｜丨@]\s*|\s{2,}|(?:发表|发布|时间|日期|来源)|\s(?:at|on)\s", tail, maxsplit=1
+            )[0]
             if names := clean_author(value):
                 return names
+            if _HANDLE.fullmatch(value.strip()):
+                return value.strip()
     return None
 
 
