@@ -1,18 +1,29 @@
 """Extraction fidelity and speed of ``newsportal extract`` against its peers, on labelled real pages.
 
-    .venv/bin/python benchmarks/extraction.py [--pages DIR] [--pages-detail] [--no-peers]
+    .venv/bin/python benchmarks/extraction.py [--pages DIR] [--wild DIR] [--pages-detail] [--quick]
 
-Scores, in one process over the same pages (``../shared/pages`` by default, or $NEWSPORTAL_DEVSET):
+Scores two page sets separately, each with the peers in the same run:
+
+* ``shared``: ``../shared/pages`` (or --pages, or $NEWSPORTAL_DEVSET), our labels, 13 portals: the
+  development set;
+* ``wild``: ``../shared/pages-wild`` (or --wild, or $NEWSPORTAL_WILDSET), a third party's labels
+  (no title or 来源 labels; some dates without a time, scored to the day).
+
+Rows, in one process over the same pages:
 
 * ``newsportal``: the ``newsportal extract`` code path (profile recognised from the page itself);
-* ``newsportal generic``: every page through the generic profile only, as on a portal no profile
-  knows;
-* the peers, when installed (``pip install -e '.[bench]'``): trafilatura, GNE, readability-lxml.
+* ``newsportal generic``: every page through the generic profile only, as on a portal no profile knows;
+* ``generic, tune portals`` / ``generic, unseen portals`` (shared set): the generic rows on the two
+  halves of ``SPLIT`` below: rules are tuned on the first half only, the second is only scored;
+* the peers: trafilatura, GNE, readability-lxml (``pip install -e '.[bench]'``; a missing peer is an
+  error, not a shorter table).
 
-Columns and rules are those of ``newsportal.extract.scoring``: body F1 over character 3-grams,
-title / author / source exact, publish time to the minute, ms per page (wall time of the fastest of
-``--repeat`` passes over all pages after a warm-up, decoding included for every tool). "–" means the
-tool does not extract that field. Exits 1 when newsportal misses a target of issue 4.
+Columns and rules are those of ``newsportal.extract.scoring``: body F1 over character 3-grams (mean,
+min, pages below 0.5), then per field precision/recall in %: title, date (to the day), time (to the
+minute), author, 来源; ms per page (wall time of the fastest of ``--repeat`` passes over all pages after a
+warm-up, decoding included for every tool). "–" means the tool does not extract that field or the set
+does not label it. Exits 1 when newsportal misses a target of issue 4 on the shared set; the targets of
+issue 13 are listed, not enforced.
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ import argparse
 import json
 import sys
 import time
+import zlib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -29,27 +41,48 @@ from newsportal.cli.extract import extract_page
 from newsportal.extract.dates import CHINA_TZ, parse_datetime
 from newsportal.extract.encoding import decode_html
 from newsportal.extract.scoring import (
+    FIELDS,
+    SHARED,
+    WILD,
+    LabelConventions,
     LabelledPage,
     PageScore,
     Summary,
     devset_dir,
     format_table,
     load_pages,
+    missed_portal_targets,
     missed_targets,
+    missed_wild_targets,
+    pages_behind_best_peer,
     score_page,
     summarize,
+    wildset_dir,
 )
 from newsportal.sites import get_site
 
 # Saved pages carry no crawl time; relative dates are resolved against this fixed instant.
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=CHINA_TZ)
 
+# The split of the shared pages BY PORTAL, fixed before any rule of issue 13 was written: a portal is
+# in the score part when crc32(its name) % 3 == 0. Generic rules are tuned on the tune part (and on
+# fixtures we write); the score part's pages are not read while writing a rule, only scored.
+SCORE_PORTALS = frozenset({"baijiahao", "henandaily", "huanqiu", "qq", "sina"})
+TUNE_PORTALS = frozenset({"163", "dahe", "ifeng", "people", "sohu", "thepaper", "toutiao", "yunnandaily"})
+
+
+def in_score_part(portal: str) -> bool:
+    """Whether portal's pages are only scored (SCORE_PORTALS; a portal added later: by the crc32 rule)."""
+    if portal in SCORE_PORTALS or portal in TUNE_PORTALS:
+        return portal in SCORE_PORTALS
+    return zlib.crc32(portal.encode("utf-8")) % 3 == 0
+
+
 Extractor = Callable[[LabelledPage], dict]
 
 
 def newsportal_extractor(page: LabelledPage) -> dict:
-    record = extract_page(page.read_bytes(), page.html_path.resolve().as_uri(), None, NOW)
-    return {**record, "published_at": record["published_at"]}
+    return extract_page(page.read_bytes(), page.html_path.resolve().as_uri(), None, NOW)
 
 
 def generic_extractor(page: LabelledPage) -> dict:
@@ -60,15 +93,15 @@ def _peer_time(value: object) -> datetime | None:
     return parse_datetime(str(value), NOW) if value else None
 
 
-def _trafilatura() -> tuple[Extractor, tuple[str, ...]] | None:
-    try:
-        import trafilatura
-    except ImportError:
-        return None
+def _trafilatura() -> tuple[Extractor, tuple[str, ...]]:
+    import trafilatura
+
+    # Asked for the time of day too (htmldate's output format), so its time column is fair.
+    date_params = {"original_date": True, "extensive_search": True, "outputformat": "%Y-%m-%d %H:%M"}
 
     def run(page: LabelledPage) -> dict:
         html, _ = decode_html(page.read_bytes())
-        doc = trafilatura.bare_extraction(html, with_metadata=True) or {}
+        doc = trafilatura.bare_extraction(html, with_metadata=True, date_extraction_params=date_params) or {}
         if not isinstance(doc, dict):  # trafilatura 2.x returns a Document
             doc = doc.as_dict()
         return {
@@ -78,14 +111,12 @@ def _trafilatura() -> tuple[Extractor, tuple[str, ...]] | None:
             "body": doc.get("text"),
         }
 
-    return run, ("title", "time", "author")
+    return run, ("title", "date", "time", "author")
 
 
-def _gne() -> tuple[Extractor, tuple[str, ...]] | None:
-    try:
-        from gne import GeneralNewsExtractor
-    except ImportError:
-        return None
+def _gne() -> tuple[Extractor, tuple[str, ...]]:
+    from gne import GeneralNewsExtractor
+
     extractor = GeneralNewsExtractor()
 
     def run(page: LabelledPage) -> dict:
@@ -101,15 +132,12 @@ def _gne() -> tuple[Extractor, tuple[str, ...]] | None:
             "body": doc.get("content"),
         }
 
-    return run, ("title", "time", "author")
+    return run, ("title", "date", "time", "author")
 
 
-def _readability() -> tuple[Extractor, tuple[str, ...]] | None:
-    try:
-        import lxml.html
-        from readability import Document
-    except ImportError:
-        return None
+def _readability() -> tuple[Extractor, tuple[str, ...]]:
+    import lxml.html
+    from readability import Document
 
     def run(page: LabelledPage) -> dict:
         html, _ = decode_html(page.read_bytes())
@@ -120,9 +148,17 @@ def _readability() -> tuple[Extractor, tuple[str, ...]] | None:
     return run, ("title",)
 
 
+PEERS = (("trafilatura", _trafilatura), ("GNE", _gne), ("readability-lxml", _readability))
+
+
 def run_one(
-    name: str, extractor: Extractor, pages: list[LabelledPage], fields, repeat: int = 3
-) -> tuple[Summary, list]:
+    name: str,
+    extractor: Extractor,
+    pages: list[LabelledPage],
+    fields,
+    conventions: LabelConventions,
+    repeat: int = 3,
+) -> tuple[Summary, list[PageScore]]:
     for page in pages[:3]:  # warm-up: imports, caches, compiled regexes
         extractor(page)
     # The fastest of `repeat` passes: other processes on the machine only ever add time.
@@ -133,86 +169,148 @@ def run_one(
         for page in pages:
             predictions.append(extractor(page))
         seconds = min(seconds, time.perf_counter() - started)
-    scores = [score_page(page, pred) for page, pred in zip(pages, predictions, strict=True)]
+    scores = [score_page(page, pred, conventions) for page, pred in zip(pages, predictions, strict=True)]
     return summarize(name, scores, seconds=seconds, fields=fields), scores
 
 
 def page_detail(scores: list[PageScore]) -> str:
-    def mark(value: bool | None) -> str:
-        return "." if value is None else ("ok" if value else "XX")
+    def mark(value) -> str:
+        if value is None or not (value.labelled or value.answered):
+            return "."
+        if value.right:
+            return "ok"
+        return "miss" if not value.answered else ("XX" if value.labelled else "FP")
 
-    lines = [f"{'page':<22} {'F1':>6} {'title':>5} {'time':>5} {'auth':>5} {'src':>5}"]
+    lines = [f"{'page':<22} {'F1':>6}" + "".join(f" {name[:6]:>6}" for name in FIELDS)]
     for s in scores:
         lines.append(
-            f"{s.name:<22} {s.body_f1:>6.3f} {mark(s.title):>5} {mark(s.time):>5} "
-            f"{mark(s.author):>5} {mark(s.source):>5}"
+            f"{s.name:<22} {s.body_f1:>6.3f}" + "".join(f" {mark(getattr(s, n)):>6}" for n in FIELDS)
         )
+    lines.append("(ok right, XX wrong, miss no answer, FP an answer where the label says none)")
     return "\n".join(lines)
 
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def _figures(rows: list, ours, missed: list[str]) -> dict[str, float | int | bool | None]:
+def _key(name: str) -> str:
+    name = name.replace("newsportal generic", "generic").replace("generic, ", "generic_").replace("-lxml", "")
+    return name.replace(" ", "_").replace(",", "").lower()
+
+
+def _figures(set_name: str, rows: list[Summary]) -> dict[str, float | int | bool | None]:
     """The table as flat key=value figures (the last line printed and results/extraction.json)."""
     out: dict[str, float | int | bool | None] = {}
     for row in rows:
-        key = row.name.replace("newsportal generic", "generic").replace("-lxml", "").replace(" ", "_").lower()
+        key = f"{set_name}_{_key(row.name)}"
         out[f"{key}_f1_mean"] = round(row.body_f1_mean, 3)
         out[f"{key}_f1_min"] = round(row.body_f1_min, 3)
-        for column in ("title", "time", "author", "source"):
-            value = getattr(row, column)
-            if value is not None and column in row.fields:
-                out[f"{key}_{column}"] = round(value, 3)
-        out[f"{key}_ms_per_page"] = round(row.ms_per_page, 1) if row.ms_per_page is not None else None
-    peer_ms = [r.ms_per_page for r in rows if r.name == "trafilatura" and r.ms_per_page]
-    if peer_ms and ours.ms_per_page:
-        out["speedup_vs_trafilatura"] = round(peer_ms[0] / ours.ms_per_page, 2)
-    out["targets_met"] = not missed
+        for name in FIELDS:
+            r = row.rates[name]
+            if name in row.fields and (r.answered or r.labelled):
+                out[f"{key}_{name}_p"] = None if r.precision is None else round(r.precision, 3)
+                out[f"{key}_{name}_r"] = None if r.recall is None else round(r.recall, 3)
+        if row.ms_per_page is not None:
+            out[f"{key}_ms_per_page"] = round(row.ms_per_page, 1)
     return out
+
+
+def score_set(
+    set_name: str, pages: list[LabelledPage], conventions: LabelConventions, repeat: int
+) -> tuple[list[Summary], dict[str, tuple[Summary, list[PageScore]]]]:
+    runs: dict[str, tuple[Summary, list[PageScore]]] = {}
+    runs["newsportal"] = run_one("newsportal", newsportal_extractor, pages, None, conventions, repeat)
+    runs["generic"] = run_one("newsportal generic", generic_extractor, pages, None, conventions, repeat)
+    for name, factory in PEERS:
+        extractor, fields = factory()
+        runs[name] = run_one(name, extractor, pages, fields, conventions, repeat)
+    rows = [runs["newsportal"][0], runs["generic"][0]]
+    if set_name == "shared":
+        generic_scores = runs["generic"][1]
+        for label, part in (("tune", False), ("unseen", True)):
+            subset = [s for s in generic_scores if in_score_part(s.portal) is part]
+            rows.append(summarize(f"generic, {label} portals", subset))
+    rows += [runs[name][0] for name, _ in PEERS]
+    return rows, runs
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=Path, default=None, help="labelled pages (default: ../shared/pages)")
-    parser.add_argument("--pages-detail", action="store_true", help="also print newsportal's score per page")
-    parser.add_argument("--no-peers", action="store_true", help="score newsportal only")
+    parser.add_argument("--pages", type=Path, default=None, help="shared pages (default: ../shared/pages)")
+    parser.add_argument("--wild", type=Path, default=None, help="wild pages (default: ../shared/pages-wild)")
+    parser.add_argument(
+        "--pages-detail", action="store_true", help="newsportal's score per page, tune portals only"
+    )
+    parser.add_argument(
+        "--pages-detail-all", action="store_true", help="per page on every set (for checking, not tuning)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="timed passes per tool; the fastest counts")
     parser.add_argument("--quick", action="store_true", help="one timed pass per tool (a fast look)")
     args = parser.parse_args(argv)
     if args.quick:
         args.repeat = 1
 
-    directory = args.pages or devset_dir()
-    pages = load_pages(directory)
-    if not pages:
-        print(f"no labelled pages under {directory}", file=sys.stderr)
-        return 2
+    sets = (
+        ("shared", args.pages or devset_dir(), SHARED),
+        ("wild", args.wild or wildset_dir(), WILD),
+    )
+    figures: dict[str, float | int | bool | None] = {}
+    missed: list[str] = []
+    issue13: list[str] = []
+    for set_name, directory, conventions in sets:
+        pages = load_pages(directory)
+        if not pages:
+            print(f"no labelled pages under {directory}", file=sys.stderr)
+            return 2
+        if set_name == "shared":
+            unknown = {p.portal for p in pages} - SCORE_PORTALS - TUNE_PORTALS
+            if unknown:
+                print(f"portals in neither part of the split: {sorted(unknown)}", file=sys.stderr)
+        rows, runs = score_set(set_name, pages, conventions, args.repeat)
+        portals = len({p.portal for p in pages})
+        print(
+            f"== {set_name}: {len(pages)} labelled pages from {directory}"
+            + (f" ({portals} portals)" if set_name == "shared" else "")
+        )
+        print(format_table(rows))
+        ours, our_scores = runs["newsportal"]
+        generic, generic_scores = runs["generic"]
+        peers = [runs[name] for name, _ in PEERS]
+        for label, scores in (("newsportal", our_scores), ("newsportal generic", generic_scores)):
+            behind = pages_behind_best_peer(scores, [s for _, s in peers])
+            print(
+                f"{label}: {len(behind)} page(s) more than 0.3 body F1 behind the best peer"
+                + (f" ({', '.join(behind)})" if behind and set_name != "wild" else "")
+            )
+        figures |= _figures(set_name, rows)
+        trafilatura = runs["trafilatura"][0]
+        if trafilatura.ms_per_page and ours.ms_per_page:
+            figures[f"{set_name}_speedup_vs_trafilatura"] = round(
+                trafilatura.ms_per_page / ours.ms_per_page, 2
+            )
+        if set_name == "shared":
+            missed += missed_targets(ours, generic)
+            issue13 += [f"shared {m}" for m in missed_portal_targets(ours)]
+            unseen = next(r for r in rows if r.name == "generic, unseen portals")
+            issue13 += [f"shared {m}" for m in missed_portal_targets(unseen)]
+        else:
+            issue13 += [f"wild {m}" for m in missed_wild_targets(ours, our_scores, peers)]
+        show = args.pages_detail_all or (args.pages_detail and set_name == "shared")
+        if show:
+            for label, scores in (("newsportal", our_scores), ("newsportal generic", generic_scores)):
+                if not args.pages_detail_all:
+                    scores = [s for s in scores if not in_score_part(s.portal)]
+                print(f"\n{label}, per page ({set_name}):\n" + page_detail(scores))
+        print()
 
-    ours, our_scores = run_one("newsportal", newsportal_extractor, pages, None, args.repeat)
-    generic, generic_scores = run_one("newsportal generic", generic_extractor, pages, None, args.repeat)
-    rows = [ours, generic]
-    if not args.no_peers:
-        peers = (("trafilatura", _trafilatura), ("GNE", _gne), ("readability-lxml", _readability))
-        for name, factory in peers:
-            peer = factory()
-            if peer is None:
-                print(f"({name} not installed: pip install -e '.[bench]')", file=sys.stderr)
-                continue
-            rows.append(run_one(name, peer[0], pages, peer[1], args.repeat)[0])
-
-    print(f"{len(pages)} labelled pages from {directory}\n")
-    print(format_table(rows))
-    if args.pages_detail:
-        print("\nnewsportal, per page:\n" + page_detail(our_scores))
-        print("\nnewsportal generic, per page:\n" + page_detail(generic_scores))
-    missed = missed_targets(ours, generic)
-    figures = _figures(rows, ours, missed)
+    figures["targets_met"] = not missed
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "extraction.json").write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
-    print("\n" + " ".join(f"{k}={v}" for k, v in figures.items()))
+    print(" ".join(f"{k}={v}" for k, v in figures.items()))
+    if issue13:
+        print("\nissue 13 targets not yet met:\n  " + "\n  ".join(issue13))
     if missed:
-        print("\nmissed targets:\n  " + "\n  ".join(missed))
+        print("\nmissed targets of issue 4:\n  " + "\n  ".join(missed))
         return 1
     print("\nall targets of issue 4 met")
     return 0

@@ -321,3 +321,15 @@ def test_real_page_publish_time_formats_parse_to_the_labelled_time(page, shown):
 )
 def test_real_year_less_baijiahao_dates_use_the_crawl_reference(shown, now, expected):
     assert iso(shown, now) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("二〇二二年一月二十七日", datetime(2022, 1, 27, tzinfo=CHINA_TZ)),
+        ("二○○五年三月二十一日", datetime(2005, 3, 21, tzinfo=CHINA_TZ)),
+        ("清河市园林局 二〇二五年十二月十日", datetime(2025, 12, 10, tzinfo=CHINA_TZ)),
+    ],
+)
+def test_date_in_chinese_numerals_as_official_documents_write_it(text, expected):
+    assert parse_datetime(text, NOW) == expected

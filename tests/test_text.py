@@ -255,11 +255,9 @@ def test_no_labelled_body_paragraph_of_the_real_pages_is_removed():
     [
         ("公园免费开放_新浪网", "公园免费开放"),
         ("公园免费开放|凤凰网", "公园免费开放"),
-        ("公园免费开放 - 腾讯新闻", "公园免费开放"),
         ("公园免费开放_手机搜狐网", "公园免费开放"),
         ("公园免费开放_网易订阅", "公园免费开放"),
         ("公园免费开放_新闻_新浪网", "公园免费开放"),
-        ("公园免费开放--文化--人民网", "公园免费开放"),
         ("公园免费开放 丨 某某日报", "公园免费开放"),
         ("【原创】公园免费开放", "公园免费开放"),
         ("原创：公园免费开放", "公园免费开放"),
@@ -283,6 +281,34 @@ def test_strip_title_removes_site_suffixes_and_original_marks(raw, expected):
 )
 def test_strip_title_keeps_separators_that_are_part_of_the_headline(title):
     assert strip_title(title) == title
+
+
+@pytest.mark.parametrize(
+    ("raw", "names", "expected"),
+    [
+        ("公园免费开放 - 腾讯新闻", ("腾讯网",), "公园免费开放"),
+        ("公园免费开放--文化--人民网", ("人民网",), "公园免费开放"),
+        ("公园免费开放——清河频道", ("清河网",), "公园免费开放"),
+        ("公园免费开放 - 清河头条", ("清河网络传媒有限公司",), "公园免费开放"),
+        ("公园免费开放 - Qinghe Daily", ("qinghedaily",), "公园免费开放"),
+        ("公园免费开放_南山号", ("南山号",), "公园免费开放"),
+    ],
+)
+def test_strip_title_cuts_a_dash_suffix_that_names_the_pages_own_site(raw, names, expected):
+    assert strip_title(raw, site_names=names) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "names"),
+    [
+        ("公园免费开放 - 腾讯新闻", ()),
+        ("数字乡村——打造智慧农业服务平台", ("清河网",)),
+        ("中国女排3-0战胜美国 - 赛后采访", ("清河网",)),
+        ("专访 - 清河大学新闻学院教授", ("清河网",)),
+    ],
+)
+def test_strip_title_keeps_a_dash_part_that_does_not_name_the_site(title, names):
+    assert strip_title(title, site_names=names) == title
 
 
 def test_strip_title_applies_the_given_regexes():

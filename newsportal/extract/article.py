@@ -17,14 +17,27 @@ from datetime import datetime
 from parsel import Selector
 
 from newsportal.extract import density
-from newsportal.extract.dates import find_datetime_in_scripts, format_datetime, parse_datetime
+from newsportal.extract.dates import (
+    CHINA_TZ,
+    clock_time,
+    datetimes_in_scripts,
+    format_datetime,
+    has_time_of_day,
+    parse_datetime,
+)
 from newsportal.extract.encoding import decode_html
 from newsportal.extract.header import (
     Header,
+    SiteNames,
+    byline_outlet,
+    clean_author,
     clean_source,
+    closing_bracket_fields,
+    closing_source_line,
     edge_byline,
     find_header,
     plausible_author,
+    staff_names,
     trailing_byline,
     zone_author,
     zone_published_at,
@@ -114,11 +127,12 @@ def extract_from_selector(
     # The header (headline and byline zone) is read only when a field needs it: a profile whose own
     # rules give every field never walks the page for it.
     found_header: list[Header] = []
+    site_names = SiteNames(sel, fields.canonical_url or url)
 
     def header() -> Header:
         if not found_header:
             body_root = container.root if container is not None else None
-            found_header.append(find_header(sel, body_root, site.title_strip))
+            found_header.append(find_header(sel, body_root, site.title_strip, site_names))
         return found_header[0]
 
     # Each field: the profile's own rules, then what the page's header says, then the generic rules.
@@ -127,7 +141,7 @@ def extract_from_selector(
 
     own_title = first_value(sel, own("title"))
     raw_title = own_title or header().title or first_value(sel, generic.title)
-    fields.title = strip_title(raw_title, site.title_strip) if raw_title else None
+    fields.title = strip_title(raw_title, site.title_strip, site_names) if raw_title else None
     fields.is_original = bool(first_value(sel, site.is_original)) if site.is_original else None
     fields.author = first_value(sel, own("author")) or zone_author(header())
     fields.source = (
@@ -143,6 +157,10 @@ def extract_from_selector(
         fields.published_at = (
             (zone_time if zone_sure else None) or _published_at(sel, generic.published_at, now) or zone_time
         )
+    if fields.published_at is None:
+        fields.published_at = labelled_date_in_page(sel, container, now)
+    if fields.published_at is not None and not has_time_of_day(fields.published_at):
+        fields.published_at = _with_time_of_day(fields.published_at, sel, header(), generic, now)
     count = first_value(sel, site.read_count)
     fields.read_count = parse_count(count) if count else None
     fields.tags = _tags(all_values(sel, rules("tags")))
@@ -150,28 +168,69 @@ def extract_from_selector(
     next_pages = _links(sel, site.article_pages, url, site, canonicalize=False)
     fields.next_page_url = next_pages[0] if next_pages else None
 
-    paragraphs, images = _container_paragraphs(container, url, site) if container is not None else ([], [])
+    links_are_menus = False
+    if container is None:
+        # No block reads as an article: the block holding the most sentence text outside links, its
+        # links taken for menus (an old page's story sharing one table cell with the navigation).
+        container, links_are_menus = sentence_container(sel), True
+    paragraphs, images = (
+        _container_paragraphs(container, url, site, drop_links=links_are_menus)
+        if container is not None
+        else ([], [])
+    )
+    if fields.published_at is None:
+        fields.published_at = _opening_date(paragraphs, now) or _closing_date(paragraphs, now)
     paragraphs = trim_edges(paragraphs, fields.title)
     cleaned = split_boilerplate(paragraphs)
     cleaned.paragraphs = drop_page_furniture_lines(cleaned.paragraphs)
+    if container is not None and not site.body and not links_are_menus and _too_little(cleaned.paragraphs):
+        # The block chosen was boilerplate (a 声明, a copyright box): the block with the most
+        # sentence text outside links instead, its links taken for menus.
+        other = sentence_container(sel, exclude=container.root)
+        if other is not None:
+            container, links_are_menus = other, True
+            paragraphs, images = _container_paragraphs(container, url, site, drop_links=True)
+            paragraphs = trim_edges(paragraphs, fields.title)
+            cleaned = split_boilerplate(paragraphs)
+            cleaned.paragraphs = drop_page_furniture_lines(cleaned.paragraphs)
     drop = [re.compile(p) for p in site.body_drop_lines]
     fields.paragraphs = [p for p in cleaned.paragraphs if not any(r.search(p) for r in drop)]
     fields.images = images
     # A line in the body is a fallback only: the page's own labelled fields win.
     fields.source = fields.source or clean_source(cleaned.source)
     fields.editor = fields.editor or cleaned.editor
+    closing_author, closing_source = closing_bracket_fields(fields.paragraphs)
+    own_author = fields.author
     fields.author = (
         fields.author
-        or cleaned.author
+        or clean_author(cleaned.author)
         or edge_byline(paragraphs)
         or trailing_byline(fields.paragraphs)
-        or plausible_author(_jsonld_value(sel, "author"))
-        or plausible_author(first_value(sel, generic.author))
+        or closing_author
+        or clean_author(plausible_author(_jsonld_value(sel, "author")))
+        or clean_author(plausible_author(first_value(sel, generic.author)))
+        or labelled_author_in_page(sel, container)
+        or blog_owner(sel)
     )
+    if fields.author and not own_author:
+        # 编辑 / 校对 / 审核 are never the author, whatever a meta tag says.
+        staff = staff_names(header().zone + paragraphs[-_STAFF_LINES:]) | {fields.editor, cleaned.editor}
+        if set(fields.author.split()) <= staff:
+            fields.author = None
+    # An outlet where the writer goes ("作者：某某日报") or a closing "（来源：…）" is the 来源.
+    fields.source = fields.source or closing_source or byline_outlet(header().zone)
+    line_source, line_index = closing_source_line(paragraphs)
+    if line_source is not None and line_index is not None:
+        fields.source = fields.source or line_source
+        # a 来源 line is not the article's text (boilerplate rules may have taken it out already)
+        fields.paragraphs = [p for p in fields.paragraphs if p != paragraphs[line_index]]
     fields.source = fields.source or zone_source_guess(header(), fields.author)
     if fields.author and fields.author == fields.source:
         fields.author = None  # portals put the outlet in meta author; it is not a writer
     return fields
+
+
+_STAFF_LINES = 4  # the body's last lines, where 编辑 / 校对 lines sit
 
 
 def page_canonical_url(sel: Selector, url: str, site: Site) -> str:
@@ -198,7 +257,135 @@ def _published_at(
     jsonld = _jsonld_value(sel, "datePublished")
     if jsonld and (dt := parse_datetime(jsonld, now)):
         return dt
-    return find_datetime_in_scripts(sel.get(), now)
+    return next(datetimes_in_scripts(sel.get(), now), None)
+
+
+# A publish date with its label anywhere in the page's text: "发表于 2005-3-21 11:21", "发布时间：…".
+_LABELLED_DATE = re.compile(
+    r"(?:发布|发表|更新|刊发|刊登|上传|录入|添加|创建|出版)(?:于|时间|日期)?\s*[:：]?\s*"
+    r"|(?:时间|日期)\s*[:：]\s*|posted\s+(?:on|at|@)?\s*",
+    re.IGNORECASE,
+)
+_YEAR_DATE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+_AFTER_BODY_TEXTS = 12
+_BEFORE_BODY_TEXTS = 60
+
+
+_AROUND_BEFORE = 80
+_AROUND_AFTER = 40
+_VISIBLE_TEXT = "[not(parent::script or parent::style)][normalize-space()]"
+
+
+def texts_around(sel: Selector, container: Selector | None) -> list[str]:
+    """The visible text nodes nearest the body, stripped, in document order: up to _AROUND_BEFORE
+    before it and _AROUND_AFTER after it (where a blog, forum or old portal writes its labels); the
+    whole page's when there is no body. Bounded: a portal page has thousands of text nodes."""
+    if container is None:
+        return [t.strip() for t in sel.root.xpath(f"//body//text(){_VISIBLE_TEXT}")]
+    return _near(container, "preceding", _AROUND_BEFORE) + _near(container, "following", _AROUND_AFTER)
+
+
+def _near(container: Selector, axis: str, limit: int) -> list[str]:
+    """The limit visible text nodes nearest container along axis, in document order, stripped."""
+    return [t.strip() for t in container.root.xpath(f"{axis}::text(){_VISIBLE_TEXT}[position() <= {limit}]")]
+
+
+# A writer labelled anywhere on the page: a blog's or forum's "作者：", "发表者：", "楼主：", "博主：".
+_LABELLED_AUTHOR = re.compile(
+    r"(?:^|[\s|｜丨])(?:原?作者|撰文|撰稿|发表者|发帖人|楼主|博主)\s*[:：]\s*|\bposted\s+by\s+", re.IGNORECASE
+)
+# A user name as blogs and forums show it ("duscha", "river_2005"): taken only after a writer label.
+_HANDLE = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{2,19}")
+
+
+def labelled_author_in_page(sel: Selector, container: Selector | None) -> str | None:
+    """For a page where no byline gave a writer: the names after the first writer label in the text
+    around the body (texts_around; on the label's text or the next one), cleaned by split_author."""
+    texts = texts_around(sel, container)
+    for i, text in enumerate(texts):
+        for match in _LABELLED_AUTHOR.finditer(text):
+            tail = text[match.end() :].strip() or (texts[i + 1] if i + 1 < len(texts) else "")
+            value = re.split(
+                r"\s*[|｜丨@]\s*|\s{2,}|(?:发表|发布|时间|日期|来源)|\s(?:at|on)\s", tail, maxsplit=1
+            )[0]
+            if names := clean_author(value):
+                return names
+            if _HANDLE.fullmatch(value.strip()):
+                return value.strip()
+    return None
+
+
+# A personal blog names its writer in its own name: "茉莉的博客", "张三的BLOG", "李四的个人空间".
+_BLOG_NAME = re.compile(
+    r"^(?P<name>[^\s_|｜丨\-–—]{2,12}?)\s*(?:的)(?:博客|blog|BLOG|Blog|个人空间|空间|专栏|日志|文集|小站)$"
+)
+
+
+def blog_owner(sel: Selector) -> str | None:
+    """The writer a personal blog names in its own name, from the <title>'s parts ("游园记_茉莉的博客_
+    某某博客" → 茉莉); None when no part reads "X的博客" with X a name."""
+    title = normalize_space(sel.xpath("string(//head/title)").get() or "")
+    if "的" not in title:
+        return None
+    parts = [p.strip() for p in re.split(r"[_|｜丨]|\s[-–—]\s", title)]
+    for part in parts:
+        if (match := _BLOG_NAME.match(part)) and (names := clean_author(match.group("name"))):
+            return names
+    return None
+
+
+def labelled_date_in_page(sel: Selector, container: Selector | None, now: datetime) -> datetime | None:
+    """For a page where no header, meta tag or script gives the time: the first date written with a
+    year after a publish label in the text around the body ("发表于 2005-3-21 11:21"), else the date
+    with a time of day closest above the body, else the first dated text that follows the body (a
+    blog's or forum's footer line). None without one; dates inside the body's text are never taken."""
+    texts = texts_around(sel, container)
+    for i, text in enumerate(texts):
+        for match in _LABELLED_DATE.finditer(text):
+            # the label's line and the next text (a date in the element after its label)
+            tail = text[match.end() :].strip() or (texts[i + 1] if i + 1 < len(texts) else "")
+            if _YEAR_DATE.match(tail) and (found := parse_datetime(tail, now)):
+                return found
+    if container is None:
+        return None
+    # Closest to the body first; a time of day required: a portal's top bar shows today's date alone.
+    for text in reversed(_near(container, "preceding", _BEFORE_BODY_TEXTS)):
+        if _YEAR_DATE.search(text) and (found := parse_datetime(text, now)) and has_time_of_day(found):
+            return found
+    for text in _near(container, "following", _AFTER_BODY_TEXTS):
+        if _YEAR_DATE.search(text) and (found := parse_datetime(text, now)):
+            return found
+    return None
+
+
+_CLOCK_SEGMENTS = (0, 1, 2, 3, -1)  # where a time of day sits beside the date's segment, in order
+
+
+def _with_time_of_day(day: datetime, sel: Selector, header: Header, generic: Site, now: datetime) -> datetime:
+    """day (a date read without its time) with the time of day the page gives elsewhere for that
+    same day: a clock time in a zone segment beside the date ("2026-10-30 ⏐ 来源：… ⏐ 09:30"),
+    else a meta tag, JSON-LD or a script value on that day. day unchanged when there is none."""
+    local_day = day.astimezone(CHINA_TZ).date()
+    zone = header.zone
+    for i, segment in enumerate(zone):
+        found = parse_datetime(segment, now)
+        if found is None or found.astimezone(CHINA_TZ).date() != local_day:
+            continue
+        for offset in _CLOCK_SEGMENTS:
+            j = i + offset
+            if 0 <= j < len(zone) and (at := clock_time(_DATE_IN_SEGMENT.sub(" ", zone[j]))):
+                return datetime.combine(local_day, at, tzinfo=CHINA_TZ)
+        break
+    machine = [parse_datetime(v, now) for rule in generic.published_at for v in rule_values(sel, rule)]
+    machine.append(parse_datetime(_jsonld_value(sel, "datePublished") or "", now))
+    for found in [*machine, *datetimes_in_scripts(sel.get(), now)]:
+        if found is not None and has_time_of_day(found) and found.astimezone(CHINA_TZ).date() == local_day:
+            return found
+    return day
+
+
+# A date inside a segment, taken out before looking for a clock time beside it.
+_DATE_IN_SEGMENT = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?")
 
 
 def _jsonld_value(sel: Selector, key: str) -> str | None:
@@ -328,10 +515,115 @@ def body_container(sel: Selector, site: Site) -> Selector | None:
     return density.find_body(sel)
 
 
+_SENTENCE_TEXT = (
+    "//body//text()[not(ancestor::a) and not(ancestor::script) and not(ancestor::style) "
+    "and not(ancestor::noscript) and not(ancestor::textarea)]"
+)
+_SENTENCE_MARKS = re.compile(r"[，。！？；]")
+_MIN_SENTENCE_TEXT = 30
+
+
+def sentence_container(sel: Selector, exclude=None) -> Selector | None:
+    """The block element whose own sentences (text with Chinese punctuation, outside links) add up
+    to the most characters, or the ancestor block that holds markedly more of them (paragraphs in
+    blocks of their own); never inside exclude. None when the page has fewer than
+    _MIN_SENTENCE_TEXT of them. The fallback when the density finder sees no article (its blocks
+    all read as link lists), or picks a block with nothing left once boilerplate is out."""
+    weights: dict[object, int] = {}  # sentence characters of each block, its own
+    totals: dict[object, int] = {}  # and of each block with the blocks inside it
+    for text in sel.root.xpath(_SENTENCE_TEXT):
+        flat = text.strip()
+        if len(flat) < 8 or not _SENTENCE_MARKS.search(flat):
+            continue
+        el = _block_of(text.getparent())
+        if el is None or any(a is exclude for a in el.iterancestors()) or el is exclude:
+            continue
+        weights[el] = weights.get(el, 0) + len(flat)
+        while el is not None:
+            totals[el] = totals.get(el, 0) + len(flat)
+            el = _block_of(el.getparent())
+    if not weights:
+        return None
+    best = max(weights, key=weights.__getitem__)
+    # Paragraphs in blocks of their own: climb while the parent adds a good share of sentences.
+    parent = _block_of(best.getparent())
+    while parent is not None and parent.tag.lower() not in ("body", "html"):
+        if totals.get(parent, 0) < _CLIMB_GAIN * totals[best]:
+            break
+        best, parent = parent, _block_of(parent.getparent())
+    return Selector(root=best) if totals[best] >= _MIN_SENTENCE_TEXT else None
+
+
+_CLIMB_GAIN = 1.3
+
+
+def _block_of(el):
+    """el or its nearest ancestor that is a block element (None past the root)."""
+    while el is not None and (not isinstance(el.tag, str) or el.tag.lower() not in density.BLOCK_TAGS):
+        el = el.getparent()
+    return el
+
+
+_MENU_GAP = re.compile(r"[\s|｜丨/·•,，、\[\]【】]*")
+
+
+def _is_menu_link(link) -> bool:
+    """Whether a link is one of a run of links (a menu: links with only separators between them) or
+    stands alone in its block; a link inside a sentence is the sentence's words."""
+    if _SENTENCE_MARKS.search(link.text_content() or ""):
+        return False
+    prev, nxt = link.getprevious(), link.getnext()
+    gap_after = _MENU_GAP.fullmatch(link.tail or "") is not None
+    if nxt is not None and nxt.tag == "a" and gap_after:
+        return True
+    if prev is not None and prev.tag == "a" and _MENU_GAP.fullmatch(prev.tail or ""):
+        return True
+    parent = link.getparent()
+    alone = parent is not None and not (parent.text or "").strip() and len(parent) == 1
+    return alone and gap_after
+
+
+def _too_little(paragraphs: list[str]) -> bool:
+    return sum(len(p) for p in paragraphs) < _MIN_SENTENCE_TEXT
+
+
+_SIGNATURE_LINES = 3
+_SIGNATURE_MAX = 40
+
+
+def _closing_date(paragraphs: list[str], now: datetime) -> datetime | None:
+    """The date a notice or letter signs off with, on a short line of its own among the body's last
+    lines ("吉林省人民政府 2022年1月27日", "二〇二二年一月二十七日"), for a page nothing else dated."""
+    for line in reversed(paragraphs[-_SIGNATURE_LINES:]):
+        if len(line) > _SIGNATURE_MAX or _SENTENCE_MARKS.search(line):
+            continue
+        found = parse_datetime(line, now)
+        if found is not None and re.search(r"(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4}年", line):
+            return found
+    return None
+
+
+_HAS_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+
+def _opening_date(paragraphs: list[str], now: datetime) -> datetime | None:
+    """A date (with its year) on a short line among the container's first lines, for a page where
+    nothing else gave one: the date line an old page writes under its headline, inside the body cell."""
+    for line in paragraphs[:_HEAD_LINES]:
+        if _is_header_line(line) and _DATE_LINE.search(line) and re.search(r"(?:19|20)\d{2}", line):
+            found = parse_datetime(line, now)
+            if found is not None:
+                return found
+    return None
+
+
 def _container_paragraphs(
-    container: Selector, url: str, site: Site
+    container: Selector, url: str, site: Site, *, drop_links: bool = False
 ) -> tuple[list[str], list[dict[str, str | None]]]:
     root = _detached_copy(container.root)
+    if drop_links:
+        for link in [a for a in root.xpath(".//a") if _is_menu_link(a)]:
+            _remove(link)
     stripped = Selector(root=root)
     for query in site.image_captions:
         for node in select(stripped, query):
@@ -339,8 +631,18 @@ def _container_paragraphs(
     for query in site.body_strip:
         for node in select(stripped, query):
             _remove(node.root)
-    _prune_furniture(root)
-    return _paragraphs_and_images(root, url)
+    if drop_links:
+        # Links are gone already; what is left is sentences, so only furniture by name goes.
+        for el in [
+            e for e in root.iter() if isinstance(e.tag, str) and e is not root and density.is_furniture(e)
+        ]:
+            _remove(el)
+    else:
+        _prune_furniture(root)
+    paragraphs, images = _paragraphs_and_images(root, url)
+    if drop_links:  # what is left of a menu: its separators ("| | |")
+        paragraphs = [p for p in paragraphs if _HAS_WORD.search(p)]
+    return paragraphs, images
 
 
 _CAPTION_ATTR = "data-newsportal-caption"

@@ -121,8 +121,13 @@ def find_datetime_in_scripts(html: str, now: datetime) -> datetime | None:
     ``publish_time: 1567837800``) and as ``name``/``id``/``itemprop`` attributes with a ``content`` /
     ``value``; the first value in document order that parses wins.
     """
+    return next(datetimes_in_scripts(html, now), None)
+
+
+def datetimes_in_scripts(html: str, now: datetime) -> Iterator[datetime]:
+    """Every publish time find_datetime_in_scripts would consider, in document order."""
     if not html:
-        return None
+        return
     values: list[tuple[int, str]] = []
     for m in _SCRIPT_KEY_VALUE.finditer(html):
         values.append((m.start(), m.group("value")))
@@ -131,8 +136,27 @@ def find_datetime_in_scripts(html: str, now: datetime) -> datetime | None:
     for _pos, value in sorted(values):
         found = parse_datetime(value, now)
         if found is not None:
-            return found
-    return None
+            yield found
+
+
+# A clock time standing alone: "09:30", "9:30:05", "09：30"; not part of a longer number or date.
+_CLOCK = re.compile(
+    r"(?<![\d:：.\-/])(?P<H>[01]?\d|2[0-3])\s*[:：]\s*(?P<M>[0-5]\d)(?:\s*[:：]\s*(?P<S>[0-5]\d))?(?![\d:：])"
+)
+
+
+def has_time_of_day(dt: datetime) -> bool:
+    """Whether dt carries a time of day (parse_datetime gives midnight for a date alone)."""
+    local = dt.astimezone(CHINA_TZ) if dt.tzinfo else dt
+    return bool(local.hour or local.minute or local.second)
+
+
+def clock_time(text: str) -> time | None:
+    """The first clock time standing alone in text ("09:30", "9：30：05"), or None."""
+    m = _CLOCK.search(text or "")
+    if not m:
+        return None
+    return time(int(m.group("H")), int(m.group("M")), int(m.group("S") or 0))
 
 
 _PUBLISH_KEYS = (
@@ -158,9 +182,34 @@ def _china(now: datetime) -> datetime:
 
 
 def _flatten(text: str) -> str:
-    """Full-width digits, colons and spaces → ASCII (NFKC); runs of whitespace → one space."""
+    """Full-width digits, colons and spaces → ASCII (NFKC); runs of whitespace → one space; a date
+    in Chinese numerals ("二〇二二年一月二十七日") → Arabic digits."""
     text = unicodedata.normalize("NFKC", text)
+    if "年" in text and _CN_NUMERAL_DATE.search(text):
+        text = _CN_NUMERAL_DATE.sub(_arabic_date, text)
     return re.sub(r"\s+", " ", text)
+
+
+_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+_CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUMBER = "[一二三四五六七八九十]{1,3}"
+# Official documents date themselves in Chinese numerals: "二〇二二年一月二十七日".
+_CN_NUMERAL_DATE = re.compile(
+    rf"(?P<y>[〇○零Ｏ一二三四五六七八九]{{4}})\s*年\s*(?P<m>{_CN_NUMBER})\s*月\s*(?P<d>{_CN_NUMBER})\s*[日号]"
+)
+
+
+def _cn_number(text: str) -> int:
+    """一 … 三十一 as an int (the numbers of months and days)."""
+    if "十" not in text:
+        return _CN_DIGITS.get(text, 0)
+    tens, _, ones = text.partition("十")
+    return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+
+
+def _arabic_date(m: re.Match[str]) -> str:
+    year = "".join(str(_CN_DIGITS.get(c, 0)) for c in m.group("y"))
+    return f"{year}年{_cn_number(m.group('m'))}月{_cn_number(m.group('d'))}日"
 
 
 def _from_timestamp(digits: str) -> datetime | None:

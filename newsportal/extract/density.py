@@ -54,6 +54,17 @@ _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 _STRING = etree.XPath("string()")  # compiled once: is_furniture asks it of every block
+
+# Images that are no photo of the story: avatars, logos, icons, emoticons, buttons.
+_DECORATIVE_IMAGE = re.compile(
+    r"avatar|logo|icon|face|portrait|emoti|smil|btn|button|userpic|head_?img", re.I
+)
+
+
+def _image_marks(el) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''} {el.get('src') or ''}"
+
+
 _SHORT_LINE_COST = 4
 _IMAGE_BONUS = 12
 _MIN_SENTENCE = 8
@@ -198,7 +209,7 @@ class _Scorer:
     def _close(self, f: _Open) -> tuple[float, int, int, int, int]:
         """The element's own result, once all its children are added; the best block so far kept."""
         value = f.value
-        if f.tag == "img" and not f.in_link:
+        if f.tag == "img" and not f.in_link and not _DECORATIVE_IMAGE.search(_image_marks(f.el)):
             value += _IMAGE_BONUS
         if f.tag not in BLOCK_TAGS:
             return value, f.chars, f.flow, f.flow_link, f.flow_punct

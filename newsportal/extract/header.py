@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from urllib.parse import urlsplit
 
 from parsel import Selector
 
 from newsportal.extract.dates import parse_datetime
 from newsportal.extract.density import is_hidden
-from newsportal.extract.text import normalize_space, strip_title
+from newsportal.extract.text import normalize_space, split_boilerplate, strip_title
 
 ZONE_SEGMENTS = 30
 _BEFORE_BODY_SEGMENTS = 12
@@ -43,7 +46,10 @@ _NAMES = rf"{_NAME}(?:\s*[、，,&和\s]\s*{_NAME})*"
 _SOURCE_LABEL = re.compile(r"(?:来源|来自|出处|稿源)\s*[:：]\s*(?P<value>.*)$")
 _SOURCE_VALUE = re.compile(r"[^\s|｜丨/]{2,30}")
 _AUTHOR_LABEL = re.compile(
-    rf"(?:^|[\s|｜丨])(?:作者|撰文|执笔|撰稿|编译|文字|采写|文)\s*[:：/]\s*(?P<names>{_NAMES})"
+    rf"(?:^|[\s|｜丨◎□■●])(?:本文)?(?:作者|撰文|执笔|撰稿|编译|文字|采写|口述|整理|专栏作者|文)\s*[:：/]\s*(?P<names>{_NAMES})"
+    r"(?![\u4e00-\u9fff])"
+    # "特约评论员 张三", "本报评论员：张三": a commentator's byline, with or without a colon.
+    rf"|(?:^|[\s|｜丨])(?:特约|本报|本台|本网|本刊)?(?:评论员|专栏作者)(?:\s*[:：/]\s*|\s+)(?P<commentator>{_NAMES})"
     r"(?![\u4e00-\u9fff])"
 )
 # "记者 张三", "记者：张三", and "记者张三/文" (no separator: only before "/", 报道 or 摄).
@@ -62,15 +68,19 @@ _NOT_NAMES = re.compile(r"新华社|中新|视觉中国|资料|图片|来源|供
 class Header:
     title: str | None = None
     zone: list[str] = field(default_factory=list)  # visible text segments of the byline zone
+    after_headline: bool = True  # False: no headline element, the zone is the text just before the body
 
     @property
     def zone_text(self) -> str:
         return " ".join(self.zone)
 
 
-def find_header(sel: Selector, body_root=None, title_strip: tuple[str, ...] = ()) -> Header:
-    """The headline and the byline zone of the page; body_root is the body container, if known."""
-    title, node = find_headline(sel, title_strip)
+def find_header(
+    sel: Selector, body_root=None, title_strip: tuple[str, ...] = (), site_names: Iterable[str] = ()
+) -> Header:
+    """The headline and the byline zone of the page; body_root is the body container, if known;
+    site_names: what the page calls its own site (``SiteNames``), to cut from the title."""
+    title, node = find_headline(sel, title_strip, site_names)
     root = sel.root
     segments: list[str] = []
     marks: dict[str, int] = {}
@@ -84,10 +94,13 @@ def find_header(sel: Selector, body_root=None, title_strip: tuple[str, ...] = ()
     else:
         zone = segments[max(0, body_start - _BEFORE_BODY_SEGMENTS) : body_start]
     cut = next((i for i, s in enumerate(zone) if len(s) >= _SENTENCE_MIN and _SENTENCE.search(s)), None)
-    return Header(title=title, zone=zone[:cut] if cut is not None else zone)
+    after_headline = node is not None and "title_end" in marks
+    return Header(title=title, zone=zone[:cut] if cut is not None else zone, after_headline=after_headline)
 
 
-def find_headline(sel: Selector, title_strip: tuple[str, ...] = ()) -> tuple[str | None, object]:
+def find_headline(
+    sel: Selector, title_strip: tuple[str, ...] = (), site_names: Iterable[str] = ()
+) -> tuple[str | None, object]:
     """(headline, its element). The headline is the longest heading-like element text that the
     document title contains (the <title> adds site names, og:title is sometimes cut at a quote);
     without one, og:title / meta title, else the <title> without its site suffix."""
@@ -101,9 +114,9 @@ def find_headline(sel: Selector, title_strip: tuple[str, ...] = ()) -> tuple[str
             continue
         if best is None or len(text) > len(best[0]):
             best = (text, node)
-    stripped = strip_title(doc_titles[0], title_strip) if doc_titles else ""
+    stripped = strip_title(doc_titles[0], title_strip, site_names) if doc_titles else ""
     if best is not None and len(best[0]) * 2 >= len(stripped):
-        return strip_title(best[0], title_strip), best[1]
+        return strip_title(best[0], title_strip, site_names), best[1]
     # The headline element is the one whose text is the stripped title, when there is one.
     node = None
     if stripped:
@@ -113,6 +126,85 @@ def find_headline(sel: Selector, title_strip: tuple[str, ...] = ()) -> tuple[str
                 break
     og = [t for t in doc_titles[1:] if len(t) >= len(stripped)]
     return (stripped or (og[0] if og else None)) or None, node
+
+
+# --- what the page calls its own site ------------------------------------------------------------
+
+_SITE_NAME_QUERIES = (
+    'meta[property="og:site_name"]::attr(content)',
+    'meta[name="og:site_name"]::attr(content)',
+    'meta[name="application-name"]::attr(content)',
+    'meta[name="apple-mobile-web-app-title"]::attr(content)',
+)
+_LOGO_QUERY = (
+    "//img[contains(@class,'logo') or contains(@id,'logo') or contains(@src,'logo') or "
+    "ancestor::*[position() <= 3][contains(@class,'logo') or contains(@id,'logo')]]/@alt"
+    " | //*[contains(@class,'logo') or contains(@id,'logo')]/@title"
+)
+_COPYRIGHT_QUERY = (
+    "//body//text()[contains(., '©') or contains(., '版权所有') or contains(., 'Copyright') or "
+    "contains(., 'copyright') or contains(., 'COPYRIGHT')]"
+)
+_OWNER = r"(?P<name>[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9.·&]{1,30})"
+_COPYRIGHT_OWNER = (
+    re.compile(
+        r"(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:(?:19|20)\d{2}\s*(?:[-–—~至]\s*(?:19|20)\d{2})?\s*)?" + _OWNER,
+        re.IGNORECASE,
+    ),
+    re.compile(_OWNER + r"\s*版权所有"),
+    re.compile(r"版权所有\s*[:：©]?\s*" + _OWNER),
+)
+_PUBLISHER = re.compile(r'"publisher"\s*:\s*\{[^{}]*?"name"\s*:\s*"(?P<name>[^"]{2,40})"')
+_NOT_A_SITE_NAME = re.compile(r"^(?:logo|首页|返回首页|home|版权所有|all|rights)$", re.IGNORECASE)
+# Host labels that name no site: "news.qinghe.com.cn" → "qinghe".
+_HOST_NOISE = frozenset(
+    "www m wap news cn com net org gov edu co info cc tv mobile en big5 3g i".split()  # noqa: SIM905
+)
+
+
+def page_site_names(sel: Selector, url: str | None = None) -> tuple[str, ...]:
+    """The names the page gives its own site, best evidence first: og:site_name and friends, the
+    publisher in JSON-LD, the logo's alt or title text, the copyright holder in the page's text, and
+    the distinctive labels of url's host ("news.qinghe.com.cn" → "qinghe"). Never a list of portals:
+    a page that names nothing gives ()."""
+    names: list[str] = []
+
+    def add(value: str | None) -> None:
+        value = normalize_space(value or "").strip(" -_|｜丨:：")
+        if 2 <= len(value) <= 40 and not _NOT_A_SITE_NAME.match(value) and value not in names:
+            names.append(value)
+
+    for query in _SITE_NAME_QUERIES:
+        for value in sel.css(query).getall():
+            add(value)
+    for raw in sel.css('script[type="application/ld+json"]::text').getall():
+        if match := _PUBLISHER.search(raw):
+            add(match.group("name"))
+    for value in sel.xpath(_LOGO_QUERY).getall():
+        add(value)
+    for text in sel.xpath(_COPYRIGHT_QUERY).getall()[:6]:
+        for pattern in _COPYRIGHT_OWNER:
+            for match in pattern.finditer(text):
+                add(match.group("name"))
+    host = (urlsplit(url).hostname or "") if url and url.startswith(("http://", "https://")) else ""
+    for label in host.lower().split("."):
+        if len(label) >= 3 and label not in _HOST_NOISE:
+            add(label)
+    return tuple(names)
+
+
+class SiteNames:
+    """page_site_names, looked up on first iteration (most titles never need them)."""
+
+    def __init__(self, sel: Selector, url: str | None = None) -> None:
+        self._sel, self._url = sel, url
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        return page_site_names(self._sel, self._url)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
 
 
 class _Enough(Exception):
@@ -165,7 +257,8 @@ def zone_published_at(header: Header, now: datetime) -> tuple[datetime | None, b
     sure: better evidence (meta tags, scripts) should win over it."""
     if not header.zone:
         return None, False
-    text = header.zone_text
+    # A sentence under the headline ("市园林局昨日发布通知，") is the story, not its dateline.
+    text = " ".join(seg for seg in header.zone if not _SENTENCE.search(seg))
     found = parse_datetime(text, now)
     if found is None:
         return None, False
@@ -192,6 +285,8 @@ def zone_source_guess(header: Header, author: str | None) -> str | None:
     """Without a 来源 label: an outlet-like name written right after (or else right before) the
     date ("2018年12月28日 19:55 ⏐ 新京报", "南方都市报 ⏐ 2019-09-09 16:01:46"), unless it is one of
     the author's names (some portals put the writers there)."""
+    if not header.after_headline:
+        return None  # the text before a body with no headline is navigation as often as a byline
     guess = _source_beside_date(header.zone)
     if guess and author and guess in author:
         return None
@@ -200,7 +295,7 @@ def zone_source_guess(header: Header, author: str | None) -> str | None:
 
 _OUTLET = re.compile(r"[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9·\-—]{1,19}")
 _NOT_OUTLET = re.compile(
-    r"原创|分享|收藏|评论|举报|字号|关注|打印|纠错|阅读|点击|放大|缩小|首页|正文|责任编辑|编辑|作者|记者"
+    r"发布|发表|更新|时间|日期|原创|分享|收藏|评论|举报|字号|关注|打印|纠错|阅读|点击|放大|缩小|首页|正文|责任编辑|编辑|作者|记者"
     r"|^(?:大|中|小|标准|超大|更多|APP|app)$|星期|周[一二三四五六日]|^[A-Za-z]{1,3}$"
 )
 _DATE_IN = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
@@ -212,18 +307,29 @@ _WRITER_SLASH_OUTLET = re.compile(
 )
 
 
+_UNNAMED_OUTLET_MAX = 8
+# Labels of a publish time ("发布于", "发布时间：", "更新："): never a 来源.
+_DATE_WORDS = re.compile(
+    r"(?:发布|发表|更新|刊发|上传|创建|编辑)(?:于|时间|日期)?\s*[:：]?|(?:时间|日期)\s*[:：]"
+)
+
+
 def _source_beside_date(zone: list[str]) -> str | None:
     bylines = [seg for seg in zone if _AUTHOR_LABEL.search(seg) or _REPORTER.search(seg)]
     for i, segment in enumerate(zone):
         if not _DATE_IN.search(segment):
             continue
         rest = _DATE_IN.sub("", segment)
-        rest = re.sub(r"\d{1,2}[:：]\d{2}(?::\d{2})?|[日号]", "", rest).strip()
-        neighbours = ([rest] if rest else []) + zone[i + 1 : i + 2] + zone[max(0, i - 1) : i]
+        rest = _DATE_WORDS.sub("", re.sub(r"\d{1,2}[:：]\d{2}(?::\d{2})?|[日号]", "", rest)).strip()
+        # A label on its own segment ("发布于") sits between the date and the name: look past it.
+        before = [seg for seg in zone[max(0, i - 2) : i] if _DATE_WORDS.sub("", seg).strip()][-1:]
+        neighbours = ([rest] if rest else []) + zone[i + 1 : i + 2] + before
         for candidate in neighbours:
             candidate = candidate.strip()
             if not _OUTLET.fullmatch(candidate) or _NOT_OUTLET.search(candidate):
                 continue
+            if len(candidate) > _UNNAMED_OUTLET_MAX and not _OUTLET_NAME.search(candidate):
+                continue  # a long phrase that no outlet word ends is a link to a story, not a 来源
             if any(candidate in byline for byline in bylines):
                 return None  # the name beside the date is the writer's
             return candidate
@@ -240,7 +346,27 @@ def clean_source(value: str | None) -> str | None:
     match = _SOURCE_VALUE.match(value)
     if not match or parse_datetime(match.group(0), datetime(2100, 1, 1)) is not None:
         return None
+    if _DATE_WORDS.fullmatch(match.group(0)):
+        return None  # "来源：发布于 …": a label, not an outlet
     return match.group(0)
+
+
+# A closing line naming where the story comes from: "本文来源于清河日报", "文章转自清河日报微信公众号".
+_SOURCE_SENTENCE = re.compile(
+    r"^[（(【\[]?\s*(?:(?:本文|文章|此文|本稿)(?:来源于|来自于?|转自|转载自|选自|摘自|原载于?|首发于)"
+    r"|转自|转载自|选自|摘自|原载于?)\s*[:：]?\s*[《「“]?(?P<value>[\u4e00-\u9fffA-Za-z0-9·]{2,20}?)[》」”]?"
+    r"(?:微信公众号|公众号|官方微博|官网|客户端)?\s*(?:[，,；;]\s*(?:转载|如需转载|版权).*)?[。.]?\s*[)）】\]]?$"
+)
+
+
+def closing_source_line(paragraphs: list[str]) -> tuple[str | None, int | None]:
+    """(the 来源 a closing line names, its index in paragraphs) among the last three paragraphs:
+    "本文来源于清河日报", "（转自清河日报微信公众号）"; (None, None) without one."""
+    for index in range(len(paragraphs) - 1, max(-1, len(paragraphs) - 4), -1):
+        line = paragraphs[index]
+        if len(line) <= 60 and (match := _SOURCE_SENTENCE.match(line)):
+            return clean_source(match.group("value")), index
+    return None, None
 
 
 def zone_author(header: Header) -> str | None:
@@ -259,15 +385,92 @@ def edge_byline(paragraphs: list[str]) -> str | None:
     return byline_in([p for p in edges if len(p) <= _BYLINE_MAX and not _SENTENCE.search(p)])
 
 
+# Newspapers mark a byline with a sign and no label: "□张三", "◎ 张三 李四".
+_MARKED_BYLINE = re.compile(rf"^[◎□■●]\s*(?P<names>{_NAMES})$")
+
+
 def byline_in(segments: list[str]) -> str | None:
     """The names of the first byline among segments, or None."""
     for segment in segments:
+        if (marked := _MARKED_BYLINE.match(segment)) and (names := clean_author(marked.group("names"))):
+            return names
         if writer := _WRITER_SLASH_OUTLET.match(segment):
             return writer.group("writer")
-        match = _AUTHOR_LABEL.search(segment) or _REPORTER.search(segment)
-        if match:
-            return normalize_space(match.group("names") or match.group("name"))
+        for pattern in (_AUTHOR_LABEL, _REPORTER):
+            match = pattern.search(segment)
+            if match and (names := clean_author(next(v for v in match.groups() if v))):
+                return names
     return None
+
+
+# --- who wrote it: names without roles, titles, outlets and editors ------------------------------
+
+# Roles written before a name, with the outlet some bylines put first ("澎湃新闻记者", "本报特约记者").
+_ROLE_BEFORE = re.compile(
+    r"^[◎□■●]?\s*(?:[\u4e00-\u9fff]{0,8}?(?:本报|本台|本网|本刊|特约|首席|资深|驻[\u4e00-\u9fff]{1,6}?)?(?:见习|实习)?"
+    r"(?:记者|评论员)|专栏作者|作者|撰文|撰稿|执笔|口述|整理|采写|文字|编译|文)\s*[:：/]?\s*"
+)
+_ROLE_AFTER = re.compile(r"\s*(?:[/／]\s*(?:文|图)|报道|摄影?|撰文|整理|口述|供稿|发自[\u4e00-\u9fff]{1,6})$")
+# What follows these is not a writer: editors and checkers, correspondents and interns.
+_NOT_WRITERS = re.compile(
+    r"责任编辑|值班编辑|编辑|责编|校对|审核|审校|终审|初审|复审|监制|统筹|主编|总编|美编|编审|通讯员|实习生"
+)
+# An outlet given where a writer goes ("作者：某某日报"): a source, not a person.
+_OUTLET_NAME = re.compile(
+    r"(?:报|报社|网|社|台|电视台|客户端|新闻|杂志|周刊|频道|传媒|媒体|APP|app|公众号|头条|号|中心|集团)$"
+    r"|新闻网|报业|通讯社|新华社|中新社"
+)
+# A person's title or affiliation after the name ("王某 某某大学经济学院教授").
+_AFFILIATION = re.compile(
+    r"大学|学院|研究院|研究所|研究员|研究中心|医院|公司|银行|集团|协会|学会|委员会|政府|教授|讲师|博士|硕士|院长|"
+    r"主任|校长|局长|处长|部长|总监|经理|董事|总裁|分析师|律师|医生|医师|专家|学者|会长|秘书长|主席|代表|委员|老师"
+)
+_DATELINE = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:报道|电|讯)$|^发自")
+_PERSON = re.compile(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,8}(?:[·•][\u4e00-\u9fff]{1,8})+")
+_NAME_SPLIT = re.compile(r"(\s*[、&＆]\s*|\s*[，,;；/]\s*|\s+)")
+
+
+def split_author(value: str | None) -> tuple[str | None, str | None]:
+    """(the writers' names, an outlet) in a byline value. Role words before or after a name go
+    (记者, 见习记者, 特约评论员, 专栏作者, 文/, 作者：, 撰文, 口述, 整理, 报道, 摄); so does everything from
+    编辑 / 责任编辑 / 校对 / 审核 / 通讯员 / 实习生 on, and a title or affiliation after the names ("王某
+    某某大学经济学院教授" → "王某"). Names stay joined as the page joins them with 、 or &, else by one
+    space. An outlet in the value ("作者：某某日报") is returned second, never as a name. Precision first:
+    a value with a part that is neither a name, a role, nor an outlet gives no names."""
+    value = normalize_space(value or "")
+    if not value or len(value) > 60:
+        return None, None
+    if cut := _NOT_WRITERS.search(value):
+        value = value[: cut.start()].strip()
+    parts = _NAME_SPLIT.split(value)
+    names: list[str] = []
+    outlet: str | None = None
+    joiner = " "
+    for i in range(0, len(parts), 2):
+        token = _ROLE_BEFORE.sub("", parts[i].strip(" :：()（）[]【】"))
+        if names and _DATELINE.search(token):
+            break  # "记者 彭冲 山东冠县报道": after the names, the place the story was filed from
+        token = _ROLE_AFTER.sub("", token).strip()
+        if not token:
+            continue
+        if _AFFILIATION.search(token):
+            break
+        if _OUTLET_NAME.search(token):
+            outlet = outlet or token
+            continue
+        if not _PERSON.fullmatch(token):
+            return None, outlet
+        if token not in names:
+            if names:
+                sep = parts[i - 1].strip()
+                names.append(sep if sep in "、&＆" and sep else joiner)
+            names.append(token)
+    return ("".join(names) or None), outlet
+
+
+def clean_author(value: str | None) -> str | None:
+    """The writers' names in a byline value (see split_author), or None."""
+    return split_author(value)[0]
 
 
 def trailing_byline(paragraphs: list[str]) -> str | None:
@@ -281,7 +484,55 @@ def trailing_byline(paragraphs: list[str]) -> str | None:
         if _NOT_NAMES.search(names):
             continue
         if match.group("label") in ("记者", "作者", "文") or len(names.split()) >= 2:
-            return names
+            return clean_author(names)
+    return None
+
+
+_CLOSING_BRACKET = re.compile(r"[（(](?P<inner>[^（()）]{2,60})[)）]\s*$")
+
+
+def closing_bracket_fields(paragraphs: list[str]) -> tuple[str | None, str | None]:
+    """(author, source) of a labelled bracket closing the body, on its own line or at the end of
+    the last paragraphs: "（本文来源：某某日报 作者：某某）", "（来源：某某网）". (None, None) when
+    the bracket is not made of labelled parts only."""
+    for paragraph in reversed(paragraphs[-2:]):
+        match = _CLOSING_BRACKET.search(paragraph)
+        if not match:
+            continue
+        found = split_boilerplate([match.group("inner")])
+        if found.paragraphs:  # not a line of labels
+            continue
+        author, outlet = split_author(found.author)
+        source = clean_source(found.source) if found.source else None
+        return author, source or outlet
+    return None, None
+
+
+_STAFF_LABEL = re.compile(
+    rf"(?:责任编辑|值班编辑|编辑|责编|校对|审核|审校|终审|初审|复审|监制|美编)\s*[:：/]?\s*(?P<names>{_NAMES})"
+)
+
+
+def staff_names(segments: list[str]) -> set[str]:
+    """Names written after 编辑 / 责任编辑 / 校对 / 审核 labels in segments: people who are never the
+    author, even where a meta tag calls them so."""
+    names: set[str] = set()
+    for segment in segments:
+        for match in _STAFF_LABEL.finditer(segment):
+            names.update(re.split(r"\s*[、，,&和\s]\s*", match.group("names")))
+    return names
+
+
+def byline_outlet(segments: list[str]) -> str | None:
+    """An outlet written where a writer goes in a labelled byline ("作者：某某日报"), or None."""
+    for segment in segments:
+        match = _AUTHOR_LABEL.search(segment)
+        if match:
+            names, outlet = split_author(next(v for v in match.groups() if v))
+            if names:
+                return None
+            if outlet:
+                return outlet
     return None
 
 

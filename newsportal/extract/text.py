@@ -63,7 +63,10 @@ class BoilerplateFields:
 # Labels of "LABEL：value" lines, by the field their value goes to (None: dropped, no field).
 _SOURCE_LABELS = ("本文来源", "文章来源", "稿件来源", "新闻来源", "信息来源", "内容来源", "来源")
 _EDITOR_LABELS = ("责任编辑", "值班编辑", "本文编辑", "编辑", "责编")
-_AUTHOR_LABELS = ("作者", "撰文", "撰稿", "文字", "采写", "执笔", "记者", "本报记者", "文")
+_AUTHOR_LABELS = (
+    "作者", "本文作者", "撰文", "撰稿", "文字", "采写", "执笔", "记者", "本报记者", "口述", "整理",
+    "专栏作者", "文",
+)  # fmt: skip
 _OTHER_LABELS = (
     "校对", "审核", "审校", "终审", "初审", "复审", "一审", "二审", "三审", "监制", "统筹", "策划",
     "制作", "出品", "出品人", "主编", "总编", "美编", "设计", "摄影", "摄像", "图", "图片", "剪辑",
@@ -99,10 +102,13 @@ _VALUE_TAIL = re.compile(r"\s*(?:\d{2,4}[-/.年]\d{1,2}|\d{1,2}:\d{2}|\d{1,2}月
 _NAME = r"(?!通讯员|实习生|记者|摄影|报道)[\u4e00-\u9fff·]{2,5}"
 _NAMES = rf"{_NAME}(?:\s*[、，,&和/ ]\s*{_NAME})*"
 _REPORTER_LINE = re.compile(
-    rf"^(?:采写|文字|文)?[:：/]?\s*(?P<org>[\w·]{{0,12}}?)(?:本报|本台|本网|本刊|特约|首席|资深|驻\w{{1,6}})?"
+    rf"^[◎□■●]?\s*(?:采写|文字|文)?[:：/]?\s*(?P<org>[\w·]{{0,12}}?)(?:本报|本台|本网|本刊|特约|首席|资深|驻\w{{1,6}})?"
     rf"(?:见习|实习)?记者\s*[:：\s]\s*(?P<names>{_NAMES})"
     rf"(?:\s*(?:通讯员|实习生)\s*[:：\s]?\s*{_NAMES})?\s*(?:报道|摄影|摄|发自\w{{1,6}})?$"
 )
+
+# A newspaper's byline marked with a sign and no label: "□张三 李四".
+_MARKED_LINE = re.compile(rf"^[◎□■●]\s*(?P<names>{_NAMES})$")
 
 _REPORTER_PREFIX = re.compile(r"^[\w·]{0,12}?记者\s*")
 
@@ -163,7 +169,7 @@ def split_boilerplate(paragraphs: list[str]) -> BoilerplateFields:
 
 def _boilerplate_values(line: str) -> dict[str, str | None] | None:
     """None when line is article text; else the field values it carries (possibly none)."""
-    byline = _REPORTER_LINE.match(_unbracket(line))
+    byline = _REPORTER_LINE.match(_unbracket(line)) or _MARKED_LINE.match(line)
     if byline and len(line) <= _LABEL_LINE_MAX:
         return {"author": normalize_space(byline.group("names"))}
     labelled = _label_line_values(line)
@@ -180,7 +186,24 @@ def _boilerplate_values(line: str) -> dict[str, str | None] | None:
         return {}
     if len(line) <= _COPYRIGHT_MAX and _COPYRIGHT.search(line):
         return {}
+    if len(line) <= _NOTICE_MAX and _is_disclaimer(line):
+        return {}
     return None
+
+
+# Phrases of a site's disclaimer: a paragraph made of several of them is a 声明 without its label.
+_DISCLAIMER = re.compile(
+    r"不代表本(?:网|站|平台|号|刊)|(?:观点|立场)仅代表作者|对其真实性负责|与本(?:网|站|平台)联系|第一时间(?:删除|处理)"
+    r"|仅供(?:读者)?参考|不构成(?:任何)?投资建议|信息发布平台|信息存储空间服务|传递更多信息"
+)
+
+
+def _is_disclaimer(line: str) -> bool:
+    """Whether line is a disclaimer: two or more disclaimer or copyright phrases in it."""
+    found = len(_DISCLAIMER.findall(line))
+    if found >= 2:
+        return True
+    return found + len(_COPYRIGHT.findall(line)) >= 2
 
 
 def _unbracket(line: str) -> str:
@@ -257,20 +280,32 @@ _ORIGINAL_MARK_END = re.compile(r"\s*[【\[（(]\s*原创\s*[】\]）)]\s*$")
 _TITLE_SUFFIX = re.compile(
     r"^(?P<head>.*\S)\s*(?P<sep>_+|\||｜|丨|\s[-–—]{1,2}\s|-{2,}|——)\s*(?P<tail>[^_|｜丨]+?)\s*$"
 )
+# Words of site and channel names; no portal's own name is listed (that evidence comes from the page).
 _SITE_WORDS = re.compile(
     r"网|新闻|频道|日报|晚报|早报|时报|商报|周刊|杂志|报$|在线|客户端|资讯|头条|号$|APP|财经|体育|娱乐|科技|汽车|"
-    r"房产|军事|国际|国内|社会|首页|官网|门户|中心|电视台|广播|手机|视频|专题|平台|联播|观察|"
-    r"sina|sohu|tencent|netease|ifeng|qq|163|\.com|\.cn|news|online|paper",
+    r"房产|军事|国际|国内|社会|首页|官网|门户|中心|电视台|广播|手机|视频|专题|平台|联播|观察|博客|论坛|社区|BBS|blog|"
+    r"\.com|\.cn|news|online|paper|daily|times|post",
     re.IGNORECASE,
 )
+# How a site's or channel's name ends ("清河网", "清河头条", "清河新闻", "清河发布").
+_SITE_END = re.compile(
+    r"(?:网|新闻|频道|头条|号|日报|晚报|早报|时报|报|客户端|在线|资讯|发布|app|电视台|广播|传媒|观察|视频|门户)$",
+    re.IGNORECASE,
+)
+_DASHES = frozenset(["-", "–", "—", "--", "——", "-–", "—-"])
 _SUFFIX_MAX = 16
 _CHANNEL_MAX = 6
 
 
-def strip_title(title: str, suffixes: Iterable[str] = ()) -> str:
-    """title without 原创 marks, the given regexes, and trailing site/channel names ("_新浪网",
-    "|凤凰网", " - 腾讯新闻"). Only a short trailing part that names a site is cut; a "|" that
-    separates a column name from a long headline ("图说洛阳| ...") is kept."""
+def strip_title(title: str, suffixes: Iterable[str] = (), site_names: Iterable[str] = ()) -> str:
+    """title without 原创 marks, the given regexes, and trailing site/channel names.
+
+    A short trailing part after "_" or "|" is cut when it reads as a site or channel name ("_新浪网",
+    "|凤凰网") or names the page's own site; after a dash ("-", "——") only when it names the page's own
+    site (``site_names``: og:site_name, the copyright holder, the logo's alt text, the host; see
+    ``header.page_site_names``), because headlines use dashes themselves ("数字乡村——智慧农业服务平台").
+    Behind a cut site name, a short part after the same separator is its channel ("--文化--人民网").
+    A "|" that separates a column name from a long headline ("图说洛阳| ...") is kept."""
     if not title:
         return ""
     title = normalize_space(title)
@@ -285,15 +320,19 @@ def strip_title(title: str, suffixes: Iterable[str] = ()) -> str:
 def _strip_title_once(title: str, suffixes: Iterable[str]) -> str:
     for pattern in suffixes:
         title = re.sub(pattern, "", title).strip()
+    names = site_names  # may compute on first use (header.SiteNames): only a dash or "_"/"|" tail asks
     cut_sep: str | None = None
     while True:
         match = _TITLE_SUFFIX.search(title)
         if not match:
             break
         tail, head, sep = match.group("tail"), match.group("head"), match.group("sep").strip()
-        # Behind a site name, a short part after the same separator is its channel ("--文化--人民网").
         is_channel = sep == cut_sep and len(tail) <= _CHANNEL_MAX and len(head) >= 2 * len(tail)
-        if not (is_channel or _looks_like_site(tail, head)):
+        if sep in _DASHES:
+            is_site = bool(head.strip()) and len(tail) <= _SUFFIX_MAX and names_site(tail, names)
+        else:
+            is_site = _looks_like_site(tail, head) or (bool(head.strip()) and names_site(tail, names))
+        if not (is_channel or is_site):
             break
         title, cut_sep = head.strip(), sep
     title = _ORIGINAL_MARK.sub("", title)
@@ -305,6 +344,39 @@ def _looks_like_site(tail: str, head: str) -> bool:
     if not head.strip() or len(tail) > _SUFFIX_MAX or _SENTENCE_END.search(tail):
         return False
     return bool(_SITE_WORDS.search(tail))
+
+
+_NAME_NOISE = re.compile(r"[\s·・.\-_]+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _name_keys(names: Iterable[str]) -> tuple[str, ...]:
+    keys = []
+    for name in names:
+        key = _NAME_NOISE.sub("", name or "").lower()
+        if len(key) >= 2 and key not in keys:
+            keys.append(key)
+    return tuple(keys)
+
+
+def names_site(part: str, site_names: Iterable[str]) -> bool:
+    """Whether part (a title's tail) names the site: compared without spaces, dots and case, it is
+    one of site_names, holds one of three characters or more ("清河网" in "清河网 官方网站"), lies
+    inside one ("清河网" in the copyright holder "清河网络传媒有限公司"), or is a Chinese site or
+    channel name sharing its first two characters with one ("清河头条", "清河频道" beside "清河网")."""
+    key = _NAME_NOISE.sub("", part).lower()
+    if len(key) < 2 or _SENTENCE_END.search(part):
+        return False
+    for name in _name_keys(site_names):
+        if key == name:
+            return True
+        if len(name) >= 3 and name in key and len(key) <= len(name) + _CHANNEL_MAX:
+            return True
+        if len(key) >= 3 and key in name:
+            return True
+        if _CJK.match(key) and key[:2] == name[:2] and len(key) <= _CHANNEL_MAX and _SITE_END.search(key):
+            return True
+    return False
 
 
 # --- hashes and counts ----------------------------------------------------------------------------

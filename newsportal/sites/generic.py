@@ -72,6 +72,11 @@ SITE = Site(
         'meta[name="author"]::attr(content)',
         'meta[property="article:author"]::attr(content)',
         ("//*[contains(@class,'author')]", r"(?:作者|记者|文)[：:/\s]*([^\s　|｜/]{2,12})"),
+        # An element named for the writer holding just a name (a forum post's or blog's author box);
+        # the value still has to read as a person's name (article.py cleans every generic author).
+        "//*[contains(@class,'author') or contains(@id,'author') or contains(@class,'writer') or "
+        "contains(@class,'byline')][not(.//*[contains(@class,'author')])]"
+        "[string-length(normalize-space(.)) >= 2 and string-length(normalize-space(.)) <= 12]",
     ),
     source=(
         'meta[name="source"]::attr(content)',

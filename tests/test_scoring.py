@@ -1,0 +1,72 @@
+"""The scoring rules the benchmark and the dev-set tests share (newsportal.extract.scoring)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from newsportal.extract.dates import CHINA_TZ
+from newsportal.extract.scoring import SHARED, WILD, LabelledPage, rate, score_page, summarize
+
+
+def _page(**labels: str) -> LabelledPage:
+    fields = {"title": "", "publish_time": "", "author": "", "source": "", "body": "正文第一段。"}
+    return LabelledPage(name="p", html_path=Path("p.html"), url="", portal="x", **(fields | labels))
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(CHINA_TZ)
+
+
+def test_wrong_answer_counts_against_precision_and_recall() -> None:
+    score = score_page(_page(author="张三"), {"author": "李四"})
+    assert rate([score.author]) == rate([score.author])
+    r = rate([score.author])
+    assert (r.precision, r.recall, r.answered, r.labelled) == (0.0, 0.0, 1, 1)
+
+
+def test_no_answer_costs_recall_only() -> None:
+    r = rate([score_page(_page(author="张三"), {"author": None}).author])
+    assert (r.precision, r.recall) == (None, 0.0)
+
+
+def test_answer_where_shared_label_says_none_costs_precision() -> None:
+    scores = [
+        score_page(_page(source=""), {"source": "某某网"}),
+        score_page(_page(source="新华社"), {"source": "新华社"}),
+    ]
+    r = rate(s.source for s in scores)
+    assert (r.precision, r.recall) == (0.5, 1.0)
+
+
+def test_shared_page_without_year_is_not_scored_on_time() -> None:
+    score = score_page(_page(publish_time=""), {"published_at": _at("2026-09-30T22:46:00+08:00")}, SHARED)
+    assert score.date is None and score.time is None
+
+
+def test_wild_date_alone_scores_the_day_not_the_time() -> None:
+    score = score_page(
+        _page(publish_time="2022-02-13"), {"published_at": _at("2022-02-13T09:30:00+08:00")}, WILD
+    )
+    assert score.date is not None and score.date.right
+    assert score.time is None
+
+
+def test_wild_page_has_no_title_or_source_column() -> None:
+    score = score_page(_page(title="", source=""), {"title": "标题", "source": "某报"}, WILD)
+    assert score.title is None and score.source is None
+
+
+def test_wild_null_date_makes_an_answer_wrong() -> None:
+    score = score_page(_page(publish_time=""), {"published_at": _at("2022-02-13T09:30:00+08:00")}, WILD)
+    assert score.date is not None and score.date.answered and not score.date.right
+
+
+def test_author_lists_compare_whatever_the_separator() -> None:
+    score = score_page(_page(author="赵延东、风笑天"), {"author": "赵延东 风笑天"})
+    assert score.author is not None and score.author.right
+
+
+def test_summary_recall_is_the_issue_4_figure() -> None:
+    scores = [score_page(_page(title="甲"), {"title": "甲"}), score_page(_page(title="乙"), {"title": None})]
+    assert summarize("x", scores).title == 0.5
