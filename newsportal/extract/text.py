@@ -311,13 +311,13 @@ def strip_title(title: str, suffixes: Iterable[str] = (), site_names: Iterable[s
     title = normalize_space(title)
     # Until nothing changes: taking one part off can expose another ("标题_新浪网【原创】",
     # "标题【原创】【原创】"), and cleaning must be idempotent. Each round only shortens the title.
-    stripped = _strip_title_once(title, suffixes)
+    stripped = _strip_title_once(title, suffixes, site_names)
     while stripped != title:
-        title, stripped = stripped, _strip_title_once(stripped, suffixes)
+        title, stripped = stripped, _strip_title_once(stripped, suffixes, site_names)
     return stripped
 
 
-def _strip_title_once(title: str, suffixes: Iterable[str]) -> str:
+def _strip_title_once(title: str, suffixes: Iterable[str], site_names: Iterable[str]) -> str:
     for pattern in suffixes:
         title = re.sub(pattern, "", title).strip()
     names = site_names  # may compute on first use (header.SiteNames): only a dash or "_"/"|" tail asks
