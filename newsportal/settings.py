@@ -60,6 +60,10 @@ SPIDER_MIDDLEWARES = {
     "newsportal.middlewares.ArticleDepthMiddleware": 900,
     "newsportal.middlewares.IncrementalMiddleware": 800,
     "newsportal.middlewares.ResumeMiddleware": 850,
+    # every request the spider yields, start requests included, against the URL policy
+    "newsportal.urlguard.UrlGuardSpiderMiddleware": 950,
+    # links per page and the run's budgets, after stored articles were skipped
+    "newsportal.budgets.CrawlBudgetMiddleware": 750,
 }
 
 # Pages are parsed and extracted in this many worker processes beside Scrapy's ("auto": one when
@@ -113,6 +117,21 @@ EXTENSIONS = {
 # Young-generation threshold of Python's garbage collector during a crawl; startup objects are frozen
 # out of collections too (newsportal.extensions.gctuning). 0: Python's defaults (700, nothing frozen).
 NEWSPORTAL_GC_THRESHOLD = 7000
+
+# --- URL guard and crawl budgets (newsportal.urlpolicy, .urlguard, .budgets) -----------------------
+# Only http(s) is fetched, and hosts on loopback / private / link-local (cloud metadata) / reserved
+# addresses are refused, by name (resolved through Scrapy's DNS cache) or literal; the sample portal's
+# server and a private -a start_url's own host:port are the site's own. True: allow every host (intranet).
+NEWSPORTAL_ALLOW_PRIVATE_HOSTS = False
+NEWSPORTAL_MAX_LINKS_PER_PAGE = 1000  # requests taken from one page at most (page order); 0: no bound
+NEWSPORTAL_MAX_LISTING_PAGES_TOTAL = 10000  # listing pages scheduled per run at most; 0: no bound
+NEWSPORTAL_MAX_REQUESTS = 200000  # requests scheduled per run at most; 0: no bound
+DOWNLOADER_MIDDLEWARES = {
+    # first: before robots.txt is fetched for a refused host
+    "newsportal.urlguard.UrlGuardDownloaderMiddleware": 50,
+    # on the way back, before RedirectMiddleware (600) and MetaRefreshMiddleware (580) follow a target
+    "newsportal.urlguard.RedirectGuardMiddleware": 650,
+}
 
 # --- engine defaults -----------------------------------------------------------------------------
 LOG_LEVEL = "INFO"
