@@ -9,10 +9,12 @@
   new listings grow to 3^12 pages). ``newsportal/limits/listing_pages_total``.
 * ``NEWSPORTAL_MAX_REQUESTS``: requests scheduled in one run. ``newsportal/limits/requests``.
 
-A budget is spent by requests the scheduler accepted (the request_scheduled and request_dropped
-signals), so links to pages already seen cost nothing. Past a budget, new requests of its kind are
-dropped while what is queued is still fetched: articles linked before are extracted and the run ends
-``finished`` with its usual verdict (exit 0 when it did its job). The first drop of a budget is warned
+A budget is spent by requests the scheduler accepted: counted as this middleware (the last before the
+engine) lets them through, plus start requests, redirects and retries on the request_scheduled
+signal, less those the dupefilter drops (request_dropped), so links to pages already seen cost
+nothing. Past a budget, new requests of its kind are dropped while what is queued is still fetched:
+articles linked before are extracted and the run ends ``finished`` with its usual verdict (exit 0
+when it did its job). The first drop of a budget is warned
 about with its URL, later ones are logged at DEBUG with theirs.
 
 Scrapy's ``CLOSESPIDER_PAGECOUNT`` / ``CLOSESPIDER_ITEMCOUNT`` are not used for this: they stop the run
@@ -48,6 +50,9 @@ class CrawlBudgetMiddleware:
         self.requests = 0  # accepted by the scheduler
         self.listings = 0
         self._warned: set[str] = set()
+        # Counted as they leave this middleware, not when scheduled: Scrapy pulls several outputs of a
+        # page (CONCURRENT_ITEMS) before it schedules the first, which would overshoot a budget.
+        self._admitted: set[int] = set()
         crawler.signals.connect(self._scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(self._dropped, signal=signals.request_dropped)
 
@@ -56,14 +61,18 @@ class CrawlBudgetMiddleware:
         return cls(crawler)
 
     def _scheduled(self, request: Request, **_: Any) -> None:
-        self.requests += 1
-        if callback_name(request) == _LISTING:
-            self.listings += 1
+        if id(request) in self._admitted:
+            self._admitted.discard(id(request))  # counted when this middleware let it through
+        else:
+            self._count(request, 1)  # start requests, redirects, retries
 
     def _dropped(self, request: Request, **_: Any) -> None:
-        self.requests -= 1
+        self._count(request, -1)  # the dupefilter refused it: it costs nothing
+
+    def _count(self, request: Request, n: int) -> None:
+        self.requests += n
         if callback_name(request) == _LISTING:
-            self.listings -= 1
+            self.listings += n
 
     async def process_spider_output(self, response: Any, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
         taken = dropped = 0
@@ -77,6 +86,8 @@ class CrawlBudgetMiddleware:
             if self._over_budget(obj):
                 continue
             taken += 1
+            self._count(obj, 1)
+            self._admitted.add(id(obj))
             yield obj
         if dropped:
             self.stats.inc_value("newsportal/limits/links_per_page", dropped)

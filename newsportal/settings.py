@@ -62,8 +62,8 @@ SPIDER_MIDDLEWARES = {
     "newsportal.middlewares.ResumeMiddleware": 850,
     # every request the spider yields, start requests included, against the URL policy
     "newsportal.urlguard.UrlGuardSpiderMiddleware": 950,
-    # links per page and the run's budgets, after stored articles were skipped
-    "newsportal.budgets.CrawlBudgetMiddleware": 750,
+    # links per page and the run's budgets: last before the engine (after stored articles are skipped)
+    "newsportal.budgets.CrawlBudgetMiddleware": 10,
 }
 
 # Pages are parsed and extracted in this many worker processes beside Scrapy's ("auto": one when

@@ -90,8 +90,8 @@ class FaultHandler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, routes: dict[str, Route]) -> None:
-        super().__init__(("127.0.0.1", 0), FaultHandler)
+    def __init__(self, routes: dict[str, Route], host: str = "127.0.0.1") -> None:
+        super().__init__((host, 0), FaultHandler)
         self.routes = routes  # the caller's dict: routes added later are served too
         self.log: list[Hit] = []
 
@@ -110,10 +110,11 @@ class _Server(ThreadingHTTPServer):
 
 
 class FaultServer:
-    """Serves routes on http://127.0.0.1:<free port>/ in a background thread until close()."""
+    """Serves routes on http://127.0.0.1:<free port>/ (or another loopback address: ``host``) in a
+    background thread until close()."""
 
-    def __init__(self, routes: dict[str, Route] | None = None) -> None:
-        self._httpd = _Server(routes if routes is not None else {})
+    def __init__(self, routes: dict[str, Route] | None = None, host: str = "127.0.0.1") -> None:
+        self._httpd = _Server(routes if routes is not None else {}, host)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
 
@@ -149,8 +150,8 @@ class FaultServer:
 
 
 @contextmanager
-def fault_server(routes: dict[str, Route] | None = None) -> Iterator[FaultServer]:
-    server = FaultServer(routes)
+def fault_server(routes: dict[str, Route] | None = None, host: str = "127.0.0.1") -> Iterator[FaultServer]:
+    server = FaultServer(routes, host)
     try:
         yield server
     finally:
