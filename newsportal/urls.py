@@ -142,8 +142,9 @@ def absolute(base: str, href: str | None) -> str | None:
         return None
     try:
         url = urljoin(base, href)
-        host = urlsplit(url).hostname
-    except ValueError:  # "http://[::1" and other unparsable netlocs
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port  # .port raises on a port out of range or not a number
+    except ValueError:  # "http://[::1", "http://x:99999/": no URL a server could be at
         return None
     return url if host and scheme_allowed(url) else None
 
