@@ -61,7 +61,7 @@ class UrlGuard:
         self.crawler = crawler
         self.allow_private = crawler.settings.getbool("NEWSPORTAL_ALLOW_PRIVATE_HOSTS")
         self._policy = UrlPolicy(self.allow_private)
-        self._own_urls: tuple[str, ...] = ()
+        self._key: tuple[tuple[str, ...], bool] = ((), False)
 
     @classmethod
     def of(cls, crawler: Any) -> UrlGuard:
@@ -79,9 +79,11 @@ class UrlGuard:
         spider = self.crawler.spider
         own_urls = getattr(spider, "operator_urls", None)
         urls = tuple(own_urls()) if callable(own_urls) else ()
-        if urls != self._own_urls:
-            self._own_urls = urls
-            self._policy = UrlPolicy(self.allow_private).with_own(urls)
+        # the sample portal is served on loopback, by the crawl and by `scrapy check` alike
+        local = getattr(getattr(spider, "site", None), "served_from", None) is not None
+        if (urls, local) != self._key:
+            self._key = (urls, local)
+            self._policy = UrlPolicy(self.allow_private, local_site=local).with_own(urls)
         return self._policy
 
     def refuse(self, request: Request, url: str, reason: str, why: str = "") -> RefusedURL:

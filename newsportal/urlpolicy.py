@@ -7,8 +7,8 @@ unspecified addresses are refused too (a portal page must not make the crawler p
 runs in), except:
 
 * origins (host and port) the site starts from when the operator chose them: ``-a start_url=`` on a
-  private or loopback host, or the bundled sample portal served on 127.0.0.1; other private origins
-  linked from them are still refused;
+  private or loopback host; other private origins linked from it are still refused;
+* loopback hosts, for a portal we serve ourselves (the bundled sample portal: ``local_site``);
 * every host, when ``NEWSPORTAL_ALLOW_PRIVATE_HOSTS`` is on (an intranet crawl).
 
 A host is judged as the resolver would read it: IP literals in every form ``inet_aton`` accepts
@@ -26,7 +26,7 @@ import ipaddress
 import re
 import socket
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
@@ -105,15 +105,29 @@ class UrlPolicy:
 
     allow_private: bool = False
     own: frozenset[Origin] = field(default_factory=frozenset)
+    # A portal we serve ourselves (the sample portal, also served on other ports by `scrapy check`):
+    # loopback addresses are its own; other private ones are still refused.
+    local_site: bool = False
 
     def with_own(self, urls: Iterable[str]) -> UrlPolicy:
         """This policy with the origins of urls (http(s) only) added to the site's own."""
         extra = {o for u in urls if scheme_allowed(u) and (o := origin(u)) is not None}
-        return UrlPolicy(self.allow_private, self.own | extra)
+        return replace(self, own=self.own | extra)
 
     def is_own(self, url: str) -> bool:
         o = origin(url)
-        return o is not None and (o in self.own or self._same_address(o))
+        return o is not None and (o in self.own or self._same_address(o) or self._local(host_address(o[0])))
+
+    def _local(self, address: IPAddress | str | None) -> bool:
+        if not self.local_site or address is None:
+            return False
+        try:
+            addr = ipaddress.ip_address(str(address))
+        except ValueError:
+            return False
+        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+            addr = addr.ipv4_mapped
+        return addr.is_loopback
 
     def _same_address(self, o: Origin) -> bool:
         # http://2130706433:8000/ is the own http://127.0.0.1:8000/ under another spelling
@@ -146,6 +160,6 @@ class UrlPolicy:
     def resolved_refusal(self, url: str, address: IPAddress | str | None) -> str | None:
         """Why url must not be fetched given the address its host resolved to (or a response came
         from); None when allowed, own, unknown (no address), or private hosts are allowed."""
-        if address is None or self.allow_private or self.is_own(url):
+        if address is None or self.allow_private or self.is_own(url) or self._local(address):
             return None
         return address_refusal(address)

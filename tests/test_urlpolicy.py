@@ -131,3 +131,13 @@ def test_unparsable_addresses_are_refused_and_origins_default_their_port() -> No
     assert origin("https://WWW.x.cn/a") == ("www.x.cn", 443)
     assert origin("http://x.cn:8080/") == ("x.cn", 8080)
     assert origin("http://x.cn:99999/") is None
+
+
+def test_a_portal_we_serve_ourselves_may_use_any_loopback_port_and_nothing_else_private() -> None:
+    policy = UrlPolicy(local_site=True)
+    assert policy.refusal("http://127.0.0.1:41234/a/1001_301.html") is None
+    assert policy.refusal("http://localhost:8631/") is None
+    assert policy.refusal("http://10.0.0.1/") == "private_host"
+    assert policy.refusal("http://169.254.169.254/") == "private_host"
+    assert policy.resolved_refusal("http://portal.test/", "127.0.0.1") is None
+    assert policy.resolved_refusal("http://portal.test/", "192.168.0.1") == "private_host"
