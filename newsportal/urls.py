@@ -149,6 +149,20 @@ def absolute(base: str, href: str | None) -> str | None:
     return url if host and scheme_allowed(url) else None
 
 
+def image_url(base: str, src: str | None) -> str | None:
+    """An image's address, recorded in items and never fetched: http(s) like ``absolute``, or a
+    file: URL when the page itself is a saved file (``newsportal extract`` on a file: its images
+    sit beside it)."""
+    url = absolute(base, src)
+    if url is not None or not src or not base.lower().startswith("file:"):
+        return url
+    try:
+        url = urljoin(base, src.strip())
+    except ValueError:
+        return None
+    return url if url.lower().startswith("file:") else None
+
+
 def refused_link(base: str, href: str | None) -> str | None:
     """The URL href names when it is a link that ``absolute`` refuses for its scheme (file:, ftp:,
     app deep links): what a crawl counts as refused. None for http(s) links and for the hrefs that
