@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import threading
@@ -258,11 +259,12 @@ def crawl_cli(
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
+        start_new_session=True,  # its own process group: a timeout ends the crawl too, not only the launcher
     )
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
         stdout, stderr = proc.communicate()
         raise AssertionError(f"crawl did not finish in {timeout} s:\n{stderr[-3000:]}") from None
     peak = int(rss_file.read_text()) / 1024 if rss_file.exists() else 0.0  # KiB on Linux
