@@ -60,6 +60,10 @@ SPIDER_MIDDLEWARES = {
     "newsportal.middlewares.ArticleDepthMiddleware": 900,
     "newsportal.middlewares.IncrementalMiddleware": 800,
     "newsportal.middlewares.ResumeMiddleware": 850,
+    # every request the spider yields, start requests included, against the URL policy
+    "newsportal.urlguard.UrlGuardSpiderMiddleware": 950,
+    # links per page and the run's budgets: last before the engine (after stored articles are skipped)
+    "newsportal.budgets.CrawlBudgetMiddleware": 10,
 }
 
 # Pages are parsed and extracted in this many worker processes beside Scrapy's ("auto": one when
@@ -99,7 +103,7 @@ DOWNLOADER_MIDDLEWARES = {
     "newsportal.guards.SizeLimitedCompressionMiddleware": 590,
 }
 # A page whose extraction raises is dropped and counted (newsportal/dropped/extraction_failed), not the run.
-SPIDER_MIDDLEWARES["newsportal.guards.ExtractionGuardMiddleware"] = 950
+SPIDER_MIDDLEWARES["newsportal.guards.ExtractionGuardMiddleware"] = 960
 # Longer bodies (non-space characters) are dropped as body_too_long, not cut: no story is that long (ours:
 # 13,400); a split article whose pages so far hold twice this fetches no further page. 0: no limit.
 NEWSPORTAL_MAX_BODY_CHARS = 100_000
@@ -145,6 +149,21 @@ NEWSPORTAL_MAX_BOT_WALL_RATE = 0.5
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 # the extension that does the waiting, added to EXTENSIONS above (kept in this block)
 EXTENSIONS["newsportal.extensions.pacing.ServerPacing"] = 510
+# --- URL guard and crawl budgets (newsportal.urlpolicy, .urlguard, .budgets) -----------------------
+# Only http(s) is fetched, and hosts on loopback / private / link-local (cloud metadata) / reserved
+# addresses are refused, by name (resolved through Scrapy's DNS cache) or literal; the sample portal's
+# server and a private -a start_url's own host:port are the site's own. True: allow every host (intranet).
+NEWSPORTAL_ALLOW_PRIVATE_HOSTS = False
+NEWSPORTAL_MAX_LINKS_PER_PAGE = 1000  # requests taken from one page at most (page order); 0: no bound
+NEWSPORTAL_MAX_LISTING_PAGES_TOTAL = 10000  # listing pages scheduled per run at most; 0: no bound
+NEWSPORTAL_MAX_REQUESTS = 200000  # requests scheduled per run at most; 0: no bound
+DOWNLOADER_MIDDLEWARES = {
+    **DOWNLOADER_MIDDLEWARES,
+    # first: before robots.txt is fetched for a refused host
+    "newsportal.urlguard.UrlGuardDownloaderMiddleware": 50,
+    # on the way back, before RedirectMiddleware (600) and MetaRefreshMiddleware (580) follow a target
+    "newsportal.urlguard.RedirectGuardMiddleware": 650,
+}
 
 # --- engine defaults -----------------------------------------------------------------------------
 LOG_LEVEL = "INFO"

@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, safe_url_string
 
+from newsportal.urlpolicy import scheme_allowed
+
 # Parameters that never change the page on any portal: analytics and share tracking.
 TRACKING_PARAMS: frozenset[str] = frozenset(
     {
@@ -31,15 +33,49 @@ TRACKING_PARAMS: frozenset[str] = frozenset(
 )
 _TRACKING_PREFIXES = ("utm_", "spm_")
 
+# Session identifiers of server frameworks (Java, PHP, ASP, ColdFusion, ...): the same page under a
+# new name for every visitor, so a crawl that keeps them fetches every page once per session.
+SESSION_PARAMS: frozenset[str] = frozenset(
+    {
+        "sid",
+        "sessid",
+        "sessionid",
+        "session_id",
+        "session-id",
+        "jsessionid",
+        "phpsessid",
+        "aspsessionid",
+        "cfid",
+        "cftoken",
+        "zenid",
+        "oscsid",
+    }
+)
+_SESSION_PREFIXES = ("aspsessionid",)  # ASP appends a random suffix: ASPSESSIONIDQACBDRST
+# ";jsessionid=..." (any case) as a path parameter, up to the next "?", "#", "/" or ";".
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid|sessionid)=[^?#/;]*", re.IGNORECASE)
+
 
 def _is_tracking(name: str, extra: frozenset[str]) -> bool:
     lname = name.lower()
-    return lname in TRACKING_PARAMS or lname in extra or lname.startswith(_TRACKING_PREFIXES)
+    return (
+        lname in TRACKING_PARAMS
+        or lname in SESSION_PARAMS
+        or lname in extra
+        or lname.startswith(_TRACKING_PREFIXES)
+        or lname.startswith(_SESSION_PREFIXES)
+    )
 
 
 def strip_tracking(url: str, extra: Iterable[str] = ()) -> str:
-    """url without tracking query parameters (the shared list plus a site's own)."""
+    """url without tracking and session query parameters (the shared lists plus a site's own,
+    case-insensitive) and without a ``;jsessionid=`` path parameter."""
     parts = urlsplit(url)
+    if ";" in parts.path:
+        path = _PATH_SESSION.sub("", parts.path)
+        if path != parts.path:
+            parts = parts._replace(path=path)
+            url = urlunsplit(parts)
     if not parts.query:
         return url
     extra_set = frozenset(p.lower() for p in extra)
@@ -96,14 +132,51 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def absolute(base: str, href: str | None) -> str | None:
-    """href resolved against base; None for empty, javascript:, mailto: and fragment-only links."""
+    """href resolved against base when the result is an http(s) URL with a host; None for empty,
+    javascript:, mailto: and fragment-only links, for file:, ftp:, data: and any other scheme
+    (newsportal.urlpolicy: only http(s) is ever fetched), and for hrefs that are no URL at all."""
     if not href:
         return None
     href = href.strip()
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
         return None
-    url = urljoin(base, href)
-    return url if urlsplit(url).scheme in ("http", "https", "file") else None
+    try:
+        url = urljoin(base, href)
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port  # .port raises on a port out of range or not a number
+    except ValueError:  # "http://[::1", "http://x:99999/": no URL a server could be at
+        return None
+    return url if host and scheme_allowed(url) else None
+
+
+def image_url(base: str, src: str | None) -> str | None:
+    """An image's address, recorded in items and never fetched: http(s) like ``absolute``, or a
+    file: URL when the page itself is a saved file (``newsportal extract`` on a file: its images
+    sit beside it)."""
+    url = absolute(base, src)
+    if url is not None or not src or not base.lower().startswith("file:"):
+        return url
+    try:
+        url = urljoin(base, src.strip())
+    except ValueError:
+        return None
+    return url if url.lower().startswith("file:") else None
+
+
+def refused_link(base: str, href: str | None) -> str | None:
+    """The URL href names when it is a link that ``absolute`` refuses for its scheme (file:, ftp:,
+    app deep links): what a crawl counts as refused. None for http(s) links and for the hrefs that
+    are no links (empty, fragments, javascript:, mailto:, tel:, data:)."""
+    if not href or absolute(base, href) is not None:
+        return None
+    href = href.strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+        return None
+    try:
+        url = urljoin(base, href)
+    except ValueError:
+        return None
+    return None if scheme_allowed(url) else url
 
 
 def same_site(url: str, other: str) -> bool:

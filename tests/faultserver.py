@@ -18,6 +18,7 @@ import json
 import os
 import random
 import socket
+import signal
 import subprocess
 import sys
 import threading
@@ -120,8 +121,8 @@ class FaultHandler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, routes: dict[str, Route]) -> None:
-        super().__init__(("127.0.0.1", 0), FaultHandler)
+    def __init__(self, routes: dict[str, Route], host: str = "127.0.0.1") -> None:
+        super().__init__((host, 0), FaultHandler)
         self.routes = routes  # the caller's dict: routes added later are served too
         self.log: list[Hit] = []
 
@@ -140,10 +141,11 @@ class _Server(ThreadingHTTPServer):
 
 
 class FaultServer:
-    """Serves routes on http://127.0.0.1:<free port>/ in a background thread until close()."""
+    """Serves routes on http://127.0.0.1:<free port>/ (or another loopback address: ``host``) in a
+    background thread until close()."""
 
-    def __init__(self, routes: dict[str, Route] | None = None) -> None:
-        self._httpd = _Server(routes if routes is not None else {})
+    def __init__(self, routes: dict[str, Route] | None = None, host: str = "127.0.0.1") -> None:
+        self._httpd = _Server(routes if routes is not None else {}, host)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
 
@@ -179,8 +181,8 @@ class FaultServer:
 
 
 @contextmanager
-def fault_server(routes: dict[str, Route] | None = None) -> Iterator[FaultServer]:
-    server = FaultServer(routes)
+def fault_server(routes: dict[str, Route] | None = None, host: str = "127.0.0.1") -> Iterator[FaultServer]:
+    server = FaultServer(routes, host)
     try:
         yield server
     finally:
@@ -314,6 +316,7 @@ def crawl_cli(
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
+        start_new_session=True,  # its own process group: a timeout ends the crawl too, not only the launcher
     )
     listeners: set[tuple[str, int]] = set()
     watcher = threading.Thread(target=_watch_listeners, args=(proc, listeners), daemon=True)
@@ -322,7 +325,7 @@ def crawl_cli(
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
         stdout, stderr = proc.communicate()
         raise AssertionError(f"crawl did not finish in {timeout} s:\n{stderr[-3000:]}") from None
     finally:

@@ -7,7 +7,7 @@ from parsel import Selector
 
 from newsportal.extract.article import page_canonical_url
 from newsportal.sites import get_site
-from newsportal.urls import absolute, apply_rewrites, canonical_url, same_site, strip_tracking
+from newsportal.urls import absolute, apply_rewrites, canonical_url, refused_link, same_site, strip_tracking
 
 SOHU_MOBILE = ((r"^https?://m\.sohu\.com/a/", "https://www.sohu.com/a/"),)
 
@@ -132,3 +132,58 @@ def test_without_rel_canonical_the_mobile_url_maps_to_desktop() -> None:
     assert page_canonical_url(page, "https://m.sohu.com/a/123_456?_f=m", site) == (
         "https://www.sohu.com/a/123_456"
     )
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "file:///etc/passwd",
+        "FILE:///etc/passwd",
+        "file://127.0.0.1/tmp/a/1001_301.html",
+        "ftp://ftp.example.cn/a.html",
+        "gopher://example.cn/",
+        "sohunews://article/123",
+        "http://[::1",
+        "http://example.cn:99999/a",
+        "http:///no-host",
+    ],
+)
+def test_absolute_makes_no_link_of_other_schemes_or_broken_urls(href: str) -> None:
+    assert absolute("https://www.sohu.com/a/1_2", href) is None
+
+
+def test_absolute_resolves_a_relative_link_of_a_saved_page_to_nothing() -> None:
+    # a page read from disk (file://) must not turn its relative links into more files to read
+    assert absolute("file:///tmp/page.html", "/a/1001_301.html") is None
+
+
+def test_refused_link_names_the_url_a_file_link_would_have_read() -> None:
+    base = "http://127.0.0.1:8000/"
+    assert refused_link(base, " file:///etc/passwd ") == "file:///etc/passwd"
+    assert refused_link(base, "ftp://x.cn/a") == "ftp://x.cn/a"
+    for href in ("/a/1.html", "javascript:void(0)", "mailto:x@y.cn", "#top", "", None):
+        assert refused_link(base, href) is None
+
+
+@pytest.mark.parametrize(
+    "linked",
+    [
+        "http://example.cn/a.html?sid=8f3a",
+        "http://example.cn/a.html?SID=8f3a",
+        "http://example.cn/a.html;jsessionid=0A1B2C3D",
+        "http://example.cn/a.html;JSESSIONID=0A1B2C3D",
+        "http://example.cn/a.html?jsessionid=1",
+        "http://example.cn/a.html?PHPSESSID=abc",
+        "http://example.cn/a.html?ASPSESSIONIDQACBDRST=KLMN",
+        "http://example.cn/a.html?sessionid=1&session_id=2",
+        "http://example.cn/a.html?CFID=1&CFTOKEN=2",
+        "http://example.cn/a.html;jsessionid=X?phpsessid=Y#top",
+    ],
+)
+def test_session_parameters_are_stripped_from_canonical_urls(linked: str) -> None:
+    assert canonical_url(linked) == "http://example.cn/a.html"
+
+
+def test_session_stripping_keeps_other_parameters_and_path_parameters() -> None:
+    assert canonical_url("http://example.cn/a;v=2?sid=1&id=3") == "http://example.cn/a;v=2?id=3"
+    assert canonical_url("http://example.cn/a.html?side=1&sids=2") == "http://example.cn/a.html?side=1&sids=2"

@@ -48,7 +48,7 @@ from newsportal.extract.select import Rule, all_values, first_value, rule_values
 from newsportal.extract.text import normalize_space, parse_count, split_boilerplate, strip_title
 from newsportal.items import Article
 from newsportal.sites.base import Site
-from newsportal.urls import absolute, canonical_url, same_site
+from newsportal.urls import absolute, canonical_url, image_url, same_site
 
 
 @dataclass
@@ -731,7 +731,7 @@ def _paragraphs_and_images(root, url: str) -> tuple[list[str], list[dict[str, st
             )
             if src:
                 flush()
-                blocks.append(("img", (absolute(url, src), el.get(_CAPTION_ATTR))))
+                blocks.append(("img", (image_url(url, src), el.get(_CAPTION_ATTR))))
         if el.text:
             buf.append(el.text)
         stack.append((False, el, classes, is_block))

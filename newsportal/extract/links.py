@@ -10,7 +10,7 @@ from parsel import Selector
 from newsportal.extract.pagekind import is_listing_page_of, url_kind
 from newsportal.extract.select import rule_values
 from newsportal.sites.base import Site
-from newsportal.urls import absolute, canonical_url
+from newsportal.urls import absolute, canonical_url, refused_link
 
 
 # Public suffixes under which a registrable domain keeps three labels (news.sina.com.cn → sina.com.cn).
@@ -20,6 +20,10 @@ class PageLinks:
     listings: list[str] = field(default_factory=list)  # other listing / channel pages
     pagination: list[str] = field(default_factory=list)  # next / numbered pages of this listing
     unknown: list[str] = field(default_factory=list)  # on the site, shape unknown: classify by content
+    refused: list[str] = field(default_factory=list)  # links of a refused scheme (file:, ftp:), first few
+
+
+MAX_REFUSED_LISTED = 20  # refused links kept per page to be counted and logged (a page may have 100,000)
 
 
 def page_links(sel: Selector, url: str, site: Site) -> PageLinks:
@@ -35,7 +39,11 @@ def page_links(sel: Selector, url: str, site: Site) -> PageLinks:
 
     def canon(href: str) -> str | None:
         target = absolute(url, href)
-        if not target or not site.owns(target):
+        if not target:
+            if len(out.refused) < MAX_REFUSED_LISTED and (bad := refused_link(url, href)):
+                out.refused.append(bad)
+            return None
+        if not site.owns(target):
             return None
         target = canon_url(target, site)
         if target in seen or site.is_denied(target):

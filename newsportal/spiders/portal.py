@@ -207,6 +207,14 @@ class PortalSpider(scrapy.Spider):
         self.logger.info("serving %s offline at %s", self.site.served_from, self._server.base_url)
         return self._server.base_url
 
+    def operator_urls(self) -> list[str]:
+        """URLs whose origins are the site's own even on loopback or a private network
+        (newsportal.urlguard): the start URL the operator gave, the bundled portal's local server."""
+        urls = [self.args.start_url] if self.args.start_url else []
+        if self.site.served_from is not None:
+            urls.append(self._server.base_url if self._server else f"http://127.0.0.1:{self.offline_port}/")
+        return urls
+
     def _close_server(self) -> None:
         if self._server is not None:
             self._server.close()
@@ -258,6 +266,9 @@ class PortalSpider(scrapy.Spider):
 
     def _listing(self, links: PageLinks, page: int, hops: int) -> Iterator[Request]:
         self.crawler.stats.inc_value("newsportal/pages/listing")
+        for url in links.refused:  # file:, ftp: links: never fetched (newsportal.urlpolicy)
+            self.crawler.stats.inc_value("newsportal/refused/scheme")
+            self.logger.info("refused %s (scheme)", url)
         for url in links.articles:
             yield self._article_request(url, hops)
         if page < self.max_listing_pages:
