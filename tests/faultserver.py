@@ -17,8 +17,8 @@ import contextlib
 import json
 import os
 import random
-import socket
 import signal
+import socket
 import subprocess
 import sys
 import threading
