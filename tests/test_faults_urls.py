@@ -195,8 +195,10 @@ def test_a_page_with_100000_links_queues_no_more_than_the_per_page_limit(tmp_pat
     links = [f"/a/{5000000 + i}_301.html" for i in range(100_000)]
     routes = {"/": page(listing_html(links)), "/a/*": lambda h: h.send_page(sample_article(h.path))}
     with fault_server(routes) as server:
-        # a low limit keeps the test short; the default (1,000) is the same code path
-        run = crawl_sample(tmp_path, server.base_url, settings={"NEWSPORTAL_MAX_LINKS_PER_PAGE": "20"})
+        # a low limit keeps the test short; the default (1,000) is the same code path. The page is
+        # ~7 MB: over the default DOWNLOAD_MAXSIZE, which is another row's guard, so raised here.
+        limits = {"NEWSPORTAL_MAX_LINKS_PER_PAGE": "20", "DOWNLOAD_MAXSIZE": str(32 << 20)}
+        run = crawl_sample(tmp_path, server.base_url, settings=limits)
         fetched = server.hits("/a/")
     assert run.code == 0, run.stderr[-2000:]
     assert run.stat("scheduler/enqueued") == 21  # the start page and the page's first 20 links
