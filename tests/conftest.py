@@ -19,6 +19,8 @@ import pytest
 
 from newsportal.localserver import LocalServer
 
+pytest_plugins = ["tests.redisserver"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_PORTAL = ROOT / "samples" / "portal"
 SHARED_PAGES = ROOT.parent / "shared" / "pages"
