@@ -30,6 +30,7 @@ EXIT_CODES: dict[str, int] = {
     "bad_arguments": 64,  # EX_USAGE: a spider argument or setting was refused
     "no_article_links": 65,  # EX_DATAERR: listings fetched but gave no article link (layout change, bot wall)
     "bot_wall": 65,  # EX_DATAERR: most article pages were captchas / challenges (extract.botwall)
+    "degraded": 65,  # EX_DATAERR: a field's coverage or the article count fell (newsportal.monitoring)
     "unreachable": 69,  # EX_UNAVAILABLE: no start page fetched, or every article fetch failed
     "crashed": 70,  # EX_SOFTWARE: the spider raised, or closed for an internal error
     "too_many_errors": 74,  # EX_IOERR: error rate above NEWSPORTAL_MAX_ERROR_RATE
@@ -86,6 +87,8 @@ def verdict(stats: dict[str, Any], max_error_rate: float, max_bot_wall_rate: flo
     requests = max(1, int(stats.get("downloader/request_count", 0)))
     if error_count(stats) / requests > max_error_rate:
         return "too_many_errors"
+    if stats.get("newsportal/degraded"):  # set by the monitors (newsportal.monitoring.suites)
+        return "degraded"
     return "ok"
 
 
