@@ -183,7 +183,7 @@ EXTENSIONS = {**EXTENSIONS, "newsportal.extensions.remotecontrol.StaleJobFiles":
 
 # --- monitoring (Spidermon; newsportal.monitoring) ------------------------------------------------
 # Field coverage per run in the stats, every item checked against `newsportal schema`, a rotting
-# profile noticed against the site's recent runs (verdict `degraded`, exit 65), a person told.
+# profile noticed against the site's recent runs (verdict `degraded`, exit 79), a person told.
 SPIDERMON_ENABLED = True
 SPIDERMON_ADD_FIELD_COVERAGE = True
 SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True  # a field is covered by a value: not None, "", [] or {}

@@ -4,7 +4,7 @@ server receiving webhooks, both on 127.0.0.1.
 
 * every run's stats hold the coverage of title, body, published_at, author, source, images, and
   Spidermon's validation of each item against the schema `newsportal schema` prints;
-* a redesign that loses the author (100 % → 0 %) gives the verdict `degraded`, exit 65, and a line
+* a redesign that loses the author (100 % → 0 %) gives the verdict `degraded`, exit 79, and a line
   naming the site and the field; listings that lose their links (articles seen collapse) too;
 * an unchanged portal's incremental run is not degraded;
 * a run that needs a person is mailed and posted to the webhook; a run that does not, is not.
@@ -117,7 +117,7 @@ def test_author_lost_in_a_redesign_gives_degraded_naming_site_and_field(site: Cr
     site.state = site.state.with_name("state-after-redesign")
     second = site.run(NEWSPORTAL_NOTIFY_WEBHOOKS=url)
 
-    assert second.code == EXIT_CODES["degraded"] == 65
+    assert second.code == EXIT_CODES["degraded"] == 79
     stats = _stats(site)
     assert stats["newsportal/verdict"] == "degraded"
     assert stats["newsportal/coverage/author"] == 0.0
@@ -125,9 +125,9 @@ def test_author_lost_in_a_redesign_gives_degraded_naming_site_and_field(site: Cr
     assert not [k for k in stats if k.startswith("newsportal/degraded/coverage/") and k[-6:] != "author"]
     assert "site sample: author coverage 0% in this run" in second.log
     assert "100% in its last 1 run" in second.log
-    assert "exit=65 (degraded)" in second.log
+    assert "exit=79 (degraded)" in second.log
     [posted] = server.received
-    assert posted["verdict"] == "degraded" and posted["exit_code"] == 65 and posted["site"] == "sample"
+    assert posted["verdict"] == "degraded" and posted["exit_code"] == 79 and posted["site"] == "sample"
     assert any("author coverage 0%" in reason for reason in posted["reasons"])
 
 
@@ -140,7 +140,7 @@ def test_listings_losing_their_links_collapse_the_article_count(site: CronSite) 
     run = site.run()
     stats = _stats(site)
     assert stats["newsportal/pages/article"] < seen * 0.3
-    assert run.code == 65, run.log[-3000:]
+    assert run.code == 79, run.log[-3000:]
     assert stats["newsportal/degraded/count/articles"] == 1
     assert re.search(
         r"site sample: articles seen collapsed to \d+ in this run, \d+ in its last 1 run", run.log

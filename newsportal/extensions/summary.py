@@ -30,7 +30,9 @@ EXIT_CODES: dict[str, int] = {
     "bad_arguments": 64,  # EX_USAGE: a spider argument or setting was refused
     "no_article_links": 65,  # EX_DATAERR: listings fetched but gave no article link (layout change, bot wall)
     "bot_wall": 65,  # EX_DATAERR: most article pages were captchas / challenges (extract.botwall)
-    "degraded": 65,  # EX_DATAERR: a field's coverage or the article count fell (newsportal.monitoring)
+    # not in sysexits.h: the run did its job, but a field's coverage or the article count fell
+    # against the site's recent runs, or items broke the schema (newsportal.monitoring)
+    "degraded": 79,
     "unreachable": 69,  # EX_UNAVAILABLE: no start page fetched, or every article fetch failed
     "crashed": 70,  # EX_SOFTWARE: the spider raised, or closed for an internal error
     "too_many_errors": 74,  # EX_IOERR: error rate above NEWSPORTAL_MAX_ERROR_RATE

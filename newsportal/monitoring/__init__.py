@@ -10,7 +10,7 @@ person told when a run needs one.
   ``ARTICLE_SCHEMA``, the JSON Schema ``newsportal schema`` prints (``spidermon/validation/*`` stats).
 * **A rotting profile** – ``suites.RunHealthSuite`` runs when the spider closes and compares the run
   with the site's recent runs (``history.SiteHistory``); what fell is recorded in the stats
-  (``newsportal/degraded/*``) and the run's verdict becomes ``degraded`` (exit 65).
+  (``newsportal/degraded/*``) and the run's verdict becomes ``degraded`` (exit 79).
 * **Notification** – ``suites.NotifySuite`` runs when the engine stops, after the verdict: a run whose
   exit code needs a person is mailed (Scrapy's ``MAIL_*`` settings) and posted to webhooks (Slack's
   incoming webhooks or any URL that takes JSON).

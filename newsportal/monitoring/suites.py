@@ -4,7 +4,7 @@ person (when the engine stops, after the verdict).
 A finding is one plain sentence naming the site and what fell, e.g.
 ``site sample: author coverage 0% in this run, 80% in its last 2 runs``. The pure functions below
 make them from stats; the monitors fail with them; ``RecordDegraded`` puts them in the stats, where
-the run summary's verdict reads them (``degraded``, exit 65).
+the run summary's verdict reads them (``degraded``, exit 79).
 """
 
 from __future__ import annotations
