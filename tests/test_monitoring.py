@@ -250,3 +250,53 @@ def test_count_rule_compares_articles_seen_not_items() -> None:
     assert count_collapse("s", {"newsportal/pages/article": 7}, history, 10, 0.7) == (
         "site s: articles seen collapsed to 7 in this run, 62 in its last 2 runs"
     )
+
+
+def test_items_breaking_the_schema_are_counted_by_spidermon_and_named() -> None:
+    """The project's own pipeline settings: Spidermon's ItemValidationPipeline with the schema
+    `newsportal schema` prints; a bad date and a bad read count are counted per field."""
+    from scrapy.utils.project import get_project_settings
+    from scrapy.utils.test import get_crawler
+    from spidermon.contrib.scrapy.pipelines import ItemValidationPipeline
+
+    from newsportal.items import Article
+    from newsportal.monitoring.suites import schema_failures
+
+    settings = get_project_settings().copy_to_dict()
+    settings["TWISTED_REACTOR_ENABLED"] = False  # no crawl here: no reactor to install
+    crawler = get_crawler(settings_dict=settings)
+    crawler.stats.open_spider()
+    pipeline = ItemValidationPipeline.from_crawler(crawler)
+    good = Article(
+        url="http://127.0.0.1/a/1_2.html",
+        title="标题",
+        body="正文" * 20,
+        published_at="2026-03-14T20:02:59+08:00",
+    )
+    bad = Article(
+        url="http://127.0.0.1/a/3_4.html", title="标题", body="正文" * 20, published_at="昨天 12:30"
+    )
+    bad.read_count = "很多"  # type: ignore[assignment]
+    for item in (good, bad, good):
+        assert pipeline.process_item(item) is item  # counted, not dropped
+    stats = crawler.stats.get_stats()
+    assert stats["spidermon/validation/items"] == 3 and stats["spidermon/validation/items/errors"] == 1
+    found = dict(schema_failures("sample", stats))
+    assert set(found) == {"published_at", "read_count"}
+    assert found["published_at"].startswith("site sample: published_at breaks the schema (")
+
+
+def test_spidermons_error_lines_for_failed_monitors_are_not_crawl_errors() -> None:
+    from newsportal.extensions.summary import verdict
+
+    small = {
+        "finish_reason": "finished",
+        "response_received_count": 9,
+        "downloader/request_count": 9,
+        "newsportal/pages/article": 8,
+        "log_count/ERROR": 2,  # Spidermon's report of two failed monitors
+        "newsportal/monitor/error_lines": 2,
+        "newsportal/degraded": 2,
+    }
+    assert verdict(small, max_error_rate=0.2) == "degraded"
+    assert verdict({**small, "log_count/ERROR": 4}, max_error_rate=0.2) == "too_many_errors"

@@ -49,8 +49,10 @@ def counted(stats: dict[str, Any], prefix: str) -> dict[str, int]:
 
 
 def error_count(stats: dict[str, Any]) -> int:
-    """Fetch failures and errors logged: what the error rate counts."""
-    return sum(counted(stats, "newsportal/errors").values()) + int(stats.get("log_count/ERROR", 0))
+    """Fetch failures and errors logged: what the error rate counts. Spidermon's report of a failed
+    monitor is logged as an error too; it is a finding (verdict ``degraded``), not a crawl error."""
+    logged = int(stats.get("log_count/ERROR", 0)) - int(stats.get("newsportal/monitor/error_lines", 0))
+    return sum(counted(stats, "newsportal/errors").values()) + max(0, logged)
 
 
 def bot_wall_share(stats: dict[str, Any]) -> float:

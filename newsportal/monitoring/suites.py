@@ -149,17 +149,20 @@ class ProfileMonitor(_Findings):
 
 class RecordDegraded(Action):
     """Writes the failed monitors' findings into the stats, where the verdict reads them, and logs
-    each as one line: ``newsportal/degraded`` (how many), ``newsportal/degraded/reasons`` (the
+    each as one warning: ``newsportal/degraded`` (how many), ``newsportal/degraded/reasons`` (the
     sentences), ``newsportal/degraded/<kind>/<field>`` = 1."""
 
     def run_action(self) -> None:
         stats = self.data.crawler.stats
+        failed_monitors = self.result.monitors_failed_results
+        # Spidermon has logged each failed monitor as an ERROR line: not a crawl error (error rate)
+        stats.inc_value("newsportal/monitor/error_lines", len(failed_monitors))
         reasons = []
-        for failed in self.result.monitors_failed_results:
+        for failed in failed_monitors:
             for kind, field, sentence in getattr(failed.item, "findings", []):
                 stats.set_value(f"newsportal/degraded/{kind}/{field}", 1)
                 reasons.append(sentence)
-                logger.error("degraded: %s", sentence)
+                logger.warning("degraded: %s", sentence)
         if reasons:
             stats.set_value("newsportal/degraded", len(reasons))
             stats.set_value("newsportal/degraded/reasons", reasons)
