@@ -215,6 +215,7 @@ def _coverage_chart(plt: Any, runs: list[RunHealth]) -> str:
             if run.verdict == "degraded":
                 ax.axvline(i, color="#C44E52", linewidth=6, alpha=0.15)
         ax.set_ylim(-5, 105)
+        ax.set_xlim(-0.5, len(site_runs) - 0.5)  # the first and last runs' shading shows whole
         ax.set_ylabel("% of items")
         ax.set_xticks(x, [_run_label(r) for r in site_runs], rotation=30, ha="right", fontsize=7)
         ax.set_title(f"Field coverage: {site}", loc="left")
