@@ -30,7 +30,7 @@ from parsel import Selector
 # Never visible or never part of an article.
 _SKIP = frozenset(
     ["script", "style", "noscript", "template", "iframe", "svg", "head", "button", "select", "input",
-     "textarea", "form", "nav", "footer", "aside", "link", "meta", "video", "audio", "canvas"]
+     "textarea", "nav", "footer", "aside", "link", "meta", "video", "audio", "canvas"]
 )  # fmt: skip
 BLOCK_TAGS = frozenset(
     ["p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
@@ -130,9 +130,8 @@ def find_body(sel: Selector) -> Selector | None:
     root = body[0].root if body else sel.root
     scorer = _Scorer()
     scorer.score(root)
-    if scorer.best is None or scorer.best_value <= 0:
-        return None
-    return Selector(root=scorer.best)
+    best = scorer.choose()
+    return Selector(root=best) if best is not None else None
 
 
 _NOTHING = (0.0, 0, 0, 0, 0)
@@ -152,10 +151,24 @@ class _Open:
         self.flow_punct = len(_SENTENCE_PUNCT.findall(own))
 
 
+# The page itself: a class on these names the page's state ("u-has-nav-bar", "sidebar-open"), and
+# blocks inside them may be the body whatever it says.
+_DOCUMENT_TAGS = frozenset(["html", "body", "main"])
+
+
 class _Scorer:
     def __init__(self) -> None:
-        self.best = None
-        self.best_value = 0.0
+        self.candidates: list[tuple[float, object]] = []  # (value, block) of every block worth > 0
+        self.furniture: set = set()  # furniture-named blocks (the document's own tags left out)
+
+    def choose(self):
+        """The block of highest value that is not inside page furniture (comments, related lists:
+        a long comment must not be the body because its list scored below zero), or None."""
+        self.candidates.sort(key=lambda c: c[0], reverse=True)
+        for _value, el in self.candidates:
+            if self.furniture.isdisjoint(el.iterancestors()):
+                return el
+        return None
 
     def score(self, root) -> tuple[float, int, int, int, int]:
         """(value of the blocks inside root, all chars, inline chars, inline link chars, inline punct)
@@ -216,9 +229,11 @@ class _Scorer:
         # A headline is never a sentence of the body, whatever its punctuation.
         value += _block_value(f.flow, f.flow_link, 0 if f.tag in _HEADINGS else f.flow_punct)
         if is_furniture(f.el):
+            if f.tag not in _DOCUMENT_TAGS:
+                self.furniture.add(f.el)
             value = -float(f.chars)
-        elif value > self.best_value:
-            self.best, self.best_value = f.el, value
+        elif value > 0:
+            self.candidates.append((value, f.el))
         return value, f.chars, 0, 0, 0
 
 

@@ -188,7 +188,29 @@ def _boilerplate_values(line: str) -> dict[str, str | None] | None:
         return {}
     if len(line) <= _NOTICE_MAX and _is_disclaimer(line):
         return {}
+    if len(line) <= _POSTED_LINE_MAX and _is_posted_line(line):
+        return {}
     return None
+
+
+# A post's own footer or header line: "发表于 2004年12月27日 12:40 - (阅读:3727;评论:63)",
+# "posted @ 2005-03-21 11:21 by lee", "2026-10-28 14:05 阅读(120) 评论(6)". A date with its year, after a
+# publish label or before read/comment counters, and no sentence.
+_POSTED_LINE_MAX = 80
+_POSTED_DATE = re.compile(
+    r"^[\[【(（]?\s*(?P<label>(?:发表|发布|更新|提交)(?:于|时间|日期)\s*[:：]?|posted(?:\s+(?:on|at|@))?|@)?\s*"
+    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}",
+    re.IGNORECASE,
+)
+_COUNTERS = re.compile(r"(?:阅读|浏览|点击|评论|回复|人气|views?|comments?)\s*[:：(（]?\s*\d", re.IGNORECASE)
+_SENTENCE_MARKS = re.compile(r"[，。！？!?]")
+
+
+def _is_posted_line(line: str) -> bool:
+    match = _POSTED_DATE.match(line)
+    if match is None or _SENTENCE_MARKS.search(line):
+        return False
+    return bool(match.group("label")) or bool(_COUNTERS.search(line, match.end()))
 
 
 # Phrases of a site's disclaimer: a paragraph made of several of them is a 声明 without its label.
