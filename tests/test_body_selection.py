@@ -5,7 +5,9 @@ furniture, which block is the body. Whole pages for each class are in ``tests/pa
 from __future__ import annotations
 
 import pytest
+from lxml import html as lxml_html
 
+from newsportal.extract.density import is_furniture
 from newsportal.extract.text import split_boilerplate
 
 
@@ -18,6 +20,7 @@ from newsportal.extract.text import split_boilerplate
         "Posted on 2005/3/21 11:21",
         "2026-10-28 14:05 阅读(120) 评论(6)",
         "【发表时间：2006-5-12 8:30】",
+        "〓 某某论坛 周边游 发布时间 2005/05/17 22:11:42 by 眉间尺 〓",
     ],
 )
 def test_a_posts_date_line_with_its_label_or_counters_leaves_the_body(line):
@@ -36,3 +39,16 @@ def test_a_posts_date_line_with_its_label_or_counters_leaves_the_body(line):
 )
 def test_dates_in_the_articles_own_lines_stay(line):
     assert split_boilerplate([line]).paragraphs == [line]
+
+
+@pytest.mark.parametrize("heading", ["热门评论", "最新评论", "网友评论", "精彩跟帖", "读者留言"])
+def test_a_block_headed_as_comments_is_furniture(heading):
+    block = lxml_html.fromstring(f"<div><h3>{heading}</h3><p>说得很好，支持一下。</p><p>同意楼上。</p></div>")
+    assert is_furniture(block)
+
+
+@pytest.mark.parametrize("heading", ["评论", "时评", "本报评论员文章"])
+def test_a_story_headed_by_a_commentary_channel_is_not_furniture(heading):
+    story = "<p>今年的粮食产量再创新高，这是多方努力的结果。</p>"
+    block = lxml_html.fromstring(f"<div><h3>{heading}</h3>{story}</div>")
+    assert not is_furniture(block)

@@ -80,6 +80,7 @@ def class_words(el) -> list[str]:
 RELATED_HEADING = re.compile(
     r"^(?:相关|推荐|延伸|热点|热门|精彩|更多|最新|猜你|为您|大家都在|今日|编辑)"
     r"[\s·]*(?:阅读|新闻|文章|推荐|视频推荐|视频|报道|专题|链接|喜欢|都在看|热点|精选|搜索)+$|^作者最新文章$"
+    r"|^(?:热门|精彩|最新|网友|读者)(?:评论|留言|跟帖)$"
 )
 _HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6", "div", "p", "span", "strong", "b", "dt"])
 
@@ -156,19 +157,61 @@ class _Open:
 _DOCUMENT_TAGS = frozenset(["html", "body", "main"])
 
 
+# A unit holding this share of its parent's value, beside two or more positive units of its own
+# kind, is the body without them (see _Scorer._dominant_unit).
+_DOMINANT_SHARE = 0.65
+# What a post, a story or a reply is wrapped in; paragraphs and cells are never such a unit.
+_UNIT_TAGS = frozenset(["div", "table", "tbody", "tr", "li", "dl", "section", "article"])
+
+
 class _Scorer:
     def __init__(self) -> None:
+        self.values: dict[object, float] = {}  # every scored block's value
         self.candidates: list[tuple[float, object]] = []  # (value, block) of every block worth > 0
         self.furniture: set = set()  # furniture-named blocks (the document's own tags left out)
 
     def choose(self):
         """The block of highest value that is not inside page furniture (comments, related lists:
-        a long comment must not be the body because its list scored below zero), or None."""
+        a long comment must not be the body because its list scored below zero), narrowed to its
+        dominant unit (see _dominant_unit); None when no block is worth anything."""
         self.candidates.sort(key=lambda c: c[0], reverse=True)
         for _value, el in self.candidates:
             if self.furniture.isdisjoint(el.iterancestors()):
-                return el
+                return self._dominant_unit(el)
         return None
+
+    def _dominant_unit(self, el):
+        """el, or the best block of the unit inside it that holds most of its value when the rest
+        of its value is in sibling units of the same build after it: a thread's opening post above
+        its replies (each post a table, a div, a list item of the same rows), a story above a run
+        of short comment boxes. A run of paragraphs is never narrowed to one of them."""
+        while True:
+            units = self._units(el)
+            if len(units) < 3:
+                return el
+            top = max(units, key=self.values.__getitem__)
+            if _tag(top) not in _UNIT_TAGS or self.values[top] < _DOMINANT_SHARE * self.values[el]:
+                return el
+            shape = _shape(top)
+            others = [u for u in units if u is not top and self.values[u] > 0]
+            if len(others) < 2 or any(_shape(u) != shape for u in others):
+                return el
+            if next(u for u in units if _shape(u) == shape) is not top:
+                return el  # a reply longer than the post that opens the thread: no narrowing
+            # the post's own best block: its text cell, without the poster's name and its buttons
+            el = max((e for e in top.iter() if self.values.get(e, 0) > 0), key=self.values.__getitem__)
+
+    def _units(self, el) -> list:
+        """The scored blocks nearest below el (through inline elements such as <font>, <form>)."""
+        units = []
+        stack = list(reversed(el))
+        while stack:
+            child = stack.pop()
+            if child in self.values:
+                units.append(child)
+            elif isinstance(child.tag, str) and _tag(child) not in BLOCK_TAGS:
+                stack.extend(reversed(child))
+        return units
 
     def score(self, root) -> tuple[float, int, int, int, int]:
         """(value of the blocks inside root, all chars, inline chars, inline link chars, inline punct)
@@ -234,7 +277,14 @@ class _Scorer:
             value = -float(f.chars)
         elif value > 0:
             self.candidates.append((value, f.el))
+        self.values[f.el] = value
         return value, f.chars, 0, 0, 0
+
+
+def _shape(el) -> tuple:
+    """What makes units "of the same kind": tag, class and the tags of their children (a forum's
+    posts are tables of the same rows; a paper's abstract and its full text are differently built)."""
+    return _tag(el), el.get("class"), tuple(_tag(c) for c in el)
 
 
 def _block_value(chars: int, link_chars: int, punct: int) -> float:

@@ -198,18 +198,24 @@ def _boilerplate_values(line: str) -> dict[str, str | None] | None:
 # publish label or before read/comment counters, and no sentence.
 _POSTED_LINE_MAX = 80
 _POSTED_DATE = re.compile(
-    r"^[\[【(（]?\s*(?P<label>(?:发表|发布|更新|提交)(?:于|时间|日期)\s*[:：]?|posted(?:\s+(?:on|at|@))?|@)?\s*"
-    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}",
+    r"^[\[【(（〓※■□◆◇●○★☆\s]*(?P<label>(?:发表|发布|更新|提交)(?:于|时间|日期)\s*[:：]?|posted(?:\s+(?:on|at|@))?|@)?"
+    r"\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}",
     re.IGNORECASE,
+)
+# The same label after the board's or blog's name: "〓 某某论坛 某某版 发布时间 2005/05/17 22:11 by 某某 〓".
+_POSTED_LABEL = re.compile(
+    r"(?:发表|发布)(?:于|时间|日期)\s*[:：]?\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}"
 )
 _COUNTERS = re.compile(r"(?:阅读|浏览|点击|评论|回复|人气|views?|comments?)\s*[:：(（]?\s*\d", re.IGNORECASE)
 _SENTENCE_MARKS = re.compile(r"[，。！？!?]")
 
 
 def _is_posted_line(line: str) -> bool:
-    match = _POSTED_DATE.match(line)
-    if match is None or _SENTENCE_MARKS.search(line):
+    if _SENTENCE_MARKS.search(line):
         return False
+    match = _POSTED_DATE.match(line)
+    if match is None:
+        return _POSTED_LABEL.search(line) is not None
     return bool(match.group("label")) or bool(_COUNTERS.search(line, match.end()))
 
 
