@@ -52,3 +52,18 @@ def test_a_story_headed_by_a_commentary_channel_is_not_furniture(heading):
     story = "<p>今年的粮食产量再创新高，这是多方努力的结果。</p>"
     block = lxml_html.fromstring(f"<div><h3>{heading}</h3>{story}</div>")
     assert not is_furniture(block)
+
+
+def test_a_posts_own_date_line_inside_the_body_dates_the_page():
+    from datetime import datetime
+
+    from parsel import Selector
+
+    from newsportal.extract.article import posted_line_date
+    from newsportal.extract.dates import CHINA_TZ
+
+    footer = "<p>〓 某某论坛 发布时间 2005/05/17 22:11:42 〓</p>"
+    post = Selector(text=f"<div class='post'><p>正文，写了一些事情。</p>{footer}</div>").css("div.post")[0]
+    now = datetime(2026, 11, 1, 12, 0, tzinfo=CHINA_TZ)
+    assert posted_line_date(post, now) == datetime(2005, 5, 17, 22, 11, 42, tzinfo=CHINA_TZ)
+    assert posted_line_date(Selector(text="<div><p>2005年5月17日，天气晴。</p></div>"), now) is None

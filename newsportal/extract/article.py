@@ -45,7 +45,13 @@ from newsportal.extract.header import (
     zone_source_guess,
 )
 from newsportal.extract.select import Rule, all_values, first_value, rule_values, select
-from newsportal.extract.text import normalize_space, parse_count, split_boilerplate, strip_title
+from newsportal.extract.text import (
+    is_posted_line,
+    normalize_space,
+    parse_count,
+    split_boilerplate,
+    strip_title,
+)
 from newsportal.items import Article
 from newsportal.sites.base import Site
 from newsportal.urls import absolute, canonical_url, image_url, same_site
@@ -158,7 +164,7 @@ def extract_from_selector(
             (zone_time if zone_sure else None) or _published_at(sel, generic.published_at, now) or zone_time
         )
     if fields.published_at is None:
-        fields.published_at = labelled_date_in_page(sel, container, now)
+        fields.published_at = posted_line_date(container, now) or labelled_date_in_page(sel, container, now)
     if fields.published_at is not None and not has_time_of_day(fields.published_at):
         fields.published_at = _with_time_of_day(fields.published_at, sel, header(), generic, now)
     count = first_value(sel, site.read_count)
@@ -331,6 +337,22 @@ def blog_owner(sel: Selector) -> str | None:
     for part in parts:
         if (match := _BLOG_NAME.match(part)) and (names := clean_author(match.group("name"))):
             return names
+    return None
+
+
+_POSTED_LINE_TEXTS = 400  # text nodes of the body looked at: a post's own date line is near its text
+
+
+def posted_line_date(container: Selector | None, now: datetime) -> datetime | None:
+    """The date of a post's own date line inside the body's block ("发表于 2004年12月27日 12:40 -
+    (阅读:37)", "〓 某某论坛 发布时间 2005/05/17 22:11 〓": a line the body leaves out, see
+    text.is_posted_line), for a page no header, meta tag or script dates; None without one."""
+    if container is None:
+        return None
+    for node in container.root.xpath(f".//text()[position() <= {_POSTED_LINE_TEXTS}]"):
+        line = normalize_space(node)
+        if line and is_posted_line(line) and (found := parse_datetime(line, now)) is not None:
+            return found
     return None
 
 

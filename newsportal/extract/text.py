@@ -188,7 +188,7 @@ def _boilerplate_values(line: str) -> dict[str, str | None] | None:
         return {}
     if len(line) <= _NOTICE_MAX and _is_disclaimer(line):
         return {}
-    if len(line) <= _POSTED_LINE_MAX and _is_posted_line(line):
+    if len(line) <= _POSTED_LINE_MAX and is_posted_line(line):
         return {}
     return None
 
@@ -210,7 +210,8 @@ _COUNTERS = re.compile(r"(?:阅读|浏览|点击|评论|回复|人气|views?|com
 _SENTENCE_MARKS = re.compile(r"[，。！？!?]")
 
 
-def _is_posted_line(line: str) -> bool:
+def is_posted_line(line: str) -> bool:
+    """Whether line is a post's date line (see _POSTED_DATE): never the article's text."""
     if _SENTENCE_MARKS.search(line):
         return False
     match = _POSTED_DATE.match(line)
