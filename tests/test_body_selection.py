@@ -67,3 +67,29 @@ def test_a_posts_own_date_line_inside_the_body_dates_the_page():
     now = datetime(2026, 11, 1, 12, 0, tzinfo=CHINA_TZ)
     assert posted_line_date(post, now) == datetime(2005, 5, 17, 22, 11, 42, tzinfo=CHINA_TZ)
     assert posted_line_date(Selector(text="<div><p>2005年5月17日，天气晴。</p></div>"), now) is None
+
+
+# --- class 7: old pages that declare no charset ---------------------------------------------------
+
+_OLD_STORY = (
+    "<html><head><title>县里召开春耕生产会议</title></head>"
+    "<body><p>昨日，县里召开春耕生产会议，部署今年的春耕工作。</p></body></html>"
+)
+
+
+def test_gbk_bytes_without_any_charset_decode_without_the_statistical_detector(monkeypatch):
+    from newsportal.extract import encoding
+
+    def no_detector(body):
+        raise AssertionError("the detector was asked about bytes that read cleanly as GB18030")
+
+    monkeypatch.setattr(encoding, "_detect", no_detector)
+    assert encoding.decode_html(_OLD_STORY.encode("gbk")) == (_OLD_STORY, "gb18030")
+
+
+def test_big5_bytes_without_any_charset_are_not_taken_for_gbk():
+    from newsportal.extract.encoding import decode_html
+
+    story = "<html><body><p>昨日，縣裡召開春耕生產會議，部署今年的春耕工作。各鄉鎮負責人參加會議。</p></body>"
+    # Big5 bytes decode cleanly as GB18030 too, into rare characters: the shortcut must not take them
+    assert decode_html(story.encode("big5"))[1] != "gb18030"

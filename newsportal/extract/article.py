@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from lxml import etree
 from parsel import Selector
 
 from newsportal.extract import density
@@ -89,7 +90,26 @@ def make_selector(body: bytes | str, content_type: str | None = None) -> tuple[S
         text, encoding = decode_html(body, content_type)
     else:
         text, encoding = body, None
-    return Selector(text=text or "<html></html>", type="html"), encoding
+    sel = Selector(text=text or "<html></html>", type="html")
+    if text and "<noframes" in text and sel.root.find("frameset") is not None:
+        _open_noframes(sel.root)
+    return sel, encoding
+
+
+def _open_noframes(root) -> None:
+    """A frameset page's text is what its <noframes> part shows, which the HTML parser keeps as one
+    raw string: parsed here into the page's <body> (a page of frames has none of its own)."""
+    for noframes in root.iter("noframes"):
+        markup = noframes.text or ""
+        if "<" not in markup:
+            continue
+        parsed = etree.HTML(markup)
+        inner = parsed.find("body") if parsed is not None else None
+        if inner is not None:
+            body = etree.SubElement(root, "body")
+            body.text = inner.text
+            body.extend(list(inner))
+            return
 
 
 def extract_article(
