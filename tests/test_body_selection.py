@@ -93,3 +93,25 @@ def test_big5_bytes_without_any_charset_are_not_taken_for_gbk():
     story = "<html><body><p>昨日，縣裡召開春耕生產會議，部署今年的春耕工作。各鄉鎮負責人參加會議。</p></body>"
     # Big5 bytes decode cleanly as GB18030 too, into rare characters: the shortcut must not take them
     assert decode_html(story.encode("big5"))[1] != "gb18030"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "页面功能 【我来说两句】【我要“揪”错】【推荐】【字体：大 中 小】【打印】 【关闭】",
+        "[推荐] [打印] [关闭窗口]",
+    ],
+)
+def test_a_bar_of_bracketed_buttons_leaves_the_body(line):
+    assert split_boilerplate([line]).paragraphs == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "【新华网】【人民网】报道，今年的粮食产量再创新高。",
+        "【快讯】【独家】【现场】记者今天上午在现场看到，救援仍在进行。",
+    ],
+)
+def test_bracketed_words_in_a_sentence_stay(line):
+    assert split_boilerplate([line]).paragraphs == [line]

@@ -175,7 +175,7 @@ def _boilerplate_values(line: str) -> dict[str, str | None] | None:
     labelled = _label_line_values(line)
     if labelled is not None:
         return labelled
-    if _is_share_bar(line):
+    if _is_share_bar(line) or (len(line) <= _BUTTON_BAR_MAX and _BUTTON_BAR.match(line)):
         return {}
     promotion = _PROMOTION.search(line) if len(line) <= _PROMOTION_MAX else None
     # A promotion leads its line ("扫码下载…", "请关注公众号…"); an article sentence that mentions
@@ -288,6 +288,12 @@ def _clean_value(name: str, value: str) -> str | None:
         value = _REPORTER_PREFIX.sub("", value)  # "本报记者 张三" → "张三"
     value = value.strip(" ()（）[]【】")
     return value or None
+
+
+# A bar of bracketed buttons, with at most a short label before it: "页面功能 【我来说两句】【推荐】
+# 【字体：大 中 小】【打印】【关闭】". Three buttons or more, none a sentence.
+_BUTTON_BAR = re.compile(r"^[^【】\[\]。！？]{0,6}(?:\s*[【\[][^】\]。！？，]{1,10}[】\]]\s*){3,}$")
+_BUTTON_BAR_MAX = 80
 
 
 def _is_share_bar(line: str) -> bool:
