@@ -115,3 +115,36 @@ def test_a_bar_of_bracketed_buttons_leaves_the_body(line):
 )
 def test_bracketed_words_in_a_sentence_stay(line):
     assert split_boilerplate([line]).paragraphs == [line]
+
+
+# --- speed: class-word queries read from the attributes up ----------------------------------------
+
+_CLASS_PAGE = """<html><body>
+<div class="post-author" id="a1"><span class="author-name">张三</span></div>
+<div id="author-box"><p class="time">2026-10-01 08:00</p></div>
+<ul class="relate-list"><li><a href="/1">一</a></li><li class="recommend"><a href="/2">二</a></li></ul>
+<p class="date-line">2026-10-02</p>
+</body></html>"""
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "//*[contains(@class,'author')]",
+        "//*[contains(@class,'author') or contains(@id,'author')][not(.//*[contains(@class,'author')])]",
+        "//*[contains(@class,'relate') or contains(@class,'recommend')]//a/@href",
+        "//*[contains(@class,'time') or contains(@class,'date') or contains(@id,'time')]",
+        "//*[contains(@class,'author') or contains(@id,'author')][1]",  # positional: kept as written
+    ],
+)
+def test_class_word_queries_select_what_they_selected_before(query):
+    from lxml import etree
+
+    from newsportal.extract.select import _attribute_first
+
+    root = lxml_html.fromstring(_CLASS_PAGE)
+    assert etree.XPath(_attribute_first(query))(root) == etree.XPath(query)(root)
+    if query.endswith("[1]"):
+        assert _attribute_first(query) == query
+    else:
+        assert _attribute_first(query) != query and "//@" in _attribute_first(query)
