@@ -23,6 +23,7 @@ is worth more than what it costs, so comments, hot lists and headers beside the 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 from parsel import Selector
@@ -85,13 +86,24 @@ RELATED_HEADING = re.compile(
 _HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6", "div", "p", "span", "strong", "b", "dt"])
 
 
+@lru_cache(maxsize=4096)
+def _names_furniture(raw: str) -> bool:
+    """Whether a class and id text ("post_content clearfix main") has a furniture word (asked of
+    every block of every page: pages repeat their class names, so the answers are kept)."""
+    return any(
+        word in _FURNITURE_WORDS or word.lower().startswith(_FURNITURE_PREFIXES)
+        for word in (w.lower() for w in _WORD_SPLIT.split(raw) if w)
+    )
+
+
 def is_furniture(el) -> bool:
     """Whether the element's class or id names page furniture (comments, share bars, related...),
     or its first child is a heading such as 推荐阅读 / 相关新闻."""
-    if (el.get("class") or el.get("id")) and any(
-        word in _FURNITURE_WORDS or word.startswith(_FURNITURE_PREFIXES) for word in class_words(el)
-    ):
+    cls, id_ = el.get("class"), el.get("id")
+    if (cls or id_) and _names_furniture(f"{cls or ''} {id_ or ''}"):
         return True
+    if not len(el):
+        return False
     first = next((c for c in el if isinstance(c.tag, str)), None)
     if first is None or _tag(first) not in _HEADING_TAGS or len(first) > 3:
         return False
@@ -103,15 +115,12 @@ def is_furniture(el) -> bool:
 
 def is_hidden(el) -> bool:
     """Hidden by inline style, the hidden attribute, or a hiding class word."""
-    attrib = el.attrib
-    if not attrib:
-        return False
-    if "hidden" in attrib:
-        return True
-    style = attrib.get("style")
+    cls = el.get("class")
+    style = el.get("style")
     if style and _HIDDEN_STYLE.search(style):
         return True
-    cls = attrib.get("class")
+    if el.get("hidden") is not None:
+        return True
     if not cls:
         return False
     lowered = cls.lower()
@@ -136,20 +145,6 @@ def find_body(sel: Selector) -> Selector | None:
 
 
 _NOTHING = (0.0, 0, 0, 0, 0)
-
-
-class _Open:
-    """An element being scored: what its children added so far (see _Scorer.score)."""
-
-    __slots__ = ("chars", "children", "el", "flow", "flow_link", "flow_punct", "in_link", "tag", "value")
-
-    def __init__(self, el, tag: str, in_link: bool) -> None:
-        own = (el.text or "").strip()
-        self.el, self.tag, self.in_link, self.children = el, tag, in_link, iter(el)
-        self.value = 0.0
-        self.chars = self.flow = len(own)
-        self.flow_link = len(own) if in_link else 0
-        self.flow_punct = len(_SENTENCE_PUNCT.findall(own))
 
 
 # The page itself: a class on these names the page's state ("u-has-nav-bar", "sidebar-open"), and
@@ -215,70 +210,73 @@ class _Scorer:
 
     def score(self, root) -> tuple[float, int, int, int, int]:
         """(value of the blocks inside root, all chars, inline chars, inline link chars, inline punct)
-        where "inline" is the text that flows into the enclosing block. Post-order over an explicit
-        stack of open elements: a page with thousands of nested elements cannot exhaust Python's
-        recursion limit (1,500 unclosed <div>s once ended a whole crawl with RecursionError)."""
-        top = self._open(root, False)
-        if top is None:
-            return _NOTHING
-        stack = [top]
-        while True:
-            current = stack[-1]
-            child = next(current.children, None)
-            if child is not None:
-                opened = self._open(child, current.in_link)
-                if opened is not None:
-                    stack.append(opened)
-                else:
-                    self._add(current, child, _NOTHING)
+        where "inline" is the text that flows into the enclosing block. One pass of lxml's iterwalk
+        (the tree walked in C, no recursion: a page with thousands of nested elements cannot exhaust
+        Python's recursion limit, as 1,500 unclosed <div>s once did), each open element a flat list
+        frame: [element, tag, in a link, value, chars, flow, flow link chars, flow punctuation]."""
+        # iterwalk gives no comments: the text after one (its tail) belongs to the comment's parent.
+        after_comments: dict[object, str] = {}
+        for node in root.iter(etree.Comment, etree.ProcessingInstruction):
+            tail = (node.tail or "").strip()
+            parent = node.getparent()
+            if tail and parent is not None:
+                after_comments[parent] = after_comments.get(parent, "") + tail
+        walker = etree.iterwalk(root, events=("start", "end"))
+        stack: list[list | None] = []
+        result = _NOTHING
+        punct = _SENTENCE_PUNCT.findall
+        for event, el in walker:
+            if event == "start":
+                tag = el.tag.lower() if isinstance(el.tag, str) else ""
+                if not tag or tag in _SKIP or is_hidden(el):
+                    walker.skip_subtree()
+                    stack.append(None)  # counts nothing; its tail still flows into its parent
+                    continue
+                in_link = tag == "a" or (bool(stack) and stack[-1][2])
+                own = (el.text or "").strip()
+                if after_comments and el in after_comments:
+                    own += after_comments[el]
+                n = len(own)
+                stack.append([el, tag, in_link, 0.0, n, n, n if in_link else 0, len(punct(own)) if n else 0])
                 continue
-            stack.pop()
-            result = self._close(current)
+            frame = stack.pop()
+            res = _NOTHING if frame is None else self._close(frame)
             if not stack:
-                return result
-            self._add(stack[-1], current.el, result)
+                result = res
+                continue
+            parent = stack[-1]
+            parent[3] += res[0]
+            parent[4] += res[1]
+            parent[5] += res[2]
+            parent[6] += res[3]
+            parent[7] += res[4]
+            tail = el.tail
+            if tail and (tail := tail.strip()):
+                n = len(tail)
+                parent[4] += n
+                parent[5] += n
+                if parent[2]:
+                    parent[6] += n
+                parent[7] += len(punct(tail))
+        return result
 
-    @staticmethod
-    def _open(el, in_link: bool) -> _Open | None:
-        """The element opened for scoring, or None when it counts for nothing (skipped, hidden)."""
-        tag = _tag(el)
-        if not tag or tag in _SKIP or is_hidden(el):
-            return None
-        return _Open(el, tag, in_link or tag == "a")
-
-    @staticmethod
-    def _add(parent: _Open, child, result: tuple[float, int, int, int, int]) -> None:
-        """A finished child's result, and the text after it (its tail), added to its parent."""
-        c_value, c_chars, c_flow, c_link, c_punct = result
-        parent.value += c_value
-        parent.chars += c_chars
-        parent.flow += c_flow
-        parent.flow_link += c_link
-        parent.flow_punct += c_punct
-        tail = (child.tail or "").strip()
-        if tail:
-            parent.chars += len(tail)
-            parent.flow += len(tail)
-            parent.flow_link += len(tail) if parent.in_link else 0
-            parent.flow_punct += len(_SENTENCE_PUNCT.findall(tail))
-
-    def _close(self, f: _Open) -> tuple[float, int, int, int, int]:
-        """The element's own result, once all its children are added; the best block so far kept."""
-        value = f.value
-        if f.tag == "img" and not f.in_link and not _DECORATIVE_IMAGE.search(_image_marks(f.el)):
+    def _close(self, f: list) -> tuple[float, int, int, int, int]:
+        """The element's own result, once all its children are added; blocks recorded."""
+        el, tag, in_link, value, chars, flow, flow_link, flow_punct = f
+        if tag == "img" and not in_link and not _DECORATIVE_IMAGE.search(_image_marks(el)):
             value += _IMAGE_BONUS
-        if f.tag not in BLOCK_TAGS:
-            return value, f.chars, f.flow, f.flow_link, f.flow_punct
+        if tag not in BLOCK_TAGS:
+            return value, chars, flow, flow_link, flow_punct
         # A headline is never a sentence of the body, whatever its punctuation.
-        value += _block_value(f.flow, f.flow_link, 0 if f.tag in _HEADINGS else f.flow_punct)
-        if is_furniture(f.el):
-            if f.tag not in _DOCUMENT_TAGS:
-                self.furniture.add(f.el)
-            value = -float(f.chars)
+        value += _block_value(flow, flow_link, 0 if tag in _HEADINGS else flow_punct)
+        if is_furniture(el):
+            if tag not in _DOCUMENT_TAGS:
+                self.furniture.add(el)
+            value = -float(chars)
         elif value > 0:
-            self.candidates.append((value, f.el))
-        self.values[f.el] = value
-        return value, f.chars, 0, 0, 0
+            self.candidates.append((value, el))
+        self.values[el] = value
+        return value, chars, 0, 0, 0
 
 
 def _shape(el) -> tuple:

@@ -169,14 +169,18 @@ def split_boilerplate(paragraphs: list[str]) -> BoilerplateFields:
 
 def _boilerplate_values(line: str) -> dict[str, str | None] | None:
     """None when line is article text; else the field values it carries (possibly none)."""
-    byline = _REPORTER_LINE.match(_unbracket(line)) or _MARKED_LINE.match(line)
-    if byline and len(line) <= _LABEL_LINE_MAX:
-        return {"author": normalize_space(byline.group("names"))}
-    labelled = _label_line_values(line)
-    if labelled is not None:
-        return labelled
-    if _is_share_bar(line) or (len(line) <= _BUTTON_BAR_MAX and _BUTTON_BAR.match(line)):
+    size = len(line)
+    if size <= _LABEL_LINE_MAX:
+        byline = _REPORTER_LINE.match(_unbracket(line)) or _MARKED_LINE.match(line)
+        if byline:
+            return {"author": normalize_space(byline.group("names"))}
+        labelled = _label_line_values(line)
+        if labelled is not None:
+            return labelled
+    if _is_share_bar(line) or (size <= _BUTTON_BAR_MAX and _BUTTON_BAR.match(line)):
         return {}
+    if size > _NOTICE_MAX:
+        return None  # every rule below is for lines of at most _NOTICE_MAX characters
     promotion = _PROMOTION.search(line) if len(line) <= _PROMOTION_MAX else None
     # A promotion leads its line ("扫码下载…", "请关注公众号…"); an article sentence that mentions
     # scanning a code or following an account somewhere in its middle is the article's own text.
