@@ -86,10 +86,11 @@ RELATED_HEADING = re.compile(
 _HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6", "div", "p", "span", "strong", "b", "dt"])
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def _names_furniture(raw: str) -> bool:
     """Whether a class and id text ("post_content clearfix main") has a furniture word (asked of
-    every block of every page: pages repeat their class names, so the answers are kept)."""
+    every block of every page: a page repeats its class names, so the answers are kept; few, so
+    that a benchmark's next pass over the same pages finds them gone)."""
     return any(
         word in _FURNITURE_WORDS or word.lower().startswith(_FURNITURE_PREFIXES)
         for word in (w.lower() for w in _WORD_SPLIT.split(raw) if w)

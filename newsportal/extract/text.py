@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -157,14 +158,27 @@ def split_boilerplate(paragraphs: list[str]) -> BoilerplateFields:
     Paragraphs are normalize_space'd; empty ones are dropped."""
     result = BoilerplateFields()
     for paragraph in normalize_paragraphs(paragraphs):
-        removed = _boilerplate_values(paragraph)
+        # Short lines through the cache (512 lines of at most _NOTICE_MAX characters).
+        removed = _line_verdict(paragraph) if len(paragraph) <= _NOTICE_MAX else _verdict(paragraph)
         if removed is None:
             result.paragraphs.append(paragraph)
             continue
-        for name, value in removed.items():
+        for name, value in removed:
             if value and getattr(result, name) is None:
                 setattr(result, name, value)
     return result
+
+
+def _verdict(line: str) -> tuple[tuple[str, str | None], ...] | None:
+    """_boilerplate_values as an immutable answer (it may be kept, see _line_verdict)."""
+    values = _boilerplate_values(line)
+    return None if values is None else tuple(values.items())
+
+
+# Kept: every body is split twice (extraction, then the clean pipeline on the same lines), and a
+# portal repeats its boilerplate lines on every page. Small on purpose: it serves those two, not a
+# benchmark passing over the same pages again (a pass over 33 pages evicts the first page's lines).
+_line_verdict = lru_cache(maxsize=512)(_verdict)
 
 
 def _boilerplate_values(line: str) -> dict[str, str | None] | None:
