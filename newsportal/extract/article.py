@@ -369,7 +369,10 @@ def posted_line_date(container: Selector | None, now: datetime) -> datetime | No
     text.is_posted_line), for a page no header, meta tag or script dates; None without one."""
     if container is None:
         return None
-    for node in container.root.xpath(f".//text()[position() <= {_POSTED_LINE_TEXTS}]"):
+    # only text with a year in it (19xx / 20xx), filtered in libxml2 rather than line by line here
+    for node in container.root.xpath(
+        f".//text()[position() <= {_POSTED_LINE_TEXTS}][contains(., '19') or contains(., '20')]"
+    ):
         line = normalize_space(node)
         if line and is_posted_line(line) and (found := parse_datetime(line, now)) is not None:
             return found
