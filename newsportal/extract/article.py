@@ -90,10 +90,20 @@ def make_selector(body: bytes | str, content_type: str | None = None) -> tuple[S
         text, encoding = decode_html(body, content_type)
     else:
         text, encoding = body, None
-    sel = Selector(text=text or "<html></html>", type="html")
+    sel = Selector(root=_parse_html(text), type="html")
     if text and "<noframes" in text and sel.root.find("frameset") is not None:
         _open_noframes(sel.root)
     return sel, encoding
+
+
+def _parse_html(text: str):
+    """The page's tree, parsed as parsel parses it (libxml2's HTML parser, recovering, NULs out)
+    but into plain lxml elements: lxml.html's element classes look every element up in Python
+    each time one is handed out, and the body finder and paragraph walker hand out all of them."""
+    data = text.strip().replace("\x00", "").encode("utf-8") if text else b""
+    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    root = etree.fromstring(data, parser=parser) if data else None
+    return root if root is not None else etree.fromstring(b"<html/>", parser=parser)
 
 
 def _open_noframes(root) -> None:
@@ -609,13 +619,14 @@ def _block_of(el):
     return el
 
 
+_STRING = etree.XPath("string()")
 _MENU_GAP = re.compile(r"[\s|｜丨/·•,，、\[\]【】]*")
 
 
 def _is_menu_link(link) -> bool:
     """Whether a link is one of a run of links (a menu: links with only separators between them) or
     stands alone in its block; a link inside a sentence is the sentence's words."""
-    if _SENTENCE_MARKS.search(link.text_content() or ""):
+    if _SENTENCE_MARKS.search(_STRING(link)):
         return False
     prev, nxt = link.getprevious(), link.getnext()
     gap_after = _MENU_GAP.fullmatch(link.tail or "") is not None
