@@ -18,6 +18,15 @@ An element's value is the sum over the blocks inside it, except that elements na
 furniture (``comment``, ``related``, ``share``, ``footer``, ...) count as minus all their text. The
 element with the highest value is the body: a parent wins over its child only when what it adds
 is worth more than what it costs, so comments, hot lists and headers beside the article stay out.
+
+Three rules of issue 13 (a short post in a busy layout, old pages):
+
+* no block inside page furniture is the body (a long comment under a short post); the page's own
+  ``html`` / ``body`` / ``main`` never count as furniture, whatever state class they carry;
+* a ``<form>`` is scored like any element: old ASP.NET pages wrap the whole page in one;
+* the winner is narrowed to its dominant unit: when one unit inside it (a table, div, list item)
+  holds most of its value and the rest comes from two or more units built the same way after it
+  (a thread's replies, a row of comment boxes), the body is that unit's best block.
 """
 
 from __future__ import annotations
@@ -116,12 +125,15 @@ def is_furniture(el) -> bool:
 
 def is_hidden(el) -> bool:
     """Hidden by inline style, the hidden attribute, or a hiding class word."""
-    cls = el.get("class")
-    style = el.get("style")
+    attrib = el.attrib
+    if not attrib:  # most elements: no attribute at all, answered without reading one
+        return False
+    if "hidden" in attrib:
+        return True
+    style = attrib.get("style")
     if style and _HIDDEN_STYLE.search(style):
         return True
-    if el.get("hidden") is not None:
-        return True
+    cls = attrib.get("class")
     if not cls:
         return False
     lowered = cls.lower()
