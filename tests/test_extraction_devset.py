@@ -43,8 +43,9 @@ WILD_PAGES = load_pages(wildset_dir())
 MIN_PAGE_F1 = 0.90
 
 # What the wild set gave when its test was written (newsportal row, benchmarks/extraction.py).
-# Raised with the rules of issue 13 (2026-12-02; the set's baseline was 0.84, 0.45, 0.42, 0.25, 0.75).
-WILD_FLOOR = {"body_f1_mean": 0.90, "date_recall": 0.79, "time_recall": 0.76}
+# Raised with the rules of issue 13 (2026-12-02; the set's baseline was 0.84, 0.45, 0.42, 0.25, 0.75);
+# body raised again with the body rules of issue 13 (2026-12-03: 0.945).
+WILD_FLOOR = {"body_f1_mean": 0.94, "date_recall": 0.79, "time_recall": 0.76}
 WILD_FLOOR |= {"author_recall": 0.37, "author_precision": 0.83}
 
 

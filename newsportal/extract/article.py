@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from lxml import etree
 from parsel import Selector
 
 from newsportal.extract import density
@@ -45,7 +46,13 @@ from newsportal.extract.header import (
     zone_source_guess,
 )
 from newsportal.extract.select import Rule, all_values, first_value, rule_values, select
-from newsportal.extract.text import normalize_space, parse_count, split_boilerplate, strip_title
+from newsportal.extract.text import (
+    is_posted_line,
+    normalize_space,
+    parse_count,
+    split_boilerplate,
+    strip_title,
+)
 from newsportal.items import Article
 from newsportal.sites.base import Site
 from newsportal.urls import absolute, canonical_url, image_url, same_site
@@ -83,7 +90,36 @@ def make_selector(body: bytes | str, content_type: str | None = None) -> tuple[S
         text, encoding = decode_html(body, content_type)
     else:
         text, encoding = body, None
-    return Selector(text=text or "<html></html>", type="html"), encoding
+    sel = Selector(root=_parse_html(text), type="html")
+    if text and "<noframes" in text and sel.root.find("frameset") is not None:
+        _open_noframes(sel.root)
+    return sel, encoding
+
+
+def _parse_html(text: str):
+    """The page's tree, parsed as parsel parses it (libxml2's HTML parser, recovering, NULs out)
+    but into plain lxml elements: lxml.html's element classes look every element up in Python
+    each time one is handed out, and the body finder and paragraph walker hand out all of them."""
+    data = text.strip().replace("\x00", "").encode("utf-8") if text else b""
+    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    root = etree.fromstring(data, parser=parser) if data else None
+    return root if root is not None else etree.fromstring(b"<html/>", parser=parser)
+
+
+def _open_noframes(root) -> None:
+    """A frameset page's text is what its <noframes> part shows, which the HTML parser keeps as one
+    raw string: parsed here into the page's <body> (a page of frames has none of its own)."""
+    for noframes in root.iter("noframes"):
+        markup = noframes.text or ""
+        if "<" not in markup:
+            continue
+        parsed = etree.HTML(markup)
+        inner = parsed.find("body") if parsed is not None else None
+        if inner is not None:
+            body = etree.SubElement(root, "body")
+            body.text = inner.text
+            body.extend(list(inner))
+            return
 
 
 def extract_article(
@@ -158,7 +194,7 @@ def extract_from_selector(
             (zone_time if zone_sure else None) or _published_at(sel, generic.published_at, now) or zone_time
         )
     if fields.published_at is None:
-        fields.published_at = labelled_date_in_page(sel, container, now)
+        fields.published_at = posted_line_date(container, now) or labelled_date_in_page(sel, container, now)
     if fields.published_at is not None and not has_time_of_day(fields.published_at):
         fields.published_at = _with_time_of_day(fields.published_at, sel, header(), generic, now)
     count = first_value(sel, site.read_count)
@@ -331,6 +367,25 @@ def blog_owner(sel: Selector) -> str | None:
     for part in parts:
         if (match := _BLOG_NAME.match(part)) and (names := clean_author(match.group("name"))):
             return names
+    return None
+
+
+_POSTED_LINE_TEXTS = 400  # text nodes of the body looked at: a post's own date line is near its text
+
+
+def posted_line_date(container: Selector | None, now: datetime) -> datetime | None:
+    """The date of a post's own date line inside the body's block ("发表于 2004年12月27日 12:40 -
+    (阅读:37)", "〓 某某论坛 发布时间 2005/05/17 22:11 〓": a line the body leaves out, see
+    text.is_posted_line), for a page no header, meta tag or script dates; None without one."""
+    if container is None:
+        return None
+    # only text with a year in it (19xx / 20xx), filtered in libxml2 rather than line by line here
+    for node in container.root.xpath(
+        f".//text()[position() <= {_POSTED_LINE_TEXTS}][contains(., '19') or contains(., '20')]"
+    ):
+        line = normalize_space(node)
+        if line and is_posted_line(line) and (found := parse_datetime(line, now)) is not None:
+            return found
     return None
 
 
@@ -564,13 +619,14 @@ def _block_of(el):
     return el
 
 
+_STRING = etree.XPath("string()")
 _MENU_GAP = re.compile(r"[\s|｜丨/·•,，、\[\]【】]*")
 
 
 def _is_menu_link(link) -> bool:
     """Whether a link is one of a run of links (a menu: links with only separators between them) or
     stands alone in its block; a link inside a sentence is the sentence's words."""
-    if _SENTENCE_MARKS.search(link.text_content() or ""):
+    if _SENTENCE_MARKS.search(_STRING(link)):
         return False
     prev, nxt = link.getprevious(), link.getnext()
     gap_after = _MENU_GAP.fullmatch(link.tail or "") is not None

@@ -18,11 +18,21 @@ An element's value is the sum over the blocks inside it, except that elements na
 furniture (``comment``, ``related``, ``share``, ``footer``, ...) count as minus all their text. The
 element with the highest value is the body: a parent wins over its child only when what it adds
 is worth more than what it costs, so comments, hot lists and headers beside the article stay out.
+
+Three rules of issue 13 (a short post in a busy layout, old pages):
+
+* no block inside page furniture is the body (a long comment under a short post); the page's own
+  ``html`` / ``body`` / ``main`` never count as furniture, whatever state class they carry;
+* a ``<form>`` is scored like any element: old ASP.NET pages wrap the whole page in one;
+* the winner is narrowed to its dominant unit: when one unit inside it (a table, div, list item)
+  holds most of its value and the rest comes from two or more units built the same way after it
+  (a thread's replies, a row of comment boxes), the body is that unit's best block.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 from parsel import Selector
@@ -30,7 +40,7 @@ from parsel import Selector
 # Never visible or never part of an article.
 _SKIP = frozenset(
     ["script", "style", "noscript", "template", "iframe", "svg", "head", "button", "select", "input",
-     "textarea", "form", "nav", "footer", "aside", "link", "meta", "video", "audio", "canvas"]
+     "textarea", "nav", "footer", "aside", "link", "meta", "video", "audio", "canvas"]
 )  # fmt: skip
 BLOCK_TAGS = frozenset(
     ["p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
@@ -80,17 +90,30 @@ def class_words(el) -> list[str]:
 RELATED_HEADING = re.compile(
     r"^(?:相关|推荐|延伸|热点|热门|精彩|更多|最新|猜你|为您|大家都在|今日|编辑)"
     r"[\s·]*(?:阅读|新闻|文章|推荐|视频推荐|视频|报道|专题|链接|喜欢|都在看|热点|精选|搜索)+$|^作者最新文章$"
+    r"|^(?:热门|精彩|最新|网友|读者)(?:评论|留言|跟帖)$"
 )
 _HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6", "div", "p", "span", "strong", "b", "dt"])
+
+
+@lru_cache(maxsize=256)
+def _names_furniture(raw: str) -> bool:
+    """Whether a class and id text ("post_content clearfix main") has a furniture word (asked of
+    every block of every page: a page repeats its class names, so the answers are kept; few, so
+    that a benchmark's next pass over the same pages finds them gone)."""
+    return any(
+        word in _FURNITURE_WORDS or word.lower().startswith(_FURNITURE_PREFIXES)
+        for word in (w.lower() for w in _WORD_SPLIT.split(raw) if w)
+    )
 
 
 def is_furniture(el) -> bool:
     """Whether the element's class or id names page furniture (comments, share bars, related...),
     or its first child is a heading such as 推荐阅读 / 相关新闻."""
-    if (el.get("class") or el.get("id")) and any(
-        word in _FURNITURE_WORDS or word.startswith(_FURNITURE_PREFIXES) for word in class_words(el)
-    ):
+    cls, id_ = el.get("class"), el.get("id")
+    if (cls or id_) and _names_furniture(f"{cls or ''} {id_ or ''}"):
         return True
+    if not len(el):
+        return False
     first = next((c for c in el if isinstance(c.tag, str)), None)
     if first is None or _tag(first) not in _HEADING_TAGS or len(first) > 3:
         return False
@@ -103,7 +126,7 @@ def is_furniture(el) -> bool:
 def is_hidden(el) -> bool:
     """Hidden by inline style, the hidden attribute, or a hiding class word."""
     attrib = el.attrib
-    if not attrib:
+    if not attrib:  # most elements: no attribute at all, answered without reading one
         return False
     if "hidden" in attrib:
         return True
@@ -130,96 +153,149 @@ def find_body(sel: Selector) -> Selector | None:
     root = body[0].root if body else sel.root
     scorer = _Scorer()
     scorer.score(root)
-    if scorer.best is None or scorer.best_value <= 0:
-        return None
-    return Selector(root=scorer.best)
+    best = scorer.choose()
+    return Selector(root=best) if best is not None else None
 
 
 _NOTHING = (0.0, 0, 0, 0, 0)
 
 
-class _Open:
-    """An element being scored: what its children added so far (see _Scorer.score)."""
+# The page itself: a class on these names the page's state ("u-has-nav-bar", "sidebar-open"), and
+# blocks inside them may be the body whatever it says.
+_DOCUMENT_TAGS = frozenset(["html", "body", "main"])
 
-    __slots__ = ("chars", "children", "el", "flow", "flow_link", "flow_punct", "in_link", "tag", "value")
 
-    def __init__(self, el, tag: str, in_link: bool) -> None:
-        own = (el.text or "").strip()
-        self.el, self.tag, self.in_link, self.children = el, tag, in_link, iter(el)
-        self.value = 0.0
-        self.chars = self.flow = len(own)
-        self.flow_link = len(own) if in_link else 0
-        self.flow_punct = len(_SENTENCE_PUNCT.findall(own))
+# A unit holding this share of its parent's value, beside two or more positive units of its own
+# kind, is the body without them (see _Scorer._dominant_unit).
+_DOMINANT_SHARE = 0.65
+# What a post, a story or a reply is wrapped in; paragraphs and cells are never such a unit.
+_UNIT_TAGS = frozenset(["div", "table", "tbody", "tr", "li", "dl", "section", "article"])
 
 
 class _Scorer:
     def __init__(self) -> None:
-        self.best = None
-        self.best_value = 0.0
+        self.values: dict[object, float] = {}  # every scored block's value
+        self.candidates: list[tuple[float, object]] = []  # (value, block) of every block worth > 0
+        self.furniture: set = set()  # furniture-named blocks (the document's own tags left out)
+
+    def choose(self):
+        """The block of highest value that is not inside page furniture (comments, related lists:
+        a long comment must not be the body because its list scored below zero), narrowed to its
+        dominant unit (see _dominant_unit); None when no block is worth anything."""
+        self.candidates.sort(key=lambda c: c[0], reverse=True)
+        for _value, el in self.candidates:
+            if self.furniture.isdisjoint(el.iterancestors()):
+                return self._dominant_unit(el)
+        return None
+
+    def _dominant_unit(self, el):
+        """el, or the best block of the unit inside it that holds most of its value when the rest
+        of its value is in sibling units of the same build after it: a thread's opening post above
+        its replies (each post a table, a div, a list item of the same rows), a story above a run
+        of short comment boxes. A run of paragraphs is never narrowed to one of them."""
+        while True:
+            units = self._units(el)
+            if len(units) < 3:
+                return el
+            top = max(units, key=self.values.__getitem__)
+            if _tag(top) not in _UNIT_TAGS or self.values[top] < _DOMINANT_SHARE * self.values[el]:
+                return el
+            shape = _shape(top)
+            others = [u for u in units if u is not top and self.values[u] > 0]
+            if len(others) < 2 or any(_shape(u) != shape for u in others):
+                return el
+            if next(u for u in units if _shape(u) == shape) is not top:
+                return el  # a reply longer than the post that opens the thread: no narrowing
+            # the post's own best block: its text cell, without the poster's name and its buttons
+            el = max((e for e in top.iter() if self.values.get(e, 0) > 0), key=self.values.__getitem__)
+
+    def _units(self, el) -> list:
+        """The scored blocks nearest below el (through inline elements such as <font>, <form>)."""
+        units = []
+        stack = list(reversed(el))
+        while stack:
+            child = stack.pop()
+            if child in self.values:
+                units.append(child)
+            elif isinstance(child.tag, str) and _tag(child) not in BLOCK_TAGS:
+                stack.extend(reversed(child))
+        return units
 
     def score(self, root) -> tuple[float, int, int, int, int]:
         """(value of the blocks inside root, all chars, inline chars, inline link chars, inline punct)
-        where "inline" is the text that flows into the enclosing block. Post-order over an explicit
-        stack of open elements: a page with thousands of nested elements cannot exhaust Python's
-        recursion limit (1,500 unclosed <div>s once ended a whole crawl with RecursionError)."""
-        top = self._open(root, False)
-        if top is None:
-            return _NOTHING
-        stack = [top]
-        while True:
-            current = stack[-1]
-            child = next(current.children, None)
-            if child is not None:
-                opened = self._open(child, current.in_link)
-                if opened is not None:
-                    stack.append(opened)
-                else:
-                    self._add(current, child, _NOTHING)
+        where "inline" is the text that flows into the enclosing block. One pass of lxml's iterwalk
+        (the tree walked in C, no recursion: a page with thousands of nested elements cannot exhaust
+        Python's recursion limit, as 1,500 unclosed <div>s once did), each open element a flat list
+        frame: [element, tag, in a link, value, chars, flow, flow link chars, flow punctuation]."""
+        # iterwalk gives no comments: the text after one (its tail) belongs to the comment's parent.
+        after_comments: dict[object, str] = {}
+        for node in root.iter(etree.Comment, etree.ProcessingInstruction):
+            tail = (node.tail or "").strip()
+            parent = node.getparent()
+            if tail and parent is not None:
+                after_comments[parent] = after_comments.get(parent, "") + tail
+        walker = etree.iterwalk(root, events=("start", "end"))
+        stack: list[list | None] = []
+        result = _NOTHING
+        punct = _SENTENCE_PUNCT.findall
+        for event, el in walker:
+            if event == "start":
+                tag = el.tag.lower() if isinstance(el.tag, str) else ""
+                if not tag or tag in _SKIP or is_hidden(el):
+                    walker.skip_subtree()
+                    stack.append(None)  # counts nothing; its tail still flows into its parent
+                    continue
+                in_link = tag == "a" or (bool(stack) and stack[-1][2])
+                own = (el.text or "").strip()
+                if after_comments and el in after_comments:
+                    own += after_comments[el]
+                n = len(own)
+                stack.append([el, tag, in_link, 0.0, n, n, n if in_link else 0, len(punct(own)) if n else 0])
                 continue
-            stack.pop()
-            result = self._close(current)
+            frame = stack.pop()
+            res = _NOTHING if frame is None else self._close(frame)
             if not stack:
-                return result
-            self._add(stack[-1], current.el, result)
+                result = res
+                continue
+            parent = stack[-1]
+            parent[3] += res[0]
+            parent[4] += res[1]
+            parent[5] += res[2]
+            parent[6] += res[3]
+            parent[7] += res[4]
+            tail = el.tail
+            if tail and (tail := tail.strip()):
+                n = len(tail)
+                parent[4] += n
+                parent[5] += n
+                if parent[2]:
+                    parent[6] += n
+                parent[7] += len(punct(tail))
+        return result
 
-    @staticmethod
-    def _open(el, in_link: bool) -> _Open | None:
-        """The element opened for scoring, or None when it counts for nothing (skipped, hidden)."""
-        tag = _tag(el)
-        if not tag or tag in _SKIP or is_hidden(el):
-            return None
-        return _Open(el, tag, in_link or tag == "a")
-
-    @staticmethod
-    def _add(parent: _Open, child, result: tuple[float, int, int, int, int]) -> None:
-        """A finished child's result, and the text after it (its tail), added to its parent."""
-        c_value, c_chars, c_flow, c_link, c_punct = result
-        parent.value += c_value
-        parent.chars += c_chars
-        parent.flow += c_flow
-        parent.flow_link += c_link
-        parent.flow_punct += c_punct
-        tail = (child.tail or "").strip()
-        if tail:
-            parent.chars += len(tail)
-            parent.flow += len(tail)
-            parent.flow_link += len(tail) if parent.in_link else 0
-            parent.flow_punct += len(_SENTENCE_PUNCT.findall(tail))
-
-    def _close(self, f: _Open) -> tuple[float, int, int, int, int]:
-        """The element's own result, once all its children are added; the best block so far kept."""
-        value = f.value
-        if f.tag == "img" and not f.in_link and not _DECORATIVE_IMAGE.search(_image_marks(f.el)):
+    def _close(self, f: list) -> tuple[float, int, int, int, int]:
+        """The element's own result, once all its children are added; blocks recorded."""
+        el, tag, in_link, value, chars, flow, flow_link, flow_punct = f
+        if tag == "img" and not in_link and not _DECORATIVE_IMAGE.search(_image_marks(el)):
             value += _IMAGE_BONUS
-        if f.tag not in BLOCK_TAGS:
-            return value, f.chars, f.flow, f.flow_link, f.flow_punct
+        if tag not in BLOCK_TAGS:
+            return value, chars, flow, flow_link, flow_punct
         # A headline is never a sentence of the body, whatever its punctuation.
-        value += _block_value(f.flow, f.flow_link, 0 if f.tag in _HEADINGS else f.flow_punct)
-        if is_furniture(f.el):
-            value = -float(f.chars)
-        elif value > self.best_value:
-            self.best, self.best_value = f.el, value
-        return value, f.chars, 0, 0, 0
+        value += _block_value(flow, flow_link, 0 if tag in _HEADINGS else flow_punct)
+        if is_furniture(el):
+            if tag not in _DOCUMENT_TAGS:
+                self.furniture.add(el)
+            value = -float(chars)
+        elif value > 0:
+            self.candidates.append((value, el))
+        self.values[el] = value
+        return value, chars, 0, 0, 0
+
+
+def _shape(el) -> tuple:
+    """What makes units "of the same kind": tag, class and the tags of their children (a forum's
+    posts are tables of the same rows; a paper's abstract and its full text are differently built)."""
+    return _tag(el), el.get("class"), tuple(_tag(c) for c in el)
 
 
 def _block_value(chars: int, link_chars: int, punct: int) -> float:

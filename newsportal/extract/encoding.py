@@ -100,6 +100,13 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
                 return text, encoding
         return fallback
 
+    if not declared:
+        # An old page that declares nothing is, on Chinese portals, GBK far more often than anything
+        # else: a clean GB18030 reading of mostly common characters settles it without the
+        # statistical detector (several ms a page); Big5 bytes fail that test and go on to detection.
+        text = _strict(body, "gb18030")
+        if text is not None and _looks_like_text(text, "gb18030"):
+            return text, "gb18030"
     candidates = [*declared, "utf-8"]
     detected = _detect(body)
     if detected:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -157,26 +158,43 @@ def split_boilerplate(paragraphs: list[str]) -> BoilerplateFields:
     Paragraphs are normalize_space'd; empty ones are dropped."""
     result = BoilerplateFields()
     for paragraph in normalize_paragraphs(paragraphs):
-        removed = _boilerplate_values(paragraph)
+        # Short lines through the cache (512 lines of at most _NOTICE_MAX characters).
+        removed = _line_verdict(paragraph) if len(paragraph) <= _NOTICE_MAX else _verdict(paragraph)
         if removed is None:
             result.paragraphs.append(paragraph)
             continue
-        for name, value in removed.items():
+        for name, value in removed:
             if value and getattr(result, name) is None:
                 setattr(result, name, value)
     return result
 
 
+def _verdict(line: str) -> tuple[tuple[str, str | None], ...] | None:
+    """_boilerplate_values as an immutable answer (it may be kept, see _line_verdict)."""
+    values = _boilerplate_values(line)
+    return None if values is None else tuple(values.items())
+
+
+# Kept: every body is split twice (extraction, then the clean pipeline on the same lines), and a
+# portal repeats its boilerplate lines on every page. Small on purpose: it serves those two, not a
+# benchmark passing over the same pages again (a pass over 33 pages evicts the first page's lines).
+_line_verdict = lru_cache(maxsize=512)(_verdict)
+
+
 def _boilerplate_values(line: str) -> dict[str, str | None] | None:
     """None when line is article text; else the field values it carries (possibly none)."""
-    byline = _REPORTER_LINE.match(_unbracket(line)) or _MARKED_LINE.match(line)
-    if byline and len(line) <= _LABEL_LINE_MAX:
-        return {"author": normalize_space(byline.group("names"))}
-    labelled = _label_line_values(line)
-    if labelled is not None:
-        return labelled
-    if _is_share_bar(line):
+    size = len(line)
+    if size <= _LABEL_LINE_MAX:
+        byline = _REPORTER_LINE.match(_unbracket(line)) or _MARKED_LINE.match(line)
+        if byline:
+            return {"author": normalize_space(byline.group("names"))}
+        labelled = _label_line_values(line)
+        if labelled is not None:
+            return labelled
+    if _is_share_bar(line) or (size <= _BUTTON_BAR_MAX and _BUTTON_BAR.match(line)):
         return {}
+    if size > _NOTICE_MAX:
+        return None  # every rule below is for lines of at most _NOTICE_MAX characters
     promotion = _PROMOTION.search(line) if len(line) <= _PROMOTION_MAX else None
     # A promotion leads its line ("扫码下载…", "请关注公众号…"); an article sentence that mentions
     # scanning a code or following an account somewhere in its middle is the article's own text.
@@ -188,7 +206,36 @@ def _boilerplate_values(line: str) -> dict[str, str | None] | None:
         return {}
     if len(line) <= _NOTICE_MAX and _is_disclaimer(line):
         return {}
+    if len(line) <= _POSTED_LINE_MAX and is_posted_line(line):
+        return {}
     return None
+
+
+# A post's own footer or header line: "发表于 2004年12月27日 12:40 - (阅读:3727;评论:63)",
+# "posted @ 2005-03-21 11:21 by lee", "2026-10-28 14:05 阅读(120) 评论(6)". A date with its year, after a
+# publish label or before read/comment counters, and no sentence.
+_POSTED_LINE_MAX = 80
+_POSTED_DATE = re.compile(
+    r"^[\[【(（〓※■□◆◇●○★☆\s]*(?P<label>(?:发表|发布|更新|提交)(?:于|时间|日期)\s*[:：]?|posted(?:\s+(?:on|at|@))?|@)?"
+    r"\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}",
+    re.IGNORECASE,
+)
+# The same label after the board's or blog's name: "〓 某某论坛 某某版 发布时间 2005/05/17 22:11 by 某某 〓".
+_POSTED_LABEL = re.compile(
+    r"(?:发表|发布)(?:于|时间|日期)\s*[:：]?\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}"
+)
+_COUNTERS = re.compile(r"(?:阅读|浏览|点击|评论|回复|人气|views?|comments?)\s*[:：(（]?\s*\d", re.IGNORECASE)
+_SENTENCE_MARKS = re.compile(r"[，。！？!?]")
+
+
+def is_posted_line(line: str) -> bool:
+    """Whether line is a post's date line (see _POSTED_DATE): never the article's text."""
+    if _SENTENCE_MARKS.search(line):
+        return False
+    match = _POSTED_DATE.match(line)
+    if match is None:
+        return _POSTED_LABEL.search(line) is not None
+    return bool(match.group("label")) or bool(_COUNTERS.search(line, match.end()))
 
 
 # Phrases of a site's disclaimer: a paragraph made of several of them is a 声明 without its label.
@@ -259,6 +306,12 @@ def _clean_value(name: str, value: str) -> str | None:
         value = _REPORTER_PREFIX.sub("", value)  # "本报记者 张三" → "张三"
     value = value.strip(" ()（）[]【】")
     return value or None
+
+
+# A bar of bracketed buttons, with at most a short label before it: "页面功能 【我来说两句】【推荐】
+# 【字体：大 中 小】【打印】【关闭】". Three buttons or more, none a sentence.
+_BUTTON_BAR = re.compile(r"^[^【】\[\]。！？]{0,6}(?:\s*[【\[][^】\]。！？，]{1,10}[】\]]\s*){3,}$")
+_BUTTON_BAR_MAX = 80
 
 
 def _is_share_bar(line: str) -> bool:
