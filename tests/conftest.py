@@ -27,6 +27,16 @@ SHARED_PAGES = ROOT.parent / "shared" / "pages"
 REFERENCE_TIME = "2026-03-15T10:00:00+08:00"
 
 
+def require_shared(path: Path) -> None:
+    """Tests on ``../shared`` skip when it is absent, except under CI (``CI=true``), where they fail."""
+    if path.exists():
+        return
+    message = f"the shared pages are not at {path}"
+    if os.environ.get("CI", "").strip().lower() == "true":
+        pytest.fail("CI=true: " + message)
+    pytest.skip(message)
+
+
 @dataclass
 class CrawlResult:
     items: list[dict]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsportal.extract.dates import CHINA_TZ, find_datetime_in_scripts, format_datetime, parse_datetime
+from tests.conftest import require_shared
 
 NOW = datetime(2026, 3, 14, 20, 2, 59, tzinfo=CHINA_TZ)
 EARLY_JANUARY = datetime(2026, 1, 5, 10, 0, tzinfo=CHINA_TZ)
@@ -305,8 +306,7 @@ REAL_PAGE_DATES = [
 @pytest.mark.parametrize(("page", "shown"), REAL_PAGE_DATES, ids=[p for p, _ in REAL_PAGE_DATES])
 def test_real_page_publish_time_formats_parse_to_the_labelled_time(page, shown):
     labelled = REAL_PAGES / f"{page}.json"
-    if not labelled.exists():
-        pytest.skip("the shared real pages are not available here")
+    require_shared(labelled)
     expected = json.loads(labelled.read_text(encoding="utf-8"))["publish_time"]
     assert iso(shown) == expected
 

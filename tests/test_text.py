@@ -18,6 +18,7 @@ from newsportal.extract.text import (
     split_boilerplate,
     strip_title,
 )
+from tests.conftest import require_shared
 
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "pages"
 
@@ -237,8 +238,8 @@ def test_split_boilerplate_of_nothing_is_empty():
     assert split_boilerplate([]) == BoilerplateFields(paragraphs=[], source=None, editor=None, author=None)
 
 
-@pytest.mark.skipif(not REAL_PAGES.exists(), reason="the shared real pages are not available here")
 def test_no_labelled_body_paragraph_of_the_real_pages_is_removed():
+    require_shared(REAL_PAGES)
     removed = []
     for labelled in sorted(REAL_PAGES.glob("*.json")):
         body = json.loads(labelled.read_text(encoding="utf-8"))["body"].split("\n")
