@@ -8,6 +8,7 @@ Redis client to the server under the same prefix).
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,15 @@ import pytest
 from newsportal.state.base import StateStore
 
 PREFIX = "newsportal:sample:"
+CHARS = (
+    "江城地铁号线南段正式开通试运营首趟列车从湖站驶出车厢里坐满了赶早体验的市民全长约公里设座串联起部新大学"
+)
+
+
+def story(n: int, length: int = 240) -> str:
+    """A body of its own for story n: distinct stories share few 3-grams (no near-duplicates)."""
+    digest = b"".join(hashlib.sha256(f"{n}/{k}".encode()).digest() for k in range(length // 32 + 1))
+    return "".join(CHARS[b % len(CHARS)] for b in digest[:length])
 
 
 @dataclass

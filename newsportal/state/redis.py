@@ -34,8 +34,9 @@ warning is logged once per outage) for up to ``retry_for`` seconds, then raises 
 (an OSError with EIO, so a crawl's WriteGuard stops the run cleanly with ``write_failed``). Every
 script is idempotent (an add of the same record again changes nothing but last_seen; a claim retried
 after its reply was lost is recognised by its token), so a retry can never duplicate or lose a record.
-A store whose meta key is gone after a reconnect (a server restarted without its append-only file)
-raises StateError rather than silently starting empty.
+Each new connection reads the server's run_id; when it changed (a restart, even one between two calls
+that redis-py hid by reconnecting), a store whose meta key is gone (a server restarted without its
+append-only file) raises StateError rather than silently answering from an empty store.
 """
 
 from __future__ import annotations
@@ -394,13 +395,21 @@ class RedisStateStore(StateStore):
         self.prefix = prefix
         self.keys = prefix + "state:"
         self.retry_for = retry_for
-        # redis-py's own retries are off: this store retries (and logs) itself, see _call.
-        self._client: redis.Redis | None = redis.Redis.from_url(
-            url, retry=Retry(NoBackoff(), 0), socket_timeout=10, socket_connect_timeout=5
-        )
-        self._script = self._client.register_script(_LUA)
         self._down_since: float | None = None
         self._meta_seen = False
+        self._run_id: bytes | None = None  # the server's run_id: another one means it restarted
+        self._restarted = False
+        # redis-py's own retries are off: this store retries (and logs) itself, see _call. It also
+        # reconnects silently when a pooled connection was closed by a restart, so each new
+        # connection asks the server's run_id (_on_connect) to tell a restart from a new socket.
+        self._client: redis.Redis | None = redis.Redis.from_url(
+            url,
+            retry=Retry(NoBackoff(), 0),
+            socket_timeout=10,
+            socket_connect_timeout=5,
+            redis_connect_func=self._on_connect,
+        )
+        self._script = self._client.register_script(_LUA)
         self._open()
 
     # --- plumbing --------------------------------------------------------------------------------
@@ -432,6 +441,17 @@ class RedisStateStore(StateStore):
         self._call(check)
         self._meta_seen = True
 
+    def _on_connect(self, connection: Any) -> None:
+        """A new connection: set up as redis-py does, then note the server's run_id."""
+        connection.on_connect()
+        connection.send_command("INFO", "server")
+        info = connection.read_response()
+        info = info.decode() if isinstance(info, bytes) else str(info)
+        run_id = next((line[7:].strip() for line in info.splitlines() if line.startswith("run_id:")), "")
+        if self._run_id is not None and run_id != self._run_id:
+            self._restarted = True
+        self._run_id = run_id
+
     def _call(self, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         """fn(*args), retried with backoff while Redis is unreachable (up to retry_for seconds).
         Every call here is idempotent, so a call whose reply was lost is safe to repeat."""
@@ -458,16 +478,23 @@ class RedisStateStore(StateStore):
                 time.sleep(min(delay, max(0.0, deadline - now)))
                 delay = min(delay * 2, 2.0)
                 continue
-            if self._down_since is not None:
-                down_for = time.monotonic() - self._down_since
-                self._down_since = None
-                logger.warning("state store: Redis at %s is back after %.1f s", self.url, down_for)
-                self._check_kept()
+            if self._down_since is not None or self._restarted:
+                restarted, self._restarted = self._restarted, False
+                how = " (the server restarted)" if restarted else ""
+                if self._down_since is not None:
+                    down_for = time.monotonic() - self._down_since
+                    self._down_since = None
+                    logger.warning("state store: Redis at %s is back after %.1f s%s", self.url, down_for, how)
+                else:  # restarted between two calls: redis-py reconnected without an error
+                    logger.warning("state store: Redis at %s restarted; reconnected", self.url)
+                if restarted:
+                    self._check_kept()
             return result
 
     def _check_kept(self) -> None:
-        """After an outage: the store must still be there (a server restarted without its append-only
-        file comes back empty, which would silently emit every article again)."""
+        """After a restart: the store must still be there (a server restarted without its append-only
+        file comes back empty, which would silently emit every article again). Checked before the
+        result of the call that met the restart is returned, so no answer from an empty server is used."""
         if self._meta_seen and not self.client.exists(self.keys + "meta"):
             raise StateError(
                 f"{self.location}: Redis came back without this store (restarted without "
