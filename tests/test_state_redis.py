@@ -50,6 +50,7 @@ def test_claim_decides_like_the_dedup_pipeline(store: RedisStateStore) -> None:
     won = store.claim(record("http://a.cn/1.html", body), near_signature(body), 0.4)
     assert (won.won, won.version) == (True, 1)
     assert store.article("http://a.cn/1.html").content_hash == content_hash(body)
+    store.add(record("http://a.cn/1.html", body), near_signature(body))  # written: StatePipeline confirms
     same = store.claim(record("http://a.cn/1.html", body), near_signature(body), 0.4)
     assert (same.won, same.kind, same.version) == (False, "url", 1)
     copy = store.claim(record("http://b.cn/copy.html", body), near_signature(body), 0.4)
@@ -75,12 +76,39 @@ def test_a_claim_repeated_after_its_reply_was_lost_still_wins(store: RedisStateS
     """A retry after a dropped connection runs the script again: its token tells it is the same claim."""
     body = story(3)
     args = store._write_args(record("http://a.cn/3.html", body), near_signature(body), "token-1")
-    args[9] = "0.4"
+    args[9:11] = ["0.4", "60000"]  # threshold, lease (ms)
     assert store._run("claim", *args)[0] == b"won"
     assert store._run("claim", *args)[0] == b"won"
     args[8] = "token-2"
     assert store._run("claim", *args)[0] == b"url"
     assert store.stats().articles == 1
+
+
+def test_an_unconfirmed_claim_stops_counting_after_its_lease(redis_server: RedisServer) -> None:
+    """A worker that claimed a story and died before writing it must not make the story lost."""
+    body, copy = story(4), story(4) + "来源：新华网"
+    with (
+        RedisStateStore(redis_server.url, PREFIX) as dead,
+        RedisStateStore(redis_server.url, PREFIX) as alive,
+    ):
+        assert dead.claim(record("http://a.cn/4.html", body), near_signature(body), 0.4, lease_s=0.5).won
+        # while the lease runs, the story is being emitted: the others lose to it
+        assert (
+            alive.claim(record("http://a.cn/4.html", body), near_signature(body), 0.4, lease_s=0.5).kind
+            == "url"
+        )
+        lost = alive.claim(record("http://b.cn/4.html", copy), near_signature(copy), 0.4, lease_s=0.5)
+        assert (lost.won, lost.kind, lost.first) == (False, "near", "http://a.cn/4.html")
+        time.sleep(0.7)  # the claimer never confirmed (died before its item was written)
+        again = alive.claim(record("http://b.cn/4.html", copy), near_signature(copy), 0.4, lease_s=0.5)
+        assert again.won
+        same_url = alive.claim(record("http://a.cn/4.html", body), near_signature(body), 0.4, lease_s=0.5)
+        assert (same_url.won, same_url.version) == (True, 1)
+        # confirmed by add (the item was written): it never expires
+        alive.add(record("http://a.cn/4.html", body), near_signature(body))
+        time.sleep(0.7)
+        late = alive.claim(record("http://a.cn/4.html", body), near_signature(body), 0.4, lease_s=0.5)
+        assert (late.won, late.kind) == (False, "url")
 
 
 RACER = textwrap.dedent(

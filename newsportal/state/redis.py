@@ -14,8 +14,9 @@ in a key of its own:
 * ``state:url:XXX`` HASH (4,096 buckets by SHA-1 of the URL): canonical URL → article id;
 * ``state:rec:N`` HASH (ids N·256 … N·256+255): id → record: ``S`` + the 384-byte signature + JSON, or
   ``J`` + JSON for a record without one (a kept duplicate, an empty body);
-* ``state:life:N`` HASH: id → ``version|first_seen|last_seen|token`` (what ``touch`` and a refresh
-  rewrite without rewriting the record);
+* ``state:life:N`` HASH: id → ``version|first_seen|last_seen|token|pending`` (what ``touch``, a
+  refresh and a claim rewrite without rewriting the record; pending: the server time in ms of a
+  claim not yet confirmed by ``add``, else 0);
 * ``state:hash:XXX`` HASH (4,096 buckets): content hash (20 bytes for a hex SHA-1) → the ids of first
   copies with that hash, 4 bytes each, ascending (so the oldest is found first, as in SQLite);
 * ``state:band:XXXX`` STRING (65,536 buckets, the low 16 bits of a 48-bit band key): 8-byte entries, the
@@ -66,6 +67,7 @@ SCHEMA_VERSION = "1"
 BAND_BUCKET_BITS = 16  # band buckets: 65,536 strings
 MAX_CANDIDATES = 256  # as SQLiteStateStore: a lookup verifies at most this many candidates
 RETRY_FOR_S = 120.0  # how long a call waits for Redis to come back before StateUnavailable
+CLAIM_LEASE_S = 120.0  # a claim not confirmed by an add within this stops counting (its worker died)
 _T = TypeVar("_T")
 
 
@@ -120,9 +122,13 @@ end
 local function life(id)
   local v = redis.call("HGET", life_key(id), tostring(id))
   if not v then return nil end
-  local a, b, c, d = string.match(v, "^([^|]*)|([^|]*)|([^|]*)|(.*)$")
-  return {version = tonumber(a), first_seen = b, last_seen = c, token = d}
+  local a, b, c, d, e = string.match(v, "^([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$")
+  return {version = tonumber(a), first_seen = b, last_seen = c, token = d, pending = tonumber(e) or 0}
 end
+local function life_value(lf)
+  return lf.version .. "|" .. lf.first_seen .. "|" .. lf.last_seen .. "|" .. lf.token .. "|" .. lf.pending
+end
+local function never(id) return false end
 
 -- The ids of first copies with a content hash: 4-byte little-endian, ascending.
 local function ids_of(packed)
@@ -159,11 +165,13 @@ local function hash_remove(h, id)
     redis.call("HSET", k, f, pack_ids(kept))
   end
 end
-local function find_content(h)
+-- skip(id): a first copy to pass over (claim: one whose worker died before confirming it).
+local function find_content(h, skip)
   local f = hash_field(h)
-  local packed = redis.call("HGET", hash_key(f), f)
-  if not packed or #packed < 4 then return nil end
-  return old_record(struct.unpack("<I4", packed, 1)).url
+  for _, id in ipairs(ids_of(redis.call("HGET", hash_key(f), f) or "")) do
+    if not skip(id) then return old_record(id).url end
+  end
+  return nil
 end
 
 -- Band arguments start at ARGV[n0]: the count, then bucket and 4-byte residual pairs.
@@ -191,7 +199,7 @@ local function add_bands(bs, id)
 end
 
 -- The most similar first copy at or above threshold: url, equal values; nil when none.
-local function find_near(bs, mine, threshold)
+local function find_near(bs, mine, threshold, skip)
   local counts, ids = {}, {}
   for _, b in ipairs(bs) do
     local s = redis.call("GET", b[1])
@@ -223,7 +231,7 @@ local function find_near(bs, mine, threshold)
   local best, best_id = -1, nil
   for _, id in ipairs(top) do
     local v = redis.call("HGET", rec_key(id), tostring(id))
-    if v and string.sub(v, 1, 1) == "S" then
+    if v and string.sub(v, 1, 1) == "S" and not skip(id) then
       local sig = string.sub(v, 2, SIGLEN + 1)
       local m = 0
       if sig == mine then
@@ -239,8 +247,9 @@ local function find_near(bs, mine, threshold)
   return old_record(best_id).url, best
 end
 
--- Store a record (ARGV[3..11]); bands from ARGV[13]. Returns the id.
-local function store(version)
+-- Store a record (ARGV[3..11]); bands from ARGV[14]. pending: the claim's time (ms), 0 once
+-- confirmed by an add. Returns the id.
+local function store(version, pending)
   local url, value, site, h = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
   local first_copy, now, token = ARGV[7] == "1", ARGV[10], ARGV[11]
   local has_sig = string.sub(value, 1, 1) == "S"
@@ -258,7 +267,8 @@ local function store(version)
   end
   redis.call("HSET", rec_key(id), tostring(id), value)
   local first_seen = (lf and lf.first_seen) or (ARGV[9] ~= "" and ARGV[9]) or now
-  redis.call("HSET", life_key(id), tostring(id), version .. "|" .. first_seen .. "|" .. now .. "|" .. token)
+  local lv = {version = version, first_seen = first_seen, last_seen = now, token = token, pending = pending}
+  redis.call("HSET", life_key(id), tostring(id), life_value(lv))
   if old then
     if redis.call("HINCRBY", P .. "sites", old.site, -1) <= 0 then
       redis.call("HDEL", P .. "sites", old.site)
@@ -273,42 +283,56 @@ local function store(version)
   if first_copy and h ~= "" then hash_add(h, id) end
   -- An updated record keeps the band entries of its old body (as in SQLite): a lookup verifies every
   -- candidate against the signature stored now, so they cost a little space, never a wrong match.
-  if has_sig then add_bands(bands(13), id) end
+  if has_sig then add_bands(bands(14), id) end
   return id
 end
 
 if op == "add" then
-  store(ARGV[8])
+  store(ARGV[8], 0)
   return 1
 elseif op == "claim" then
-  local url, h, token = ARGV[3], ARGV[6], ARGV[11]
+  local url, h, token, lease_ms = ARGV[3], ARGV[6], ARGV[11], tonumber(ARGV[13])
+  -- The server's clock, not the workers': their clocks may disagree.
+  local t = redis.call("TIME")
+  local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local function abandoned(lf) return lf.pending > 0 and now_ms - lf.pending > lease_ms end
+  local function skip(id)
+    local lf = life(id)
+    return lf ~= nil and lf.token ~= token and abandoned(lf)
+  end
   local id = redis.call("HGET", url_key(url), url)
   if id then
     id = tonumber(id)
     local lf = life(id)
     if lf.token == token then return {"won", lf.version} end  -- a retry of this very claim
-    local old = old_record(id)
-    if h == "" or old.hash == h then return {"url", lf.version, url} end
-    store(lf.version + 1)  -- the body changed since: the story's next version
+    local same = h == "" or old_record(id).hash == h
+    if abandoned(lf) then
+      -- claimed by a worker that died before confirming it: emitted by this one instead
+      local v = same and lf.version or lf.version + 1
+      store(v, now_ms)
+      return {"won", v}
+    end
+    if same or lf.pending > 0 then return {"url", lf.version, url} end
+    store(lf.version + 1, now_ms)  -- the body changed since: the story's next version
     return {"won", lf.version + 1}
   end
   if h ~= "" then
-    local first = find_content(h)
+    local first = find_content(h, skip)
     if first then return {"content", 0, first} end
   end
   local value = ARGV[4]
   if string.sub(value, 1, 1) == "S" then
-    local first, m = find_near(bands(13), string.sub(value, 2, SIGLEN + 1), tonumber(ARGV[12]))
+    local first, m = find_near(bands(14), string.sub(value, 2, SIGLEN + 1), tonumber(ARGV[12]), skip)
     if first then return {"near", 0, first, m} end
   end
-  store(ARGV[8])
+  store(tonumber(ARGV[8]), now_ms)
   return {"won", tonumber(ARGV[8])}
 elseif op == "find_near" then
-  local first, m = find_near(bands(5), ARGV[3], tonumber(ARGV[4]))
+  local first, m = find_near(bands(5), ARGV[3], tonumber(ARGV[4]), never)
   if not first then return nil end
   return {first, m}
 elseif op == "find_content" then
-  return find_content(ARGV[3])
+  return find_content(ARGV[3], never)
 elseif op == "article" then
   local url = ARGV[3]
   local id = redis.call("HGET", url_key(url), url)
@@ -319,8 +343,8 @@ elseif op == "touch" then
   local id = redis.call("HGET", url_key(url), url)
   if not id then return 0 end
   local lf = life(tonumber(id))
-  redis.call("HSET", life_key(tonumber(id)), id,
-    lf.version .. "|" .. lf.first_seen .. "|" .. ARGV[4] .. "|" .. lf.token)
+  lf.last_seen = ARGV[4]
+  redis.call("HSET", life_key(tonumber(id)), id, life_value(lf))
   return 1
 end
 return redis.error_reply("unknown op " .. tostring(op))
@@ -369,7 +393,7 @@ def _encode(record: StoredArticle, signature: NearSignature | None) -> tuple[byt
 def _decode(value: bytes, life: bytes) -> StoredArticle:
     body = value[1 + SIG_BYTES :] if value[:1] == b"S" else value[1:]
     canonical, url, site, title, published, chash, duplicate_of = json.loads(body)
-    version, first_seen, last_seen, _token = life.decode("utf-8").split("|", 3)
+    version, first_seen, last_seen, _token, _pending = life.decode("utf-8").split("|", 4)
     return StoredArticle(
         canonical_url=canonical,
         url=canonical if url == 0 else url,
@@ -518,6 +542,7 @@ class RedisStateStore(StateStore):
             _now(),
             token,
             "",  # threshold (claim only)
+            "",  # lease in ms (claim only)
             *bands,
         ]
 
@@ -563,19 +588,32 @@ class RedisStateStore(StateStore):
             self._call(send)
         return len(batch)
 
-    def claim(self, record: StoredArticle, signature: NearSignature | None, threshold: float) -> Claim:
-        """Atomically across workers: whether this story is new, and if so store it (as ``add``).
+    def claim(
+        self,
+        record: StoredArticle,
+        signature: NearSignature | None,
+        threshold: float,
+        *,
+        lease_s: float = CLAIM_LEASE_S,
+    ) -> Claim:
+        """Atomically across workers: whether this story is new, and if so store it as claimed.
 
         Lost when its canonical URL is stored with the same body (``url``), or a first copy has its
         content hash (``content``) or is a near-duplicate at or above threshold (``near``); nothing is
         written then. Won when it is new (stored with record.version), or its URL is stored with another
         body (stored as the stored version + 1: a refreshed story). Two workers claiming the same story
-        at once: exactly one wins. A kept duplicate is not claimed: store it with ``add``."""
+        at once: exactly one wins. A kept duplicate is not claimed: store it with ``add``.
+
+        The winner confirms with ``add`` once the story is written (StatePipeline does, on
+        item_scraped). A claim not confirmed within lease_s (its worker died between the claim and
+        the write) no longer makes others lose: the next claim of that story wins, so a worker's
+        death cannot lose a story; until then the story is being emitted, and others lose to it."""
         if record.duplicate_of is not None:
             raise ValueError("claim a first copy; a kept duplicate is stored with add()")
         token = os.urandom(8).hex()  # recognises this claim if it is retried after its reply was lost
         args = self._write_args(record, signature, token)
         args[9] = repr(float(threshold))
+        args[10] = str(int(lease_s * 1000))
         row = self._call(self._run, "claim", *args)
         kind = row[0].decode()
         if kind == "won":
