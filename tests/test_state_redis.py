@@ -402,3 +402,15 @@ def test_cli_state_against_redis_needs_a_target_and_a_server(
     redis_server.stop()
     down = cli("stats", "--site", "sample", url=url, cwd=tmp_path)
     assert down.returncode == 69 and f"Redis at {url} does not answer" in down.stderr
+
+
+def test_two_bands_of_one_body_in_one_bucket_are_both_indexed(store: RedisStateStore) -> None:
+    """Band keys are bucketed by their low 16 bits: ~1 body in 130 has two bands in one bucket."""
+    n = next(n for n in range(5000) if len({k & 0xFFFF for k in near_signature(story(n)).band_keys}) < 32)
+    signature = near_signature(story(n))
+    store.add(record(f"http://a.cn/{n}.html", story(n)), signature)
+    client = redis.Redis.from_url(store.url)
+    for key in signature.band_keys:
+        bucket = client.get(f"{PREFIX}state:band:{key & 0xFFFF:04x}")
+        entries = {bucket[i : i + 8] for i in range(0, len(bucket), 8)}
+        assert (key >> 16).to_bytes(4, "little") + (1).to_bytes(4, "little") in entries
