@@ -28,7 +28,8 @@ Reported:
 
 ``measure(url, stored, probes)`` is the function benchmarks/cluster.py may import. The machine is
 shared: lookups are timed while other jobs run, so the p99 carries their noise; ratios against the
-SQLite store timed in the same run are printed beside the figures.
+SQLite store timed in the same run are printed beside the figures, and the server's CPU time per
+lookup (INFO cpu, which waiting for a core does not inflate) beside the wall times.
 """
 
 from __future__ import annotations
@@ -97,6 +98,12 @@ def command_counts(client: redis.Redis) -> dict[str, int]:
 def script_usec(client: redis.Redis) -> tuple[int, float]:
     stats = client.info("commandstats").get("cmdstat_evalsha", {})
     return int(stats.get("calls", 0)), float(stats.get("usec", 0))
+
+
+def server_cpu_s(client: redis.Redis) -> float:
+    """The server's CPU time so far (user + system): what a call costs it, whatever the load."""
+    cpu = client.info("cpu")
+    return float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"])
 
 
 def memory_by_kind(client: redis.Redis, prefix: str) -> dict[str, int]:
@@ -183,12 +190,20 @@ def measure(
         client.config_set("slowlog-log-slower-than", 0)
         client.config_set("slowlog-max-len", probes + 100)
         client.slowlog_reset()
+        cpu0 = server_cpu_s(client)
         costs, found = time_lookups(store, signatures)
+        cpu_per_call = (server_cpu_s(client) - cpu0) / len(signatures)
         server = [
             e["duration"] for e in client.slowlog_get(probes + 100) if b"evalsha" in e["command"].lower()
         ]
         client.config_set("slowlog-log-slower-than", 10000)
         calls1, usec1 = script_usec(client)
+        # The floor of a round trip on this machine now: PING, timed the same way.
+        pings = []
+        for _ in signatures:
+            started = time.perf_counter()
+            client.ping()
+            pings.append(time.perf_counter() - started)
         hits = sum(1 for (dup, _), match in zip(probe_set, found, strict=True) if dup and match is not None)
         false = sum(
             1 for (dup, _), match in zip(probe_set, found, strict=True) if not dup and match is not None
@@ -199,8 +214,11 @@ def measure(
             "mean_ms": round(statistics.fmean(costs) * 1000, 3),
             "server_us_per_call": round((usec1 - usec0) / max(1, calls1 - calls0), 1),
             "server_median_us": statistics.median(server) if server else None,
+            "server_cpu_us_per_call": round(cpu_per_call * 1e6, 1),
             "server_p99_us": percentile(server, 0.99) if server else None,
             "target_ms": 1.0,
+            "ping_median_ms": round(statistics.median(pings) * 1000, 3),
+            "ping_p99_ms": round(percentile(pings, 0.99) * 1000, 3),
             "near_recall": round(hits / (probes // 2), 4),
             "false_matches": false,
         }
