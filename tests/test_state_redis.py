@@ -414,3 +414,19 @@ def test_two_bands_of_one_body_in_one_bucket_are_both_indexed(store: RedisStateS
         bucket = client.get(f"{PREFIX}state:band:{key & 0xFFFF:04x}")
         entries = {bucket[i : i + 8] for i in range(0, len(bucket), 8)}
         assert (key >> 16).to_bytes(4, "little") + (1).to_bytes(4, "little") in entries
+
+
+def test_redis_out_of_memory_is_a_failed_write_not_a_crash(store: RedisStateStore) -> None:
+    """maxmemory reached with noeviction: what a full disk is to SQLite (WriteGuard: write_failed)."""
+    client = redis.Redis.from_url(store.url)
+    client.config_set("maxmemory-policy", "noeviction")
+    client.config_set("maxmemory", int(client.info("memory")["used_memory"]) + 200_000)
+    stored = 0
+    with pytest.raises(StateUnavailable) as raised:
+        for n in range(2000):
+            store.add(record(f"http://a.cn/{n}.html", story(n)), near_signature(story(n)))
+            stored += 1
+    assert raised.value.errno == errno.ENOSPC and "out of memory" in str(raised.value)
+    # refused whole, not half-written; reads still work and what was stored is kept
+    assert 0 < stored < 2000 and not store.seen_url(f"http://a.cn/{stored}.html")
+    assert store.stats().articles == stored and store.seen_url("http://a.cn/0.html")

@@ -72,7 +72,8 @@ _T = TypeVar("_T")
 
 
 class StateUnavailable(ConnectionError):
-    """Redis could not be reached for ``retry_for`` seconds. An OSError (EIO) naming the server, so a
+    """Redis could not be reached for ``retry_for`` seconds (errno EIO), or refuses writes because it is
+    out of memory (ENOSPC: ``maxmemory`` with ``noeviction``). An OSError naming the server, so a
     crawl's WriteGuard stops the run (``write_failed``) instead of losing what it could not record."""
 
 
@@ -445,7 +446,7 @@ class RedisStateStore(StateStore):
         self.retry_for = retry_for
         self._down_since: float | None = None
         self._meta_seen = False
-        self._run_id: bytes | None = None  # the server's run_id: another one means it restarted
+        self._run_id: str | None = None  # the server's run_id: another one means it restarted
         self._restarted = False
         # redis-py's own retries are off: this store retries (and logs) itself, see _call. It also
         # reconnects silently when a pooled connection was closed by a restart, so each new
@@ -526,6 +527,10 @@ class RedisStateStore(StateStore):
                 time.sleep(min(delay, max(0.0, deadline - now)))
                 delay = min(delay * 2, 2.0)
                 continue
+            except redis.exceptions.OutOfMemoryError as exc:
+                # The disk-full of a Redis: maxmemory reached (noeviction). A script is refused at its
+                # first write, before it has written anything, so no record is left half-written.
+                raise StateUnavailable(errno.ENOSPC, f"Redis is out of memory: {exc}", self.url) from exc
             if self._down_since is not None or self._restarted:
                 restarted, self._restarted = self._restarted, False
                 how = " (the server restarted)" if restarted else ""
