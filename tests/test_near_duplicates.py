@@ -6,7 +6,6 @@ portal's stories, and hand-written different stories on the same topic)."""
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from dedup_fixtures.labelled import EDITS, MANIFEST, labelled_pairs, same_topic_pairs, sample_bodies
@@ -14,7 +13,7 @@ from dedup_fixtures.labelled import EDITS, MANIFEST, labelled_pairs, same_topic_
 from newsportal import settings
 from newsportal.state import near_signature
 from newsportal.state.signature import estimated_similarity
-from newsportal.state.sqlite import SQLiteStateStore
+from tests.statestores import Backend, state_backend_fixture  # noqa: F401 (the fixture)
 
 THRESHOLD = settings.NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD
 
@@ -68,10 +67,10 @@ def test_same_topic_stories_are_not_near_duplicates() -> None:
         assert not near_duplicate(a, b), topic
 
 
-def test_the_store_finds_each_copy_first_copy_among_all_stories(tmp_path: Path) -> None:
-    """End to end through the index: the originals stored, each edited copy looked up."""
+def test_the_store_finds_each_copy_first_copy_among_all_stories(state_backend: Backend) -> None:
+    """End to end through the index (each backend's): the originals stored, each edited copy looked up."""
     bodies = sample_bodies()
-    with SQLiteStateStore(tmp_path) as store:
+    with state_backend.open() as store:
         for n, body in enumerate(bodies):
             store.add_many([(_record(n), near_signature(body))])
         found = wrong = total = 0

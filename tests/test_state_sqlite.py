@@ -1,4 +1,6 @@
-"""SQLiteStateStore: what survives a run, a reopen, and a process killed with SIGKILL mid-write."""
+"""SQLiteStateStore: what survives a run, a reopen, and a process killed with SIGKILL mid-write.
+
+The contract every backend keeps is in test_state_contract.py; here is what is SQLite's own."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import pytest
 
 from newsportal.cli import main as cli_main
 from newsportal.state import StoredArticle, near_signature, open_state
-from newsportal.state.sqlite import DB_NAME, SQLiteStateStore, StateError
+from newsportal.state.sqlite import DB_NAME, SQLiteStateStore
 
 ROOT = Path(__file__).resolve().parents[1]
 BODY = (
@@ -36,23 +38,6 @@ def record(url: str, body: str = BODY, **fields) -> StoredArticle:
     return StoredArticle(canonical_url=url, site="sample", content_hash=content_hash(body), **fields)
 
 
-def test_a_stored_article_is_found_by_url_hash_and_signature_after_reopening(tmp_path: Path) -> None:
-    with SQLiteStateStore(tmp_path) as store:
-        stored = record("http://a.cn/1.html", published_at="2026-03-14T20:02:59+08:00")
-        store.add(stored, near_signature(BODY))
-    with SQLiteStateStore(tmp_path) as store:
-        assert store.seen_url("http://a.cn/1.html")
-        assert not store.seen_url("http://a.cn/2.html")
-        assert store.find_content(record("x").content_hash) == "http://a.cn/1.html"
-        near = store.find_near(near_signature(BODY.replace("。", "！", 2) + "\n来源：新华网"), 0.4)
-        assert near is not None and near.canonical_url == "http://a.cn/1.html" and near.similarity > 0.8
-        assert store.find_near(near_signature(OTHER), 0.4) is None
-        stored = store.article("http://a.cn/1.html")
-    assert stored is not None
-    assert (stored.published_at, stored.version, stored.site) == ("2026-03-14T20:02:59+08:00", 1, "sample")
-    assert stored.first_seen and stored.first_seen == stored.last_seen
-
-
 def test_store_lives_in_the_state_dir_in_wal_mode(tmp_path: Path) -> None:
     from scrapy.settings import Settings
 
@@ -69,62 +54,6 @@ def test_unknown_backend_is_refused_with_the_known_ones() -> None:
 
     with pytest.raises(ValueError, match="sqlite"):
         open_state(Settings({"NEWSPORTAL_STATE_BACKEND": "mongo"}))
-
-
-def test_adding_the_same_url_again_updates_it_and_keeps_first_seen(tmp_path: Path) -> None:
-    with SQLiteStateStore(tmp_path) as store:
-        store.add(record("http://a.cn/1.html"), near_signature(BODY))
-        first = store.article("http://a.cn/1.html")
-        store.add(record("http://a.cn/1.html", body=OTHER, version=2), near_signature(OTHER))
-        second = store.article("http://a.cn/1.html")
-        assert store.stats().articles == 1
-        # the new body is what near-duplicates are matched against now
-        assert store.find_near(near_signature(OTHER), 0.4).canonical_url == "http://a.cn/1.html"
-        assert store.find_near(near_signature(BODY), 0.4) is None
-    assert second.version == 2 and second.first_seen == first.first_seen
-    assert second.content_hash != first.content_hash
-
-
-def test_a_kept_duplicate_is_remembered_by_url_but_never_becomes_the_first_copy(tmp_path: Path) -> None:
-    with SQLiteStateStore(tmp_path) as store:
-        store.add(record("http://b.cn/copy.html", duplicate_of="http://a.cn/1.html"), near_signature(BODY))
-        assert store.seen_url("http://b.cn/copy.html")
-        assert store.find_content(record("x").content_hash) is None
-        assert store.find_near(near_signature(BODY), 0.4) is None
-        stats = store.stats()
-    assert (stats.articles, stats.kept_duplicates, stats.near_signatures) == (1, 1, 0)
-
-
-def test_touch_moves_last_seen_only(tmp_path: Path) -> None:
-    with SQLiteStateStore(tmp_path) as store:
-        store.add(record("http://a.cn/1.html"))
-        store.db.execute("UPDATE article SET last_seen = '2026-01-01T00:00:00+08:00'")
-        store.touch("http://a.cn/1.html")
-        store.touch("http://a.cn/unknown.html")
-        stored = store.article("http://a.cn/1.html")
-    assert stored.last_seen > "2026-01-01T00:00:00+08:00"
-
-
-def test_empty_body_has_no_near_signature(tmp_path: Path) -> None:
-    assert near_signature("").empty and near_signature("短").empty
-    with SQLiteStateStore(tmp_path) as store:
-        assert store.find_near(near_signature(""), 0.4) is None
-
-
-def test_reset_forgets_everything(tmp_path: Path) -> None:
-    with SQLiteStateStore(tmp_path) as store:
-        store.add(record("http://a.cn/1.html"), near_signature(BODY))
-        store.reset()
-        assert store.stats().articles == 0
-        assert not store.seen_url("http://a.cn/1.html")
-        assert store.find_near(near_signature(BODY), 0.4) is None
-
-
-def test_a_store_built_with_other_signature_parameters_is_refused(tmp_path: Path) -> None:
-    with SQLiteStateStore(tmp_path) as store:
-        store.db.execute("UPDATE meta SET value = 'minhash-old' WHERE name = 'signature_version'")
-    with pytest.raises(StateError, match="newsportal state reset"):
-        SQLiteStateStore(tmp_path)
 
 
 def test_band_rows_buffered_before_a_flush_are_searched_too(tmp_path: Path) -> None:

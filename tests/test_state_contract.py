@@ -1,0 +1,190 @@
+"""The StateStore contract, checked on every backend (SQLite, and Redis on a real redis-server): what is
+stored is found again after reopening, by URL, content hash and near-duplicate signature; updates keep
+first_seen; kept duplicates never become first copies; reset forgets; a store built with other signature
+parameters is refused."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from newsportal.extract.text import content_hash
+from newsportal.state import StateError, StoredArticle, near_signature
+from tests.statestores import Backend, state_backend_fixture  # noqa: F401 (the fixture)
+
+BODY = (
+    "3月14日上午9时，江城地铁5号线南段正式开通试运营，首趟列车从南湖站驶出，车厢里坐满了赶早体验的市民。\n"
+    "5号线南段全长约18公里，设站12座，串联起南部新城、大学园区和高新产业园三个人口密集片区。\n"
+    "运营公司介绍，试运营初期早晚高峰行车间隔为4分30秒，平峰时段为7分钟，首末班车时间分别为6时和23时。"
+)
+OTHER = (
+    "市气象台发布消息，本周后半程受冷空气影响，全市将有一次明显降温降雨过程，最低气温跌至8℃。\n"
+    "气象部门提醒，降温幅度较大，市民注意及时添衣，雨天出行注意交通安全。"
+)
+
+
+def record(canonical_url: str, body: str = BODY, **fields) -> StoredArticle:
+    fields.setdefault("site", "sample")
+    return StoredArticle(canonical_url=canonical_url, content_hash=content_hash(body), **fields)
+
+
+def test_a_stored_article_is_found_by_url_hash_and_signature_after_reopening(state_backend: Backend) -> None:
+    with state_backend.open() as store:
+        stored = record(
+            "http://a.cn/1.html",
+            url="http://a.cn/1.html?from=home",
+            title="江城地铁5号线南段开通",
+            published_at="2026-03-14T20:02:59+08:00",
+        )
+        store.add(stored, near_signature(BODY))
+    with state_backend.open() as store:
+        assert store.seen_url("http://a.cn/1.html")
+        assert not store.seen_url("http://a.cn/2.html")
+        assert store.find_content(content_hash(BODY)) == "http://a.cn/1.html"
+        assert store.find_content(content_hash(OTHER)) is None
+        near = store.find_near(near_signature(BODY.replace("。", "！", 2) + "\n来源：新华网"), 0.4)
+        assert near is not None and near.canonical_url == "http://a.cn/1.html" and near.similarity > 0.8
+        assert store.find_near(near_signature(OTHER), 0.4) is None
+        stored = store.article("http://a.cn/1.html")
+        assert store.article("http://a.cn/2.html") is None
+    assert stored is not None
+    assert (stored.url, stored.title) == ("http://a.cn/1.html?from=home", "江城地铁5号线南段开通")
+    assert (stored.published_at, stored.version, stored.site) == ("2026-03-14T20:02:59+08:00", 1, "sample")
+    assert stored.content_hash == content_hash(BODY) and stored.duplicate_of is None
+    assert stored.first_seen and stored.first_seen == stored.last_seen
+
+
+def test_a_record_with_no_optional_fields_round_trips(state_backend: Backend) -> None:
+    with state_backend.open() as store:
+        store.add(StoredArticle(canonical_url="http://a.cn/bare.html"))
+        stored = store.article("http://a.cn/bare.html")
+        assert store.stats().sites == {"?": 1}
+    assert (stored.url, stored.site, stored.title, stored.content_hash) == (None, None, None, None)
+
+
+def test_adding_the_same_url_again_updates_it_and_keeps_first_seen(state_backend: Backend) -> None:
+    with state_backend.open() as store:
+        store.add(record("http://a.cn/1.html", first_seen="2026-03-01T08:00:00+08:00"), near_signature(BODY))
+        first = store.article("http://a.cn/1.html")
+        store.add(record("http://a.cn/1.html", body=OTHER, version=2), near_signature(OTHER))
+        second = store.article("http://a.cn/1.html")
+        stats = store.stats()
+        assert (stats.articles, stats.content_hashes, stats.near_signatures) == (1, 1, 1)
+        # the new body is what duplicates are matched against now
+        assert store.find_near(near_signature(OTHER), 0.4).canonical_url == "http://a.cn/1.html"
+        assert store.find_near(near_signature(BODY), 0.4) is None
+        assert store.find_content(content_hash(OTHER)) == "http://a.cn/1.html"
+        assert store.find_content(content_hash(BODY)) is None
+    assert first.first_seen == "2026-03-01T08:00:00+08:00"
+    assert second.version == 2 and second.first_seen == first.first_seen
+    assert second.content_hash != first.content_hash
+
+
+def test_adding_the_same_record_twice_changes_nothing(state_backend: Backend) -> None:
+    """At-least-once delivery: a record added again must not count, index or match twice."""
+    with state_backend.open() as store:
+        for _ in range(2):
+            store.add(record("http://a.cn/1.html"), near_signature(BODY))
+        store.add_many([(record("http://a.cn/1.html"), near_signature(BODY))])
+        stats = store.stats()
+        assert (stats.articles, stats.content_hashes, stats.near_signatures) == (1, 1, 1)
+        assert stats.sites == {"sample": 1}
+        assert store.find_near(near_signature(BODY), 0.4).similarity == 1.0
+
+
+def test_the_oldest_first_copy_is_the_one_found(state_backend: Backend) -> None:
+    with state_backend.open() as store:
+        added = store.add_many(
+            [(record(f"http://a.cn/{n}.html", site=f"s{n % 2}"), near_signature(BODY)) for n in range(3)]
+        )
+        assert added == 3
+        assert store.find_content(content_hash(BODY)) == "http://a.cn/0.html"
+        assert store.find_near(near_signature(BODY), 0.4).canonical_url == "http://a.cn/0.html"
+        stats = store.stats()
+    assert (stats.articles, stats.content_hashes, stats.near_signatures) == (3, 1, 3)
+    assert stats.sites == {"s0": 2, "s1": 1}
+
+
+def test_a_kept_duplicate_is_remembered_by_url_but_never_becomes_the_first_copy(
+    state_backend: Backend,
+) -> None:
+    with state_backend.open() as store:
+        store.add(record("http://b.cn/copy.html", duplicate_of="http://a.cn/1.html"), near_signature(BODY))
+        assert store.seen_url("http://b.cn/copy.html")
+        assert store.article("http://b.cn/copy.html").duplicate_of == "http://a.cn/1.html"
+        assert store.find_content(content_hash(BODY)) is None
+        assert store.find_near(near_signature(BODY), 0.4) is None
+        stats = store.stats()
+    assert (stats.articles, stats.kept_duplicates, stats.near_signatures) == (1, 1, 0)
+
+
+def test_a_first_copy_stored_again_as_a_kept_duplicate_leaves_the_indexes(state_backend: Backend) -> None:
+    with state_backend.open() as store:
+        store.add(record("http://b.cn/2.html"), near_signature(BODY))
+        store.add(record("http://b.cn/2.html", duplicate_of="http://a.cn/1.html"), near_signature(BODY))
+        assert store.find_content(content_hash(BODY)) is None
+        assert store.find_near(near_signature(BODY), 0.4) is None
+        stats = store.stats()
+    assert (stats.articles, stats.kept_duplicates, stats.content_hashes, stats.near_signatures) == (
+        1,
+        1,
+        0,
+        0,
+    )
+
+
+def test_touch_moves_last_seen_only(state_backend: Backend) -> None:
+    with state_backend.open() as store:
+        store.add(record("http://a.cn/1.html"))
+        before = store.article("http://a.cn/1.html")
+        time.sleep(1.05 - time.time() % 1)  # times have a resolution of one second
+        store.touch("http://a.cn/1.html")
+        store.touch("http://a.cn/unknown.html")
+        after = store.article("http://a.cn/1.html")
+        assert not store.seen_url("http://a.cn/unknown.html")
+    assert after.last_seen > before.last_seen
+    assert (after.first_seen, after.version, after.content_hash) == (
+        before.first_seen,
+        before.version,
+        before.content_hash,
+    )
+
+
+def test_empty_body_has_no_near_signature(state_backend: Backend) -> None:
+    assert near_signature("").empty and near_signature("短").empty
+    with state_backend.open() as store:
+        store.add(record("http://a.cn/empty.html", body=""), near_signature(""))
+        assert store.find_near(near_signature(""), 0.4) is None
+        assert store.stats().near_signatures == 0
+
+
+def test_reset_forgets_everything(state_backend: Backend) -> None:
+    with state_backend.open() as store:
+        store.add(record("http://a.cn/1.html"), near_signature(BODY))
+        store.reset()
+        stats = store.stats()
+        assert (stats.articles, stats.content_hashes, stats.near_signatures, stats.sites) == (0, 0, 0, {})
+        assert not store.seen_url("http://a.cn/1.html")
+        assert store.find_content(content_hash(BODY)) is None
+        assert store.find_near(near_signature(BODY), 0.4) is None
+        store.add(record("http://a.cn/2.html"), near_signature(BODY))
+        assert store.find_near(near_signature(BODY), 0.4).canonical_url == "http://a.cn/2.html"
+    with state_backend.open() as store:
+        assert store.stats().articles == 1
+
+
+def test_a_store_built_with_other_signature_parameters_is_refused(state_backend: Backend) -> None:
+    with state_backend.open() as store:
+        store.add(record("http://a.cn/1.html"))
+    state_backend.set_signature_version("minhash-old")
+    with pytest.raises(StateError, match="newsportal state reset"):
+        state_backend.open()
+
+
+def test_a_closed_store_refuses_calls_and_closing_twice_is_harmless(state_backend: Backend) -> None:
+    store = state_backend.open()
+    store.close()
+    store.close()
+    with pytest.raises(StateError, match="closed"):
+        store.seen_url("http://a.cn/1.html")
