@@ -220,6 +220,27 @@ class PortalSpider(scrapy.Spider):
             self._server.close()
             self._server = None
 
+    # --- a page with no callback named: `scrapy parse --spider portal URL` -----------------------
+
+    async def parse(self, response: Response, **_: Any) -> AsyncIterator[Request | Article]:
+        """The callback of a request that names none (``scrapy parse --spider portal URL``): the one
+        the crawl would use for this URL's shape (article, listing, else judged by content). With
+        neither ``-a site=`` nor ``-a start_url=`` and a URL off the spider's site, the page is read
+        with the profile ``-a start_url=URL`` would choose (its own, else generic)."""
+        if not (self.args.site or self.args.start_url) and not self.site.owns(response.url):
+            self.args = self.args.model_copy(update={"start_url": response.url})
+            self.site = self._resolve_site()
+            self.judge_by_content = self.site.name == "generic"
+        kind = url_kind(response.url, self.site)
+        if kind == "article":
+            callback = self.parse_article(response)
+        elif kind == "listing":
+            callback = self.parse_listing(response, judge=False)
+        else:
+            callback = self.parse_unknown(response, hops=0)
+        async for out in callback:
+            yield out
+
     # --- listings ------------------------------------------------------------------------------
 
     async def parse_listing(
