@@ -53,7 +53,9 @@ def test_shell_reads_a_saved_page(tmp_path: Path, how: str):
     page = tmp_path / "saved.html"
     shutil.copy(SAMPLE_PORTAL / "a" / "1001_301.html", page)
     target = page.as_uri() if how == "file_url" else "./saved.html"
-    proc = scrapy(tmp_path, "shell", target, "-c", "response.css('h1::text').get()", "-s", "LOG_LEVEL=WARNING")
+    proc = scrapy(
+        tmp_path, "shell", target, "-c", "response.css('h1::text').get()", "-s", "LOG_LEVEL=WARNING"
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert TITLE_1001 in proc.stdout
     assert written(tmp_path) == []
