@@ -32,7 +32,7 @@ INSPECTION_OFF: dict[str, tuple[str, ...]] = {
         "newsportal.pipelines.dedup.DedupPipeline",
         "newsportal.pipelines.state.StatePipeline",
     ),
-    "EXTENSIONS": ("newsportal.extensions.summary.RunSummary",),
+    "EXTENSIONS": ("newsportal.extensions.summary.RunSummary", "newsportal.extensions.progress.ProgressLog"),
     "SPIDER_MIDDLEWARES": (
         "newsportal.middlewares.IncrementalMiddleware",
         "newsportal.middlewares.ResumeMiddleware",

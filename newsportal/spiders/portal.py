@@ -53,6 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
+from scrapy.settings import SETTINGS_PRIORITIES
 from twisted.python.failure import Failure
 
 from newsportal import signals as np_signals
@@ -68,6 +69,7 @@ from newsportal.localserver import LocalServer
 from newsportal.sites import DEFAULT_SITE, get_site, site_for
 from newsportal.sites.base import Site
 from newsportal.urls import registrable_domain
+from newsportal.usage import NO_CONTACT, BadUsage, closest, user_agent
 from newsportal.workers import pool_for
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -103,6 +105,44 @@ class PortalArgs(BaseModel):
         return v
 
 
+def parse_arguments(spargs: dict[str, Any]) -> PortalArgs:
+    """The spider's arguments, validated; BadUsage with one line per problem otherwise (what is wrong
+    and the known values: the crawl command prints it before taking the lock)."""
+    try:
+        return PortalArgs(**spargs)
+    except ValidationError as exc:
+        known = list(PortalArgs.model_fields)
+        problems = []
+        for err in exc.errors():
+            name = ".".join(str(part) for part in err["loc"]) or "?"
+            if err["type"] == "extra_forbidden":
+                hint = closest(name, known)
+                problems.append(f"unknown spider argument {name}{hint}; known arguments: {', '.join(known)}")
+            else:
+                why = err["msg"].removeprefix("Value error, ")
+                problems.append(f"bad spider argument {name}={err.get('input')!r}: {why}")
+        raise BadUsage("; ".join(problems)) from None
+
+
+def resolve_site(args: PortalArgs) -> Site:
+    """The profile the arguments choose: -a site=, else the start URL's (generic: on its registrable
+    domain), else the default (the sample portal)."""
+    if args.start_url:
+        site = get_site(args.site) if args.site else site_for(args.start_url)
+        site = site.with_start(args.start_url)
+        if site.name == "generic":
+            # the portal is the start host's registrable domain: news.x.com and www.x.com alike
+            host = urlsplit(args.start_url).hostname or ""
+            site = replace(site, domains=(registrable_domain(host),))
+        return site
+    return get_site(args.site or DEFAULT_SITE)
+
+
+def _local(site: Site) -> bool:
+    """The site is served by us (the sample portal) or on loopback."""
+    return site.served_from is not None or all(_is_loopback(u) for u in site.start_urls)
+
+
 def _is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":
@@ -116,13 +156,23 @@ def _is_loopback(url: str) -> bool:
 class PortalSpider(scrapy.Spider):
     name = "portal"
 
+    @staticmethod
+    def argument_problem(spargs: dict[str, Any], settings: Any = None) -> str | None:
+        """What is wrong with these ``-a`` arguments (and, with settings, a crawl of a portal on the
+        internet without NEWSPORTAL_CONTACT), in one line; None when they are good. Asked by the
+        crawl command before it takes the run lock."""
+        try:
+            args = parse_arguments({k: v for k, v in spargs.items() if k not in ("name", "start_urls")})
+        except BadUsage as exc:
+            return str(exc)
+        if settings is not None and not settings.get("NEWSPORTAL_CONTACT") and not _local(resolve_site(args)):
+            return NO_CONTACT
+        return None
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         own = {k: kwargs.pop(k) for k in list(kwargs) if k in PortalArgs.model_fields}
         unknown = {k: v for k, v in kwargs.items() if k not in ("name", "start_urls")}
-        try:
-            self.args = PortalArgs(**own, **unknown)
-        except ValidationError as exc:
-            raise ValueError(f"bad spider arguments: {exc}") from exc
+        self.args = parse_arguments({**own, **unknown})
         super().__init__(*args, **{k: v for k, v in kwargs.items() if k not in unknown})
         self.site = self._resolve_site()
         self._server: LocalServer | None = None
@@ -135,22 +185,17 @@ class PortalSpider(scrapy.Spider):
             self.allowed_domains = list(self.site.domains)
 
     def _resolve_site(self) -> Site:
-        if self.args.start_url:
-            site = get_site(self.args.site) if self.args.site else site_for(self.args.start_url)
-            site = site.with_start(self.args.start_url)
-            if site.name == "generic":
-                # the portal is the start host's registrable domain: news.x.com and www.x.com alike
-                host = urlsplit(self.args.start_url).hostname or ""
-                site = replace(site, domains=(registrable_domain(host),))
-            return site
-        return get_site(self.args.site or DEFAULT_SITE)
+        return resolve_site(self.args)
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> PortalSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        local = spider.site.served_from is not None or all(_is_loopback(u) for u in spider.site.start_urls)
-        if local and settings.getbool("NEWSPORTAL_LOCAL_UNTHROTTLED"):
+        if (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES["project"]:
+            # a USER_AGENT given on the command line is used as it is
+            ua = user_agent(settings.get("USER_AGENT"), settings.get("NEWSPORTAL_CONTACT") or "")
+            settings.set("USER_AGENT", ua, priority="spider")
+        if _local(spider.site) and settings.getbool("NEWSPORTAL_LOCAL_UNTHROTTLED"):
             # Our own server on loopback: politeness delays only slow the crawl down.
             settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
             settings.set("DOWNLOAD_DELAY", 0, priority="spider")
