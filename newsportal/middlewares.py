@@ -92,9 +92,9 @@ class IncrementalMiddleware:
             self._decided[url] = decision
             if len(self._decided) > DECISION_CACHE:
                 self._decided.popitem(last=False)
-        if decision == "refresh":
-            self.crawler.stats.inc_value("newsportal/refresh/requested")
-        elif decision == "skip":
+            if decision == "refresh":  # once a story, not once a link to it
+                self.crawler.stats.inc_value("newsportal/refresh/requested")
+        if decision == "skip":
             self.crawler.stats.inc_value("newsportal/skipped/stored")
         return decision == "skip"
 
