@@ -138,3 +138,13 @@ def user_agent(base: str, contact: str) -> str:
     if base.endswith(")"):
         return f"{base[:-1]}; +{contact})"
     return f"{base} (+{contact})"
+
+
+def apply_contact(settings: Any, priority: str) -> None:
+    """USER_AGENT with NEWSPORTAL_CONTACT added (``user_agent``), at priority; a USER_AGENT given on
+    the command line is left as it is."""
+    from scrapy.settings import SETTINGS_PRIORITIES
+
+    if (settings.getpriority("USER_AGENT") or 0) < SETTINGS_PRIORITIES["cmdline"]:
+        ua = user_agent(settings.get("USER_AGENT") or "", settings.get("NEWSPORTAL_CONTACT") or "")
+        settings.set("USER_AGENT", ua, priority=priority)

@@ -109,3 +109,13 @@ def test_bench_crawls_its_server_unthrottled_and_writes_nothing(tmp_path: Path):
     # politeness (DOWNLOAD_DELAY, AutoThrottle) would allow some 4 pages a second
     assert fetched and int(fetched.group(1)) > 40, proc.stderr[-3000:]
     assert written(tmp_path) == []
+
+
+def test_fetch_says_who_we_are_too(tmp_path: Path):
+    from tests.test_operator import _Recorder, recording_server
+
+    with recording_server() as url:
+        proc = scrapy(tmp_path, "fetch", "--nolog", url, "-s", "NEWSPORTAL_CONTACT=mailto:ops@example.org")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "newsportal/0.1 (news research crawler; +mailto:ops@example.org)" in _Recorder.agents
+    assert written(tmp_path) == []

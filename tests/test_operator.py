@@ -18,6 +18,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -266,18 +268,22 @@ class _Recorder(BaseHTTPRequestHandler):
         pass
 
 
-def test_user_agent_carries_the_contact(tmp_path: Path):
+@contextmanager
+def recording_server() -> Iterator[str]:
+    """A server on 127.0.0.1 that records each request's User-Agent (``_Recorder.agents``)."""
+    _Recorder.agents.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/"
-        run(
-            crawl_cmd(
-                tmp_path, "portal", "-a", f"start_url={url}", NEWSPORTAL_CONTACT="mailto:ops@example.org"
-            )
-        )
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_user_agent_carries_the_contact(tmp_path: Path):
+    contact = "mailto:ops@example.org"
+    with recording_server() as url:
+        run(crawl_cmd(tmp_path, "portal", "-a", f"start_url={url}", NEWSPORTAL_CONTACT=contact))
     assert _Recorder.agents  # robots.txt and the start page
-    assert set(_Recorder.agents) == {"newsportal/0.1 (news research crawler; +mailto:ops@example.org)"}
+    assert set(_Recorder.agents) == {f"newsportal/0.1 (news research crawler; +{contact})"}

@@ -14,6 +14,8 @@ from typing import Any
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
+from newsportal.usage import apply_contact
+
 # Run state off. A page inspected is shown whether or not a crawl emitted it already (no incremental
 # skip, no duplicate check), and the URL the operator typed is fetched as asked, on loopback or from a
 # file:// path too: the URL guard protects unattended crawls from links a page offers, and these
@@ -56,6 +58,7 @@ def inspection_settings(settings: BaseSettings) -> None:
         components = settings.getdict(name)
         components.update(dict.fromkeys(paths))
         settings.set(name, components, priority="cmdline")
+    apply_contact(settings, "cmdline")  # the portal's admins see who looked at their page too
 
 
 class InspectionCommand:

@@ -53,7 +53,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
-from scrapy.settings import SETTINGS_PRIORITIES
 from twisted.python.failure import Failure
 
 from newsportal import signals as np_signals
@@ -69,7 +68,7 @@ from newsportal.localserver import LocalServer
 from newsportal.sites import DEFAULT_SITE, get_site, site_for
 from newsportal.sites.base import Site
 from newsportal.urls import registrable_domain
-from newsportal.usage import NO_CONTACT, BadUsage, closest, user_agent
+from newsportal.usage import NO_CONTACT, BadUsage, apply_contact, closest
 from newsportal.workers import pool_for
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -191,10 +190,7 @@ class PortalSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> PortalSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        if (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES["project"]:
-            # a USER_AGENT given on the command line is used as it is
-            ua = user_agent(settings.get("USER_AGENT"), settings.get("NEWSPORTAL_CONTACT") or "")
-            settings.set("USER_AGENT", ua, priority="spider")
+        apply_contact(settings, "spider")
         if _local(spider.site) and settings.getbool("NEWSPORTAL_LOCAL_UNTHROTTLED"):
             # Our own server on loopback: politeness delays only slow the crawl down.
             settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
