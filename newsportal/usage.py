@@ -145,6 +145,6 @@ def apply_contact(settings: Any, priority: str) -> None:
     the command line is left as it is."""
     from scrapy.settings import SETTINGS_PRIORITIES
 
-    if (settings.getpriority("USER_AGENT") or 0) < SETTINGS_PRIORITIES["cmdline"]:
-        ua = user_agent(settings.get("USER_AGENT") or "", settings.get("NEWSPORTAL_CONTACT") or "")
-        settings.set("USER_AGENT", ua, priority=priority)
+    contact = settings.get("NEWSPORTAL_CONTACT") or ""
+    if contact and (settings.getpriority("USER_AGENT") or 0) < SETTINGS_PRIORITIES["cmdline"]:
+        settings.set("USER_AGENT", user_agent(settings.get("USER_AGENT") or "", contact), priority=priority)
