@@ -119,3 +119,10 @@ def test_fetch_says_who_we_are_too(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "newsportal/0.1 (news research crawler; +mailto:ops@example.org)" in _Recorder.agents
     assert written(tmp_path) == []
+
+
+def test_a_mistyped_setting_is_refused_with_the_closest_name(tmp_path: Path, sample_server: LocalServer):
+    proc = scrapy(tmp_path, "fetch", "--nolog", "-s", "NEWSPORTAL_INCREMENTL=False", sample_server.base_url)
+    assert proc.returncode == 2  # Scrapy's usage error
+    assert "unknown setting NEWSPORTAL_INCREMENTL (did you mean NEWSPORTAL_INCREMENTAL?)" in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""

@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
-from newsportal.usage import apply_contact
+from newsportal.usage import apply_contact, settings_problem
 
 # Run state off. A page inspected is shown whether or not a crawl emitted it already (no incremental
 # skip, no duplicate check), and the URL the operator typed is fetched as asked, on loopback or from a
@@ -69,4 +70,7 @@ class InspectionCommand:
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)  # type: ignore[misc]
         assert self.settings is not None
+        problem = settings_problem(self.settings)  # a mistyped NEWSPORTAL_* setting, as for crawl
+        if problem:
+            raise UsageError(problem, print_help=False)
         inspection_settings(self.settings)
