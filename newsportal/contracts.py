@@ -13,8 +13,8 @@ from urllib.parse import urljoin
 from scrapy.contracts import Contract
 
 from newsportal.localserver import LocalServer
+from newsportal.offline import served_root
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 _servers: dict[Path, LocalServer] = {}
 
 
@@ -37,5 +37,5 @@ class SampleUrlContract(Contract):
         served_from = spider.site.served_from
         if served_from is None:
             raise ValueError("@sample_url needs a site served offline (served_from); use @url instead")
-        args["url"] = urljoin(_base_url(PROJECT_ROOT / served_from), self.args[0])
+        args["url"] = urljoin(_base_url(served_root(served_from)), self.args[0])
         return args

@@ -181,6 +181,31 @@ REMOTE_CONTROL_ENABLED = False
 # With it on, each crawl removes the job (token) files that killed crawls left behind.
 EXTENSIONS = {**EXTENSIONS, "newsportal.extensions.remotecontrol.StaleJobFiles": 0}
 
+# --- monitoring (Spidermon; newsportal.monitoring) ------------------------------------------------
+# Field coverage per run in the stats, every item checked against `newsportal schema`, a rotting
+# profile noticed against the site's recent runs (verdict `degraded`, exit 79), a person told.
+SPIDERMON_ENABLED = True
+SPIDERMON_ADD_FIELD_COVERAGE = True
+SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True  # a field is covered by a value: not None, "", [] or {}
+# before RunSummary (500): the monitors' findings are in the stats when the verdict is made
+EXTENSIONS["newsportal.monitoring.history.SiteHistory"] = 390
+EXTENSIONS["spidermon.contrib.scrapy.extensions.Spidermon"] = 400
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["newsportal.monitoring.suites.RunHealthSuite"]
+SPIDERMON_ENGINE_STOP_MONITORS = ["newsportal.monitoring.suites.NotifySuite"]
+SPIDERMON_VALIDATION_SCHEMAS = ["newsportal.monitoring.ARTICLE_SCHEMA"]
+ITEM_PIPELINES["spidermon.contrib.scrapy.pipelines.ItemValidationPipeline"] = 850  # what is emitted
+NEWSPORTAL_MONITOR_FIELDS = ["title", "body", "published_at", "author", "source", "images"]
+NEWSPORTAL_MONITOR_HISTORY = 5  # the site's recent runs (that ran to their end) compared with
+NEWSPORTAL_MONITOR_MIN_ITEMS = 10  # runs with fewer items (articles seen) are too small to judge
+# degraded when a field's coverage falls below (1 - this) × its median over the recent runs (80 % → < 40 %)
+NEWSPORTAL_MONITOR_MAX_COVERAGE_DROP = 0.5
+# degraded when the articles seen fall below (1 - this) × the recent runs' median
+NEWSPORTAL_MONITOR_MAX_COUNT_DROP = 0.7
+# A run whose exit code needs a person (not 0, 75, 130) is mailed to these addresses through Scrapy's
+# MAIL_HOST / MAIL_PORT / MAIL_FROM / MAIL_USER / MAIL_PASS / MAIL_TLS / MAIL_SSL, and posted as JSON
+# ({"text": ...}: a Slack incoming webhook takes it) to these URLs. Empty: not sent.
+NEWSPORTAL_NOTIFY_EMAIL_TO = []
+NEWSPORTAL_NOTIFY_WEBHOOKS = []
 # --- for the people who run it (issue 15) ----------------------------------------------------------
 # Who the portals' admins can reach: a URL or mailto: address, added to the User-Agent as
 # "newsportal/0.1 (news research crawler; +<contact>)". No default: a crawl of a portal on the

@@ -35,7 +35,13 @@ INSPECTION_OFF: dict[str, tuple[str, ...]] = {
         "newsportal.pipelines.dedup.DedupPipeline",
         "newsportal.pipelines.state.StatePipeline",
     ),
-    "EXTENSIONS": ("newsportal.extensions.summary.RunSummary", "newsportal.extensions.progress.ProgressLog"),
+    # the monitors judge runs against the site's history and notify people: a look at a page is no run
+    "EXTENSIONS": (
+        "newsportal.extensions.summary.RunSummary",
+        "newsportal.extensions.progress.ProgressLog",
+        "newsportal.monitoring.history.SiteHistory",
+        "spidermon.contrib.scrapy.extensions.Spidermon",
+    ),
     "SPIDER_MIDDLEWARES": (
         "newsportal.middlewares.IncrementalMiddleware",
         "newsportal.middlewares.ResumeMiddleware",

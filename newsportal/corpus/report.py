@@ -24,6 +24,8 @@ from newsportal.corpus.runs import RunHealth, duplicate_story_counts
 from newsportal.corpus.writers import ANALYSIS_HINT, MissingDependency
 
 TOP = 15
+CJK_FONT_STACK = ["Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "sans-serif"]
+COVERAGE_FIELDS = ["title", "body", "published_at", "author", "source", "images"]
 SHOWN_PROBLEMS = 50
 UNKNOWN = "(none)"
 
@@ -69,13 +71,11 @@ def _pyplot() -> Any:
     plt.rcParams.update(
         {
             "svg.fonttype": "none",
-            "font.family": [
-                "Noto Sans CJK SC",
-                "Source Han Sans SC",
-                "Microsoft YaHei",
-                "PingFang SC",
-                "sans-serif",
-            ],
+            # The SVG's text names exactly this stack. An empty generic list keeps matplotlib from
+            # writing its own fallbacks (DejaVu Sans, Bitstream Vera...) before `sans-serif`; it
+            # measures the text with the first of these it finds, else its bundled font.
+            "font.family": CJK_FONT_STACK,
+            "font.sans-serif": [],
             "font.size": 9,
             "axes.spines.top": False,
             "axes.spines.right": False,
@@ -95,9 +95,23 @@ def _svg(fig: Any) -> str:
         warnings.simplefilter("ignore")  # glyphs matplotlib lacks are drawn by the browser
         logging.getLogger("matplotlib.font_manager").disabled = True
         fig.savefig(buffer, format="svg", bbox_inches="tight")
-    fig.clf()
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)  # pyplot keeps every figure until closed
     text = buffer.getvalue()
     return text[text.index("<svg") :]
+
+
+def _integer_axis(axis: Any) -> None:
+    """Counts get whole-number ticks (no 0.5 articles on a small corpus)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _run_label(run: RunHealth) -> str:
+    """A run on an axis: its start date and time (local), the file name when the stats lack it."""
+    return run.started.astimezone().strftime("%m-%d %H:%M") if run.started else run.name
 
 
 def _bar_chart(plt: Any, counts: Sequence[tuple[str, int]], title: str, color: str = "#4C72B0") -> str:
@@ -106,6 +120,9 @@ def _bar_chart(plt: Any, counts: Sequence[tuple[str, int]], title: str, color: s
     fig, ax = plt.subplots(figsize=(6.2, 0.28 * len(labels) + 0.8))
     bars = ax.barh(labels, values, color=color)
     ax.bar_label(bars, padding=2, fontsize=8)
+    _integer_axis(ax.xaxis)
+    if not any(values):
+        ax.set_xlim(0, 1)  # all zero: an axis from 0 to 1, not ±0.06 in fractions
     ax.set_title(title, loc="left")
     ax.grid(axis="y", visible=False)
     ax.margins(x=0.12)
@@ -117,6 +134,7 @@ def _per_day_chart(plt: Any, per_day: Counter[date]) -> str:
     fig, ax = plt.subplots(figsize=(9, 2.8))
     ax.bar(days, [per_day[d] for d in days], color="#4C72B0", width=0.8)
     ax.set_ylabel("articles")
+    _integer_axis(ax.yaxis)
     ax.set_title("Articles per day (published, China time)", loc="left")
     fig.autofmt_xdate()
     return _svg(fig)
@@ -136,32 +154,73 @@ def _length_chart(plt: Any, lengths: array) -> str:
                     textcoords="offset points")  # fmt: skip
     ax.set_xlabel("body length (non-space characters)")
     ax.set_ylabel("articles")
+    _integer_axis(ax.yaxis)
     ax.set_title("Body length distribution", loc="left")
     return _svg(fig)
 
 
 def _runs_chart(plt: Any, runs: list[RunHealth]) -> str:
+    """Items and drops as bars, errors as a line, one group per run labelled by its start; the legend
+    sits outside the axes, so it hides no bar."""
     fig, ax = plt.subplots(figsize=(9, 2.8))
-    names = [r.name for r in runs]
     x = range(len(runs))
-    ax.bar([i - 0.2 for i in x], [r.items for r in runs], width=0.4, label="items", color="#4C72B0")
-    ax.bar(
+    items = ax.bar([i - 0.2 for i in x], [r.items for r in runs], width=0.4, label="items", color="#4C72B0")
+    dropped = ax.bar(
         [i + 0.2 for i in x],
         [sum(r.dropped.values()) for r in runs],
         width=0.4,
         label="dropped",
         color="#DD8452",
     )
+    for bar in (*items, *dropped):
+        bar.set_gid("run-bar")
     errors = [r.errors for r in runs]
     ax2 = ax.twinx()
     ax2.plot(list(x), errors, "o-", color="#C44E52", label="errors")
     ax2.set_ylabel("errors")
     ax2.grid(visible=False)
     ax2.set_ylim(bottom=0, top=max([*errors, 1]) * 1.3)
-    ax.set_xticks(list(x), names, rotation=30, ha="right", fontsize=7)
+    _integer_axis(ax.yaxis)
+    _integer_axis(ax2.yaxis)
+    sites = {r.site for r in runs}
+    labels = [_run_label(r) + (f"\n{r.site}" if len(sites) > 1 else "") for r in runs]
+    ax.set_xticks(list(x), labels, rotation=30, ha="right", fontsize=7)
     ax.set_title("Crawl runs: items, drops and errors", loc="left")
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-    ax.legend(handles, ["items", "dropped", "errors"], loc="upper left", fontsize=8)
+    legend = ax.legend(
+        handles, ["items", "dropped", "errors"], loc="upper left", bbox_to_anchor=(1.08, 1), fontsize=8
+    )
+    legend.set_gid("runs-legend")
+    return _svg(fig)
+
+
+def _coverage_chart(plt: Any, runs: list[RunHealth]) -> str:
+    """Field coverage (share of a run's items with the field) per site across its runs: one panel a
+    site, one line a field, a red ring on runs the monitors judged degraded. A profile that rots
+    shows as a line falling away."""
+    by_site: dict[str, list[RunHealth]] = {}
+    for run in runs:
+        if run.coverage:
+            by_site.setdefault(run.site, []).append(run)
+    sites = sorted(by_site)
+    fig, axes = plt.subplots(len(sites), 1, figsize=(9, 2.3 * len(sites) + 0.4), squeeze=False, sharey=True)
+    for ax, site in zip(axes[:, 0], sites, strict=True):
+        site_runs = by_site[site]
+        x = list(range(len(site_runs)))
+        for name in COVERAGE_FIELDS:
+            values = [100 * r.coverage[name] if name in r.coverage else float("nan") for r in site_runs]
+            (line,) = ax.plot(x, values, "o-", markersize=3, linewidth=1.2, label=name)
+            line.set_gid(f"coverage-{site}-{name}")
+        for i, run in enumerate(site_runs):
+            if run.verdict == "degraded":
+                ax.axvline(i, color="#C44E52", linewidth=6, alpha=0.15)
+        ax.set_ylim(-5, 105)
+        ax.set_xlim(-0.5, len(site_runs) - 0.5)  # the first and last runs' shading shows whole
+        ax.set_ylabel("% of items")
+        ax.set_xticks(x, [_run_label(r) for r in site_runs], rotation=30, ha="right", fontsize=7)
+        ax.set_title(f"Field coverage: {site}", loc="left")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+    fig.tight_layout()
     return _svg(fig)
 
 
@@ -293,9 +352,11 @@ def render_report(result: ExportResult, tally: CorpusTally, runs: list[RunHealth
             rows,
             (False, False, False, True, False, True, True, False, False, True),
         )
+        covered = any(r.coverage for r in runs)
         section(
             "Crawl runs' health",
             _runs_chart(plt, runs),
+            _coverage_chart(plt, runs) if covered else "",
             health,
             note=f"Dropped over all runs: {html.escape(_counts(dict(crawl_dropped)))}.",
         )

@@ -32,6 +32,8 @@ class RunHealth:
     duplicate_stories: dict[str, list[str]] | None = None
     errors: int = 0  # ERROR log lines plus newsportal/errors/* counters
     pages: int = 0
+    coverage: dict[str, float] = field(default_factory=dict)  # newsportal/coverage/<field>, 0.0-1.0
+    verdict: str = "?"  # newsportal/verdict: ok, degraded, ...
 
     @property
     def name(self) -> str:
@@ -59,6 +61,12 @@ def run_health(path: Path, stats: dict[str, Any]) -> RunHealth:
         duplicate_stories=_stories(stats.get("newsportal/duplicate_stories")),
         errors=int(stats.get("log_count/ERROR", 0)) + sum(errors.values()),
         pages=int(stats.get("response_received_count", 0)),
+        coverage={
+            k.removeprefix("newsportal/coverage/"): float(v)
+            for k, v in stats.items()
+            if k.startswith("newsportal/coverage/") and isinstance(v, int | float)
+        },
+        verdict=str(stats.get("newsportal/verdict", "?")),
     )
 
 

@@ -34,6 +34,9 @@ EXIT_CODES: dict[str, int] = {
     "bad_arguments": 64,  # EX_USAGE: a spider argument or setting was refused
     "no_article_links": 65,  # EX_DATAERR: listings fetched but gave no article link (layout change, bot wall)
     "bot_wall": 65,  # EX_DATAERR: most article pages were captchas / challenges (extract.botwall)
+    # not in sysexits.h: the run did its job, but a field's coverage or the article count fell
+    # against the site's recent runs, or items broke the schema (newsportal.monitoring)
+    "degraded": 79,
     "unreachable": 69,  # EX_UNAVAILABLE: no start page fetched, or every article fetch failed
     "crashed": 70,  # EX_SOFTWARE: the spider raised, or closed for an internal error
     "too_many_errors": 74,  # EX_IOERR: error rate above NEWSPORTAL_MAX_ERROR_RATE
@@ -50,8 +53,10 @@ def counted(stats: dict[str, Any], prefix: str) -> dict[str, int]:
 
 
 def error_count(stats: dict[str, Any]) -> int:
-    """Fetch failures and errors logged: what the error rate counts."""
-    return sum(counted(stats, "newsportal/errors").values()) + int(stats.get("log_count/ERROR", 0))
+    """Fetch failures and errors logged: what the error rate counts. Spidermon's report of a failed
+    monitor is logged as an error too; it is a finding (verdict ``degraded``), not a crawl error."""
+    logged = int(stats.get("log_count/ERROR", 0)) - int(stats.get("newsportal/monitor/error_lines", 0))
+    return sum(counted(stats, "newsportal/errors").values()) + max(0, logged)
 
 
 def bot_wall_share(stats: dict[str, Any]) -> float:
@@ -90,6 +95,8 @@ def verdict(stats: dict[str, Any], max_error_rate: float, max_bot_wall_rate: flo
     requests = max(1, int(stats.get("downloader/request_count", 0)))
     if error_count(stats) / requests > max_error_rate:
         return "too_many_errors"
+    if stats.get("newsportal/degraded"):  # set by the monitors (newsportal.monitoring.suites)
+        return "degraded"
     return "ok"
 
 

@@ -29,7 +29,7 @@ class Site:
     name: str  # profile name used by -a site=NAME and in items' "site"
     domains: tuple[str, ...] = ()  # hosts (and their subdomains) that belong to the portal
     start_urls: tuple[str, ...] = ()  # home and channel pages a crawl starts from
-    served_from: str | None = None  # a directory under the project root, served on 127.0.0.1 (offline)
+    served_from: str | None = None  # a directory of the project (newsportal.offline), served on 127.0.0.1
 
     # --- recognising a saved page without its URL (see sites.site_for_page) ---
     asset_hosts: tuple[str, ...] = ()  # CDN / static hosts of the portal's scripts, styles and images

@@ -44,7 +44,6 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -65,18 +64,22 @@ from newsportal.guards import ExtractionFailed
 from newsportal.items import Article
 from newsportal.journal import ARTICLE_CALLBACKS, callback_name
 from newsportal.localserver import LocalServer
+from newsportal.offline import served_root
 from newsportal.sites import DEFAULT_SITE, get_site, site_for
 from newsportal.sites.base import Site
 from newsportal.urls import registrable_domain
 from newsportal.usage import NO_CONTACT, BadUsage, apply_contact, closest
 from newsportal.workers import pool_for
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Above any listing's priority after DEPTH_PRIORITY has lowered it by its depth (<= DEPTH_LIMIT).
 ARTICLE_PRIORITY = 100
 # Redirect hops refused as already requested, remembered to tell a loop across two requests (A → B
 # while B → A) from a plain redirect to a page fetched anyway; a loop closes within a few requests.
 REDIRECT_HOPS_KEPT = 10_000
+
+
+# Spider keyword arguments that are Scrapy's or Scrapyd's, not ours (_job: the job id Scrapyd passes)
+PASSED_THROUGH = frozenset({"name", "start_urls", "_job"})
 
 
 class PortalArgs(BaseModel):
@@ -161,7 +164,7 @@ class PortalSpider(scrapy.Spider):
         internet without NEWSPORTAL_CONTACT), in one line; None when they are good. Asked by the
         crawl command before it takes the run lock."""
         try:
-            args = parse_arguments({k: v for k, v in spargs.items() if k not in ("name", "start_urls")})
+            args = parse_arguments({k: v for k, v in spargs.items() if k not in PASSED_THROUGH})
         except BadUsage as exc:
             return str(exc)
         if settings is not None and not settings.get("NEWSPORTAL_CONTACT") and not _local(resolve_site(args)):
@@ -170,7 +173,8 @@ class PortalSpider(scrapy.Spider):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         own = {k: kwargs.pop(k) for k in list(kwargs) if k in PortalArgs.model_fields}
-        unknown = {k: v for k, v in kwargs.items() if k not in ("name", "start_urls")}
+        # _job: the job id Scrapyd passes to every spider it runs
+        unknown = {k: v for k, v in kwargs.items() if k not in PASSED_THROUGH}
         self.args = parse_arguments({**own, **unknown})
         super().__init__(*args, **{k: v for k, v in kwargs.items() if k not in unknown})
         self.site = self._resolve_site()
@@ -233,7 +237,7 @@ class PortalSpider(scrapy.Spider):
     def _base_url(self) -> str:
         if self.site.served_from is None:
             return ""
-        root = PROJECT_ROOT / self.site.served_from
+        root = served_root(self.site.served_from)
         try:
             # A fixed port keeps the offline portal's URLs (and so its canonical URLs and the state
             # built on them) the same from run to run.
@@ -245,7 +249,7 @@ class PortalSpider(scrapy.Spider):
                 exc.strerror,
             )
             self._server = LocalServer(root)
-        self.logger.info("serving %s offline at %s", self.site.served_from, self._server.base_url)
+        self.logger.info("serving %s offline at %s", root, self._server.base_url)
         return self._server.base_url
 
     def operator_urls(self) -> list[str]:
