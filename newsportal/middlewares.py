@@ -92,9 +92,9 @@ class IncrementalMiddleware:
             self._decided[url] = decision
             if len(self._decided) > DECISION_CACHE:
                 self._decided.popitem(last=False)
-        if decision == "refresh":
-            self.crawler.stats.inc_value("newsportal/refresh/requested")
-        elif decision == "skip":
+            if decision == "refresh":  # once a story, not once a link to it
+                self.crawler.stats.inc_value("newsportal/refresh/requested")
+        if decision == "skip":
             self.crawler.stats.inc_value("newsportal/skipped/stored")
         return decision == "skip"
 
@@ -145,6 +145,8 @@ class ResumeMiddleware:
         settings = crawler.settings
         if not settings.getbool("NEWSPORTAL_RESUME") or os.environ.get("SCRAPY_CHECK"):
             raise NotConfigured("NEWSPORTAL_RESUME is off (or this is `scrapy check`)")
+        if crawler.spider is None:  # `scrapy shell` builds the engine before any spider: not a crawl
+            raise NotConfigured("no spider to resume (scrapy shell)")
         self.crawler = crawler
         self.journal = journal_for(crawler)
         # After a failed write nothing more is marked finished: what the feed may lack stays journaled.

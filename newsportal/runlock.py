@@ -12,7 +12,7 @@ import json
 import os
 import re
 import socket
-import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
@@ -53,7 +53,8 @@ class RunLock:
             raise LockHeld(f"another run holds {self.path} ({holder})") from None
         fh.seek(0)
         fh.truncate()
-        fh.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}))
+        since = datetime.now(UTC).astimezone().isoformat(timespec="seconds")  # ISO 8601, local offset
+        fh.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": since}))
         fh.flush()
         self._fh = fh
         return self

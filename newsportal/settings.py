@@ -11,7 +11,8 @@ COMMANDS_MODULE = "newsportal.commands"
 
 # --- politeness: we are a guest on other people's servers ---------------------------------------
 ROBOTSTXT_OBEY = True
-USER_AGENT = "newsportal/0.1 (news research crawler; +https://pypi.org/project/scrapy/)"
+# the spider adds "; +<NEWSPORTAL_CONTACT>" inside the parentheses (see the end of this file)
+USER_AGENT = "newsportal/0.1 (news research crawler)"
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.25
@@ -169,7 +170,6 @@ DOWNLOADER_MIDDLEWARES = {
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "newsportal.logformatter.NewsportalLogFormatter"
 TELNETCONSOLE_ENABLED = False
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 SPIDER_CONTRACTS = {"newsportal.contracts.SampleUrlContract": 10}
 
@@ -206,3 +206,24 @@ NEWSPORTAL_MONITOR_MAX_COUNT_DROP = 0.7
 # ({"text": ...}: a Slack incoming webhook takes it) to these URLs. Empty: not sent.
 NEWSPORTAL_NOTIFY_EMAIL_TO = []
 NEWSPORTAL_NOTIFY_WEBHOOKS = []
+# --- for the people who run it (issue 15) ----------------------------------------------------------
+# Who the portals' admins can reach: a URL or mailto: address, added to the User-Agent as
+# "newsportal/0.1 (news research crawler; +<contact>)". No default: a crawl of a portal on the
+# internet without it exits 64 and says so (the bundled sample portal and loopback servers need none).
+NEWSPORTAL_CONTACT = ""
+# A progress line every this many seconds (Scrapy's PeriodicLog: newsportal.extensions.progress), at
+# this level: WARNING keeps it in a log run at LOG_LEVEL=WARNING. 0: no progress line.
+NEWSPORTAL_PROGRESS_INTERVAL = 60
+NEWSPORTAL_PROGRESS_LOG_LEVEL = "INFO"
+PERIODIC_LOG_STATS = {
+    "include": [
+        "response_received_count",
+        "item_scraped_count",
+        "newsportal/dropped/",
+        "newsportal/duplicates/",
+        "newsportal/refresh/",
+        "newsportal/errors/",
+    ]
+}
+PERIODIC_LOG_DELTA = {"include": ["response_received_count", "item_scraped_count"]}
+EXTENSIONS = {**EXTENSIONS, "newsportal.extensions.progress.ProgressLog": 0}

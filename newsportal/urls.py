@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+import tldextract
 from w3lib.url import canonicalize_url, safe_url_string
 
 from newsportal.urlpolicy import scheme_allowed
@@ -193,25 +194,23 @@ def same_site(url: str, other: str) -> bool:
     return registrable_domain(a) == registrable_domain(b)
 
 
-# second-level labels under a two-letter country code: sina.com.cn keeps three labels
-_SECOND_LEVEL = frozenset(["com", "net", "org", "gov", "edu", "ac", "co", "mil"])
+# The Public Suffix List as tldextract bundles it (a snapshot in the wheel): never fetched at run time
+# (no suffix_list_urls), no cache written (cache_dir=None). Private suffixes count too, so a crawl that
+# starts at someone.github.io stays on it. A list we would keep by hand misses the 400-odd provincial
+# and city suffixes of .cn alone (sh.cn, bj.cn, gd.cn, ...).
+_PSL = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 
+@lru_cache(maxsize=4096)
 def registrable_domain(host: str) -> str:
-    """The domain a portal's hosts share: ``news.example.com`` → ``example.com``,
-    ``news.sina.com.cn`` → ``sina.com.cn``. IP addresses and single-label hosts are returned as is
-    (lowercased); an empty host gives ""."""
+    """The domain a portal's hosts share, by the Public Suffix List: ``news.example.com`` →
+    ``example.com``, ``news.sina.com.cn`` → ``sina.com.cn``, ``news.example.sh.cn`` → ``example.sh.cn``.
+    IP addresses, single-label hosts, a public suffix itself and hosts under no known suffix are
+    returned as they are (lowercased: a crawl stays on that one host); an empty host gives ""."""
     host = host.lower().strip(".")
-    try:
-        ipaddress.ip_address(host)
+    if not host or _is_ip(host):
         return host
-    except ValueError:
-        pass
-    labels = host.split(".")
-    if len(labels) <= 2:
-        return host
-    keep = 3 if labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
-    return ".".join(labels[-keep:])
+    return _PSL.extract_str(host).top_domain_under_public_suffix or host
 
 
 def _is_ip(host: str) -> bool:

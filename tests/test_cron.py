@@ -199,7 +199,7 @@ def test_second_run_while_one_holds_the_lock_exits_75_at_once(site: CronSite):
         started = time.monotonic()
         second = site.run()
         assert second.code == EXIT_CODES["lock_held"] == 75
-        assert "another run holds" in second.stderr
+        assert "another run holds" in second.log and second.stderr == ""  # quiet for cron
         assert time.monotonic() - started < 30
         assert proc.poll() is None  # the first run goes on
         proc.send_signal(signal.SIGTERM)

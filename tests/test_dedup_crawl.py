@@ -59,12 +59,14 @@ def test_first_run_counts_the_exact_copy_as_a_content_duplicate(two_runs, sample
     assert [urlsplit(line.split()[0]).path for line in logged] == copies
 
 
-def test_second_run_emits_nothing_and_counts_every_article_as_a_url_duplicate(
+def test_second_run_emits_nothing_and_counts_every_article_as_unchanged_not_duplicate(
     two_runs, sample_manifest: dict
 ) -> None:
     first, second = two_runs
     assert second.items == []
-    assert second.stat("newsportal/duplicates/url") == len(first.items)
+    # fetched again and found unchanged: a refresh, not a duplicate
+    assert second.stat("newsportal/refresh/unchanged") == len(first.items)
+    assert second.stat("newsportal/duplicates/url") == 0
     assert second.stat("newsportal/state/recorded") == 0
     # what run 1 dropped for another reason is dropped for it again, not remembered as emitted
     assert second.stat("newsportal/dropped/no_title") == first.stat("newsportal/dropped/no_title") == 1

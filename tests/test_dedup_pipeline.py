@@ -96,7 +96,7 @@ def test_emitted_story_whose_body_changed_is_emitted_again_as_next_version(pipel
     updated = pipelines.emit(article("http://a.cn/1.html", changed))
     assert updated.version == 2 and updated.updated_at and updated.updated_at.endswith("+08:00")
     assert pipelines.stat("newsportal/refresh/updated") == 1
-    with pytest.raises(NewsportalDrop, match=r"url.*unchanged \(v2\)"):
+    with pytest.raises(NewsportalDrop, match=r"url.*already seen in this run"):
         pipelines.emit(article("http://a.cn/1.html", updated.body))
 
 
@@ -144,8 +144,13 @@ def test_what_one_run_emitted_the_next_run_drops(tmp_path: Path) -> None:
     run1.close()
     run2 = Pipelines(crawler_for(tmp_path / "state"))
     try:
-        with pytest.raises(NewsportalDrop, match="url"):
+        # fetched again, body unchanged: a refresh, counted apart from duplicates
+        with pytest.raises(NewsportalDrop, match=r"unchanged.*emitted before as v1"):
             run2.emit(article("http://a.cn/1.html", BODY))
+        assert run2.stat("newsportal/refresh/unchanged") == 1
+        assert run2.stat("newsportal/duplicates/url") == 0
+        with pytest.raises(NewsportalDrop, match=r"url.*already seen in this run"):
+            run2.emit(article("http://a.cn/1.html", BODY))  # and again in the same run: a duplicate
         with pytest.raises(NewsportalDrop, match="near"):
             run2.emit(article("http://other-portal.cn/9.html", SYNDICATED))
     finally:

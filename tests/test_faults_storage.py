@@ -179,7 +179,7 @@ def test_disk_full_mid_crawl_exits_73_publishes_no_half_feed_and_the_next_run_re
         fill(disk, leave_kib)
         failed = _crawl(tmp_path, portal)
         assert failed.code == EXIT_CODES["write_failed"] == 73, failed.stderr[-2000:]
-        assert "exit=73 (write_failed)" in failed.stdout
+        assert "exit=73 (write_failed)" in failed.stderr  # the one line cron mails
         assert "Traceback" not in failed.log.split("Error storing")[0]  # before the feed's own report
         write_lines = [line for line in failed.log.splitlines() if "ERROR: write failed: " in line]
         assert len(write_lines) == 1 and "ENOSPC (errno 28)" in write_lines[0], write_lines

@@ -9,7 +9,12 @@
   resume journal is not a database, damaged, another program's, in a read-only directory) exits 66,
   and one whose start-up cannot write (disk full: recovering the last run's feed, the journal) exits
   73, each with one line on stderr and in the log that names the file and says what to do, and no
-  traceback. Any other start-up failure (a bad spider argument or setting) exits 64.
+  traceback. Before any of this, the spider name, its arguments and the NEWSPORTAL_* settings are
+  checked (newsportal.usage): a bad one exits 64 with one line saying what is wrong and the known
+  values, having taken no lock and written nothing. Any other start-up failure exits 64 too.
+* Quiet for cron: with LOG_FILE set, a run ending 0, 75 or 130 prints nothing; any other code prints
+  one line on stderr (the summary, or what refused the run). Without LOG_FILE the summary is printed
+  last on stdout, for a person at a terminal.
 """
 
 from __future__ import annotations
@@ -27,8 +32,12 @@ from newsportal.durability import describe, write_error
 from newsportal.extensions.summary import EXIT_CODES
 from newsportal.runlock import LockHeld, RunLock, lock_name
 from newsportal.state.base import StateError
+from newsportal.usage import BadUsage, closest, settings_problem
 
 logger = logging.getLogger(__name__)
+# Codes that need no person (done; another run holds the lock; stopped, the next run resumes): with
+# LOG_FILE set, a run ending with one of them prints nothing, so cron sends no mail.
+QUIET_EXIT_CODES = frozenset({EXIT_CODES["ok"], EXIT_CODES["lock_held"], EXIT_CODES["interrupted"]})
 # A state directory that cannot be written at all, found at start-up (not a disk that filled up).
 _UNWRITABLE = frozenset({errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EEXIST})
 
@@ -42,12 +51,19 @@ class Command(ScrapyCrawlCommand):
             raise UsageError("give exactly one spider name")
         assert self.crawler_process is not None
         settings = self.crawler_process.settings
+        problem = self._usage_problem(args[0], opts.spargs, settings)
+        if problem:  # before the lock: a refused crawl leaves nothing behind
+            self._refused(BadUsage(problem), settings)
+            return
         name = lock_name(args[0], opts.spargs)
         try:
             lock = RunLock(settings.get("NEWSPORTAL_STATE_DIR"), name).acquire()
         except LockHeld as held:
-            print(f"newsportal: {held}; exiting with {EXIT_CODES['lock_held']}", file=sys.stderr)
             self.exitcode = EXIT_CODES["lock_held"]
+            line = f"newsportal: {held}; exiting with {self.exitcode}"
+            logger.warning(line)
+            if not settings.get("LOG_FILE"):  # else quiet: cron needs no mail for this one
+                print(line, file=sys.stderr)
             return
         except OSError as exc:
             if not self._refused(exc, settings):
@@ -69,14 +85,37 @@ class Command(ScrapyCrawlCommand):
         self.exitcode = int(stats.get("newsportal/exit_code", EXIT_CODES["crashed"]))
         if stats.get("newsportal/write_failed"):  # also a write that failed after the verdict
             self.exitcode = EXIT_CODES["write_failed"]
-        if "newsportal/summary" in stats:
-            # last on stdout, whatever LOG_LEVEL hides: what a person or a cron mail reads first
+        if "newsportal/summary" not in stats:
+            return
+        if not settings.get("LOG_FILE"):
+            # a person at a terminal: last on stdout, whatever LOG_LEVEL hides
             print(stats["newsportal/summary"], flush=True)
+        elif self.exitcode not in QUIET_EXIT_CODES:
+            # cron mails what a job prints: one line, only when a person is needed (the log has it too)
+            print(stats["newsportal/summary"], file=sys.stderr, flush=True)
+
+    def _usage_problem(self, name: str, spargs: dict[str, str], settings: Any) -> str | None:
+        """One line saying what is wrong with the spider name, its arguments or the NEWSPORTAL_*
+        settings (newsportal.usage); None when they are good."""
+        problem = settings_problem(settings)
+        if problem:
+            return problem
+        assert self.crawler_process is not None
+        loader = self.crawler_process.spider_loader
+        try:
+            spidercls = loader.load(name)
+        except KeyError:
+            known = loader.list()
+            return f"unknown spider {name!r}{closest(name, known)}; known spiders: {', '.join(known)}"
+        check = getattr(spidercls, "argument_problem", None)
+        return check(spargs, settings) if callable(check) else None
 
     def _refused(self, exc: BaseException, settings: Any) -> bool:
-        """Exit 66 or 73 with one line for an unusable state file or a failed write; False for other
-        errors (an OSError at the lock is raised as it was)."""
-        if isinstance(exc, StateError):
+        """Exit 64, 66 or 73 with one line for a bad argument or setting, an unusable state file or a
+        failed write; False for other errors (an OSError at the lock is raised as it was)."""
+        if isinstance(exc, BadUsage):
+            kind, message = "bad_arguments", str(exc)
+        elif isinstance(exc, StateError):
             kind, message = "state_unusable", str(exc)
         elif isinstance(exc, OSError) and exc.errno in _UNWRITABLE:  # the state directory itself
             kind = "state_unusable"
@@ -101,7 +140,7 @@ def _keep_error(started: Any, errors: list[BaseException]) -> None:
 
         def keep(failure: Any) -> Any:
             errors.append(failure.value)
-            if isinstance(failure.value, StateError) or write_error(failure.value) is not None:
+            if _said_in_one_line(failure.value):
                 return None  # said in one line by the command
             return failure
 
@@ -112,7 +151,12 @@ def _keep_error(started: Any, errors: list[BaseException]) -> None:
             if not task.cancelled() and task.exception() is not None:
                 exc = task.exception()
                 errors.append(exc)
-                if not (isinstance(exc, StateError) or write_error(exc) is not None):
+                if not _said_in_one_line(exc):
                     logger.error("crawl failed to start", exc_info=exc)
 
         started.add_done_callback(done)
+
+
+def _said_in_one_line(exc: BaseException) -> bool:
+    """Errors the command reports in one line, without a traceback."""
+    return isinstance(exc, BadUsage | StateError) or write_error(exc) is not None

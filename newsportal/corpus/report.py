@@ -20,7 +20,7 @@ from typing import Any
 from newsportal.corpus.export import ExportResult
 from newsportal.corpus.filters import body_chars
 from newsportal.corpus.records import parse_datetime
-from newsportal.corpus.runs import RunHealth
+from newsportal.corpus.runs import RunHealth, duplicate_story_counts
 from newsportal.corpus.writers import ANALYSIS_HINT, MissingDependency
 
 TOP = 15
@@ -255,10 +255,9 @@ def render_report(result: ExportResult, tally: CorpusTally, runs: list[RunHealth
     lengths = np.frombuffer(tally.lengths, dtype=np.uint32)
     days = sorted(tally.per_day)
     span = f"{days[0]} – {days[-1]}" if days else "—"
-    crawl_duplicates: Counter[str] = Counter()
+    crawl_duplicates = duplicate_story_counts(runs)  # each story once, not once per run
     crawl_dropped: Counter[str] = Counter()
     for run in runs:
-        crawl_duplicates.update(run.duplicates)
         crawl_dropped.update(run.dropped)
 
     cards = "".join(
@@ -306,7 +305,8 @@ def render_report(result: ExportResult, tally: CorpusTally, runs: list[RunHealth
         "</div>",
         note="Export: collapsed while merging the runs (first copy kept"
         + (", copies kept with duplicate_of" if sel.duplicates_kept else "")
-        + "). Crawl: dropped by the crawl's own pipelines, from the runs' stats.",
+        + "). Crawl: dropped by the crawl's own pipelines, from the runs' stats; "
+        + "a story dropped again by later runs is counted once.",
     )
     top_sources = tally.per_source.most_common(TOP)
     section(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +28,8 @@ class RunHealth:
     items: int
     dropped: dict[str, int] = field(default_factory=dict)  # by reason
     duplicates: dict[str, int] = field(default_factory=dict)  # by kind (url, content, near)
+    # the duplicates' canonical URLs by kind; None for stats files written before they were kept
+    duplicate_stories: dict[str, list[str]] | None = None
     errors: int = 0  # ERROR log lines plus newsportal/errors/* counters
     pages: int = 0
     coverage: dict[str, float] = field(default_factory=dict)  # newsportal/coverage/<field>, 0.0-1.0
@@ -55,6 +58,7 @@ def run_health(path: Path, stats: dict[str, Any]) -> RunHealth:
         items=int(stats.get("item_scraped_count", 0)),
         dropped=under(stats, "newsportal/dropped"),
         duplicates=under(stats, "newsportal/duplicates"),
+        duplicate_stories=_stories(stats.get("newsportal/duplicate_stories")),
         errors=int(stats.get("log_count/ERROR", 0)) + sum(errors.values()),
         pages=int(stats.get("response_received_count", 0)),
         coverage={
@@ -64,6 +68,28 @@ def run_health(path: Path, stats: dict[str, Any]) -> RunHealth:
         },
         verdict=str(stats.get("newsportal/verdict", "?")),
     )
+
+
+def _stories(value: Any) -> dict[str, list[str]] | None:
+    if not isinstance(value, dict):
+        return None
+    return {str(k): [str(u) for u in v] for k, v in value.items() if isinstance(v, list)}
+
+
+def duplicate_story_counts(runs: list[RunHealth]) -> Counter[str]:
+    """Stories the crawls dropped as duplicates, by kind, each story once however many runs dropped it
+    again (a copy that is never emitted is fetched and dropped by every run). Runs whose stats file
+    does not name its duplicates are counted by their counters."""
+    stories: dict[str, set[str]] = {}
+    counts: Counter[str] = Counter()
+    for run in runs:
+        if run.duplicate_stories is None:
+            counts.update(run.duplicates)
+            continue
+        for kind, urls in run.duplicate_stories.items():
+            stories.setdefault(kind, set()).update(urls)
+    counts.update({kind: len(urls) for kind, urls in stories.items()})
+    return +counts
 
 
 def load_runs(paths: list[Path], problems: ProblemLog) -> list[RunHealth]:

@@ -21,8 +21,12 @@ from scrapy import signals
 
 from newsportal.durability import guard_for
 from newsportal.feeds import run_id, site_label
+from newsportal.pipelines.dedup import duplicate_stories
 
 logger = logging.getLogger(__name__)
+
+# In the stats file only (not a Scrapy stat): the canonical URLs of the run's duplicates, by kind.
+DUPLICATE_STORIES = "newsportal/duplicate_stories"
 
 # Exit codes, after sysexits.h where one fits. The README's reference table repeats them.
 EXIT_CODES: dict[str, int] = {
@@ -105,10 +109,13 @@ def summary_line(stats: dict[str, Any], site: str, elapsed: float) -> str:
         return f"{name}={sum(counts.values())}" + (f" ({detail})" if detail else "")
 
     walls = stats.get("newsportal/pages/bot_wall", 0)
+    # stories an earlier run emitted, fetched again: emitted as a new version, or found unchanged
+    refreshed = {k: v for k, v in counted(stats, "newsportal/refresh").items() if k != "requested"}
     line = (
         f"newsportal summary: site={site} pages={stats.get('response_received_count', 0)} "
         f"articles={stats.get('item_scraped_count', 0)} {part('dropped', dropped)} "
-        f"{part('duplicates', duplicates)} errors={error_count(stats)} "
+        f"{part('duplicates', duplicates)} {part('refreshed', refreshed) + ' ' if refreshed else ''}"
+        f"errors={error_count(stats)} "
         f"{f'bot_walls={walls} ' if walls else ''}elapsed={elapsed:.1f}s "
         f"finish_reason={stats.get('finish_reason', '?')}"
     )
@@ -172,6 +179,9 @@ class RunSummary:
         """Write the stats file atomically; a failed write goes to the guard, no half file stays."""
         path = Path(self.output_dir) / site_label(spider) / f"{run_id(spider)}.stats.json"
         part = path.with_name(path.name + ".part")
+        # which stories were duplicates, for the report to count each once over many runs
+        stories = {k: sorted(v) for k, v in sorted(duplicate_stories(self.crawler).items())}
+        values = {**values, DUPLICATE_STORIES: stories}
         data = json.dumps(values, ensure_ascii=False, indent=1, sort_keys=True, default=str)
         with guard_for(self.crawler).writing(part):
             try:

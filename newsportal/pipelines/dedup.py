@@ -3,14 +3,20 @@
 DedupPipeline (after validation) asks the state store (``newsportal.state``), which remembers every
 article emitted by earlier runs and by this one, over all sites:
 
-* ``url`` – the canonical URL was emitted before, with the same body (a story emitted before whose
-  body changed since is emitted again as its next ``version``, with ``updated_at``: counted as
-  ``newsportal/refresh/updated``);
+* ``url`` – the canonical URL came twice in this run (two links to one story that the request
+  dupefilter could not tell apart: tracking parameters, a mobile host);
 * ``content`` – the normalised body (content hash) was emitted before under another URL;
 * ``near`` – a body at estimated 3-gram Jaccard similarity ≥ NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD was
   emitted before (a syndicated copy with another 来源 line, an editor's note, edits).
 
-Each is dropped and counted as ``newsportal/duplicates/<kind>``; with NEWSPORTAL_KEEP_DUPLICATES a
+A story an earlier run emitted, fetched again (a young story refreshed, see IncrementalMiddleware, or
+NEWSPORTAL_INCREMENTAL off) is no duplicate: with its body unchanged it is dropped and counted as
+``newsportal/refresh/unchanged``; with a changed body it is emitted again as its next ``version``,
+with ``updated_at``, and counted as ``newsportal/refresh/updated``.
+
+Each duplicate is dropped and counted as ``newsportal/duplicates/<kind>``, and its canonical URL kept
+(``duplicate_stories``) for the run's stats file, so that the report counts each duplicate story once
+however many runs dropped it; with NEWSPORTAL_KEEP_DUPLICATES a
 content or near duplicate passes instead with ``duplicate_of`` = canonical URL of the first copy (still
 counted under its kind, and in ``newsportal/kept_duplicates``). StatePipeline
 (``newsportal.pipelines.state``), last in ITEM_PIPELINES, records an item once it passed every pipeline, so
@@ -20,6 +26,7 @@ checked too, so two copies arriving together are caught even if a pipeline betwe
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -103,6 +110,10 @@ class DedupPipeline:
         self.threshold = threshold
         self.keep_duplicates = keep_duplicates
         self.in_flight = in_flight_for(crawler)
+        # The canonical URLs this run passed or found unchanged, as hash() values (8 bytes each, not
+        # the URL: ~3 MB at 50,000 stories): a story met again in the same run is a url duplicate,
+        # one that only an earlier run emitted is a refresh.
+        self._this_run: set[int] = set()
         self.guard = guard_for(crawler)  # a failed write (disk full) stops the run, not this item
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
 
@@ -133,15 +144,24 @@ class DedupPipeline:
         or NewsportalDrop for a duplicate."""
         key = article.canonical_url or article.url
         if key in self.in_flight.claims:
-            self._drop("url", article, "canonical URL already emitted in this run")
+            self._drop("url", article, "canonical URL already seen in this run")
         stored = self.store.article(key)
         if stored is not None:
             with self.guard.writing():
                 self.store.touch(key)
             if not chash or stored.content_hash == chash:
-                self._drop(
-                    "url", article, f"canonical URL already emitted, body unchanged (v{stored.version})"
+                if hash(key) in self._this_run:
+                    self._drop("url", article, "canonical URL already seen in this run")
+                # fetched again (a refresh), body unchanged: not emitted, and not a duplicate
+                self._this_run.add(hash(key))
+                drop = NewsportalDrop(
+                    "unchanged",
+                    article.url,
+                    f"emitted before as v{stored.version}, body unchanged",
+                    stat_prefix="newsportal/refresh",
                 )
+                self.crawler.stats.inc_value(drop.stat_key)
+                raise drop
             # The story was emitted before and its body changed since (a refreshed article, see
             # IncrementalMiddleware): emitted again as its next version.
             article = replace(
@@ -149,6 +169,7 @@ class DedupPipeline:
             )
             self.crawler.stats.inc_value("newsportal/refresh/updated")
             self.in_flight.claims[key] = _Claim(key, chash, signature)
+            self._this_run.add(hash(key))
             return article
         kind, first = self._find(chash, signature)
         if kind:
@@ -156,8 +177,10 @@ class DedupPipeline:
                 self._drop(kind, article, f"first copy {first}")
             self.crawler.stats.inc_value(f"newsportal/duplicates/{kind}")
             self.crawler.stats.inc_value("newsportal/kept_duplicates")
+            duplicate_stories(self.crawler)[kind].add(key)
             article = replace(article, duplicate_of=first)
         self.in_flight.claims[key] = _Claim(key, chash, None if kind else signature)
+        self._this_run.add(hash(key))
         return article
 
     def _find(self, chash: str | None, signature: NearSignature | None) -> tuple[str, str]:
@@ -176,8 +199,20 @@ class DedupPipeline:
         if not (isinstance(exception, NewsportalDrop) and exception.stat_key.startswith("newsportal/dupl")):
             key = ItemAdapter(item).get("canonical_url") or ItemAdapter(item).get("url")
             self.in_flight.claims.pop(key, None)
+            if key and not (isinstance(exception, NewsportalDrop) and exception.reason == "unchanged"):
+                self._this_run.discard(hash(key))
 
     def _drop(self, kind: str, item: Article, detail: str) -> None:
         drop = NewsportalDrop(kind, item.url, detail, stat_prefix="newsportal/duplicates")
         self.crawler.stats.inc_value(drop.stat_key)
+        duplicate_stories(self.crawler)[kind].add(item.canonical_url or item.url)
         raise drop
+
+
+def duplicate_stories(crawler) -> dict[str, set[str]]:
+    """The canonical URLs of this crawl's duplicates, by kind (url, content, near). Not a stat (the
+    stats dump would list them all): RunSummary writes them into the run's stats file."""
+    stories = getattr(crawler, "_newsportal_duplicate_stories", None)
+    if stories is None:
+        stories = crawler._newsportal_duplicate_stories = defaultdict(set)
+    return stories

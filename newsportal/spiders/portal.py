@@ -68,6 +68,7 @@ from newsportal.offline import served_root
 from newsportal.sites import DEFAULT_SITE, get_site, site_for
 from newsportal.sites.base import Site
 from newsportal.urls import registrable_domain
+from newsportal.usage import NO_CONTACT, BadUsage, apply_contact, closest
 from newsportal.workers import pool_for
 
 # Above any listing's priority after DEPTH_PRIORITY has lowered it by its depth (<= DEPTH_LIMIT).
@@ -75,6 +76,10 @@ ARTICLE_PRIORITY = 100
 # Redirect hops refused as already requested, remembered to tell a loop across two requests (A → B
 # while B → A) from a plain redirect to a page fetched anyway; a loop closes within a few requests.
 REDIRECT_HOPS_KEPT = 10_000
+
+
+# Spider keyword arguments that are Scrapy's or Scrapyd's, not ours (_job: the job id Scrapyd passes)
+PASSED_THROUGH = frozenset({"name", "start_urls", "_job"})
 
 
 class PortalArgs(BaseModel):
@@ -102,6 +107,44 @@ class PortalArgs(BaseModel):
         return v
 
 
+def parse_arguments(spargs: dict[str, Any]) -> PortalArgs:
+    """The spider's arguments, validated; BadUsage with one line per problem otherwise (what is wrong
+    and the known values: the crawl command prints it before taking the lock)."""
+    try:
+        return PortalArgs(**spargs)
+    except ValidationError as exc:
+        known = list(PortalArgs.model_fields)
+        problems = []
+        for err in exc.errors():
+            name = ".".join(str(part) for part in err["loc"]) or "?"
+            if err["type"] == "extra_forbidden":
+                hint = closest(name, known)
+                problems.append(f"unknown spider argument {name}{hint}; known arguments: {', '.join(known)}")
+            else:
+                why = err["msg"].removeprefix("Value error, ")
+                problems.append(f"bad spider argument {name}={err.get('input')!r}: {why}")
+        raise BadUsage("; ".join(problems)) from None
+
+
+def resolve_site(args: PortalArgs) -> Site:
+    """The profile the arguments choose: -a site=, else the start URL's (generic: on its registrable
+    domain), else the default (the sample portal)."""
+    if args.start_url:
+        site = get_site(args.site) if args.site else site_for(args.start_url)
+        site = site.with_start(args.start_url)
+        if site.name == "generic":
+            # the portal is the start host's registrable domain: news.x.com and www.x.com alike
+            host = urlsplit(args.start_url).hostname or ""
+            site = replace(site, domains=(registrable_domain(host),))
+        return site
+    return get_site(args.site or DEFAULT_SITE)
+
+
+def _local(site: Site) -> bool:
+    """The site is served by us (the sample portal) or on loopback."""
+    return site.served_from is not None or all(_is_loopback(u) for u in site.start_urls)
+
+
 def _is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":
@@ -115,14 +158,24 @@ def _is_loopback(url: str) -> bool:
 class PortalSpider(scrapy.Spider):
     name = "portal"
 
+    @staticmethod
+    def argument_problem(spargs: dict[str, Any], settings: Any = None) -> str | None:
+        """What is wrong with these ``-a`` arguments (and, with settings, a crawl of a portal on the
+        internet without NEWSPORTAL_CONTACT), in one line; None when they are good. Asked by the
+        crawl command before it takes the run lock."""
+        try:
+            args = parse_arguments({k: v for k, v in spargs.items() if k not in PASSED_THROUGH})
+        except BadUsage as exc:
+            return str(exc)
+        if settings is not None and not settings.get("NEWSPORTAL_CONTACT") and not _local(resolve_site(args)):
+            return NO_CONTACT
+        return None
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         own = {k: kwargs.pop(k) for k in list(kwargs) if k in PortalArgs.model_fields}
         # _job: the job id Scrapyd passes to every spider it runs
-        unknown = {k: v for k, v in kwargs.items() if k not in ("name", "start_urls", "_job")}
-        try:
-            self.args = PortalArgs(**own, **unknown)
-        except ValidationError as exc:
-            raise ValueError(f"bad spider arguments: {exc}") from exc
+        unknown = {k: v for k, v in kwargs.items() if k not in PASSED_THROUGH}
+        self.args = parse_arguments({**own, **unknown})
         super().__init__(*args, **{k: v for k, v in kwargs.items() if k not in unknown})
         self.site = self._resolve_site()
         self._server: LocalServer | None = None
@@ -135,22 +188,14 @@ class PortalSpider(scrapy.Spider):
             self.allowed_domains = list(self.site.domains)
 
     def _resolve_site(self) -> Site:
-        if self.args.start_url:
-            site = get_site(self.args.site) if self.args.site else site_for(self.args.start_url)
-            site = site.with_start(self.args.start_url)
-            if site.name == "generic":
-                # the portal is the start host's registrable domain: news.x.com and www.x.com alike
-                host = urlsplit(self.args.start_url).hostname or ""
-                site = replace(site, domains=(registrable_domain(host),))
-            return site
-        return get_site(self.args.site or DEFAULT_SITE)
+        return resolve_site(self.args)
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> PortalSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        local = spider.site.served_from is not None or all(_is_loopback(u) for u in spider.site.start_urls)
-        if local and settings.getbool("NEWSPORTAL_LOCAL_UNTHROTTLED"):
+        apply_contact(settings, "spider")
+        if _local(spider.site) and settings.getbool("NEWSPORTAL_LOCAL_UNTHROTTLED"):
             # Our own server on loopback: politeness delays only slow the crawl down.
             settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
             settings.set("DOWNLOAD_DELAY", 0, priority="spider")
@@ -219,6 +264,27 @@ class PortalSpider(scrapy.Spider):
         if self._server is not None:
             self._server.close()
             self._server = None
+
+    # --- a page with no callback named: `scrapy parse --spider portal URL` -----------------------
+
+    async def parse(self, response: Response, **_: Any) -> AsyncIterator[Request | Article]:
+        """The callback of a request that names none (``scrapy parse --spider portal URL``): the one
+        the crawl would use for this URL's shape (article, listing, else judged by content). With
+        neither ``-a site=`` nor ``-a start_url=`` and a URL off the spider's site, the page is read
+        with the profile ``-a start_url=URL`` would choose (its own, else generic)."""
+        if not (self.args.site or self.args.start_url) and not self.site.owns(response.url):
+            self.args = self.args.model_copy(update={"start_url": response.url})
+            self.site = self._resolve_site()
+            self.judge_by_content = self.site.name == "generic"
+        kind = url_kind(response.url, self.site)
+        if kind == "article":
+            callback = self.parse_article(response)
+        elif kind == "listing":
+            callback = self.parse_listing(response, judge=False)
+        else:
+            callback = self.parse_unknown(response, hops=0)
+        async for out in callback:
+            yield out
 
     # --- listings ------------------------------------------------------------------------------
 
