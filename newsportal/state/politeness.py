@@ -22,6 +22,7 @@ Written by hand: Scrapy's limits are per process, and no maintained plugin share
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import time
@@ -37,7 +38,7 @@ from newsportal.state.job import Cluster, cluster_for
 logger = logging.getLogger(__name__)
 
 TOKEN = "newsportal_cluster_token"  # request.meta: (host, holder) of the token it holds
-MAX_POLL = 0.05  # seconds between two tries of a full domain
+MAX_POLL = 0.1  # seconds between two tries of a full domain (sooner when we give one back)
 
 # KEYS: slots zset, next-start key; ARGV: limit, delay ms, holder, token ttl ms.
 # Returns 0 (token taken) or the ms to wait before trying again.
@@ -92,6 +93,7 @@ class ClusterPoliteness:
         self._hold = r.register_script(_HOLD)
         self._seq = itertools.count()
         self._held: dict[str, str] = {}  # holder → host, tokens held now
+        self._released: dict[str, asyncio.Event] = {}  # host → set when we give a token back
         crawler.signals.connect(self.request_left_downloader, signal=signals.request_left_downloader)
         crawler.signals.connect(self.engine_started, signal=signals.engine_started)
         from twisted.internet import task
@@ -120,9 +122,15 @@ class ClusterPoliteness:
             wait_ms = self.cluster.link.call(lambda r: self._acquire(keys=[slots, nxt], args=args, client=r))
             if wait_ms == 0:
                 break
-            pause = MAX_POLL if wait_ms < 0 else min(wait_ms / 1000, 5.0)
-            waited += pause
-            await asyncio.sleep(pause)
+            if wait_ms < 0:  # full: until one of our own tokens of the domain is given back, or a poll
+                released = self._released.setdefault(host, asyncio.Event())
+                released.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(released.wait(), MAX_POLL)
+                waited += 1
+            else:
+                waited += 1
+                await asyncio.sleep(min(wait_ms / 1000, 5.0))
         if waited:
             self.crawler.stats.inc_value("newsportal/cluster/politeness_waits")
         request.meta[TOKEN] = (host, holder)
@@ -145,6 +153,8 @@ class ClusterPoliteness:
         host, holder = token
         self._held.pop(holder, None)
         self.cluster.link.call(lambda r: r.zrem(_keys(host)[0], holder))
+        if host in self._released:
+            self._released[host].set()
 
     def renew(self) -> None:
         """Keep this worker's tokens from expiring while their requests are still downloading."""
