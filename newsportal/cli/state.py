@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
 
     settings = _settings(args.state_dir)
     backend = settings.get("NEWSPORTAL_STATE_BACKEND")
+    if backend == "auto":  # as newsportal.state.open_state picks it
+        backend = "redis" if (settings.get("NEWSPORTAL_REDIS_URL") or "").strip() else "sqlite"
     if backend != "sqlite":
         print(f"newsportal state: backend {backend!r} is not supported by this command", file=sys.stderr)
         return 2

@@ -39,6 +39,7 @@ from scrapy import Request
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.utils.request import request_from_dict
 
+from newsportal.durability import guard_for
 from newsportal.journal import ARTICLE_CALLBACKS, callback_name
 from newsportal.scheduler import JournalingScheduler
 from newsportal.state.dupefilter import RedisDupeFilter
@@ -107,6 +108,8 @@ class RedisFrontier(BaseScheduler):
         self.streams = [self.articles, self.listings]
         self.activity = cluster.key("activity")
         self.df = RedisDupeFilter(crawler, cluster)
+        # a failed write (an item Redis refused, a full disk) acknowledges nothing from then on
+        self.guard = guard_for(crawler)
         r = cluster.link.redis
         self._ack_script = r.register_script(_ACK)
         self._requeue_script = r.register_script(_REQUEUE)
@@ -127,7 +130,7 @@ class RedisFrontier(BaseScheduler):
         self.df.open()
 
     def close(self, reason: str) -> None:
-        self._ack_finished()
+        self._ack_finished()  # nothing after a failed write: what it handled goes back to the frontier
         leases = [lease for _, lease in (x for q in self._waiting.values() for x in q)]
         leases += list(self._handed.values())
         self._requeue(leases)
@@ -225,7 +228,7 @@ class RedisFrontier(BaseScheduler):
             self._take(stream, self.cluster.claim_dead(stream, FRONTIER_GROUP))
 
     def _ack_finished(self) -> None:
-        if not self._handed:
+        if not self._handed or self.guard.failed:
             return
         slot = getattr(self.crawler.engine, "_slot", None) if self.crawler.engine else None
         inprogress = slot.inprogress if slot is not None else set()

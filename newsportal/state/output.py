@@ -28,6 +28,7 @@ none reads them back from a shared queue.
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
 import os
@@ -35,10 +36,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import redis
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exporters import JsonLinesItemExporter
 
+from newsportal.durability import guard_for
 from newsportal.feeds import PART_SUFFIX, run_id, site_label
 from newsportal.state.job import WRITER_GROUP, Cluster
 
@@ -94,9 +97,18 @@ class ClusterOutput:
         exporter = JsonLinesItemExporter(buffer, fields_to_export=self.fields, ensure_ascii=False)
         exporter.export_item(item)
         line = buffer.getvalue()
-        added = self.cluster.link.call(
-            lambda r: self._emit(keys=[self.emitted, self.stream], args=[f"{key}#{version}", line], client=r)
-        )
+        try:
+            added = self.cluster.link.call(
+                lambda r: self._emit(
+                    keys=[self.emitted, self.stream], args=[f"{key}#{version}", line], client=r
+                )
+            )
+        except redis.RedisError as exc:
+            # Redis refused the write (out of memory, read-only replica): like a full disk, the run
+            # stops (exit 73); the item is not recorded as emitted, its request not acknowledged
+            guard = guard_for(self.crawler)
+            guard.fail(OSError(errno.EIO, f"Redis refused the item ({exc})", self.stream))
+            return
         self.stats.inc_value("newsportal/cluster/emitted" if added else "newsportal/cluster/emitted_again")
 
     # --- write -------------------------------------------------------------------------------
