@@ -126,7 +126,7 @@ def test_sample_portal_three_workers_then_an_incremental_job(tmp_path, redis_ser
         assert {urlsplit(u).path for u in got} == expected
         # two or three workers did the work: the job was shared
         assert sum(1 for w in workers if w.items()) >= 2
-        job = redis_server_job(redis_server.url, "sample")
+        job = redis_server_job(redis_server.url, target(server))
         assert job["state"] == "done" and job["exit_code"] == "0" and job["verdict"] == "ok"
         first_job = job["id"]
 
@@ -134,11 +134,16 @@ def test_sample_portal_three_workers_then_an_incremental_job(tmp_path, redis_ser
         server.reset()
         again = Worker(tmp_path, "again", server.base_url, redis_server.url)
         assert again.wait() == 0, again.tail()
-        job = redis_server_job(redis_server.url, "sample")
+        job = redis_server_job(redis_server.url, target(server))
         assert job["id"] != first_job and job["state"] == "done"
         refetched = set(page_paths(server)) & expected
         assert not refetched, f"stored articles fetched again: {refetched}"
         assert again.items() == [], "the incremental job emitted stories again"
+
+
+def target(server: PortalServer) -> str:
+    """The job's target of a crawl of this server: its host and port."""
+    return f"{server.host}_{server.port}"
 
 
 def redis_server_job(url: str, target: str) -> dict[str, str]:
@@ -197,7 +202,7 @@ def test_kill_a_worker_and_restart_redis_midway(tmp_path, redis_server):  # noqa
     logs = "".join(w.log.read_text("utf-8") for w in workers)
     assert "from dead workers" in logs, "the dead worker's leases never came back"
     assert "answers again" in logs, "no worker saw Redis go away"
-    job = redis_server_job(redis_server.url, "sample")
+    job = redis_server_job(redis_server.url, target(server))
     assert job["state"] == "done" and job["exit_code"] == "0"
 
 

@@ -71,13 +71,16 @@ def redis_url(settings: Any) -> str:
 
 
 def target_name(spider_args: dict[str, str]) -> str:
-    """The job's target: the site profile's name, or the start URL's host."""
-    if spider_args.get("site"):
-        target = spider_args["site"]
-    elif spider_args.get("start_url"):
-        target = urlsplit(spider_args["start_url"]).hostname or "start_url"
+    """The job's target: the start URL's host (with its port when one is given: two portals on one
+    host are two targets), else the site profile's name. A start URL decides what is crawled, so
+    ``-a site=S -a start_url=U`` crawls U's host, whatever profile reads its pages."""
+    if spider_args.get("start_url"):
+        parts = urlsplit(spider_args["start_url"])
+        target = parts.hostname or "start_url"
+        if parts.port:
+            target = f"{target}_{parts.port}"
     else:
-        target = DEFAULT_SITE
+        target = spider_args.get("site") or DEFAULT_SITE
     return re.sub(r"[^\w.-]", "_", target)
 
 
@@ -420,6 +423,9 @@ class ClusterWorker:
         self.crawler = crawler
         self.cluster = cluster
         self._tick = task.LoopingCall(self.tick)
+        # the job's summed stats: fresh enough for the verdict, taken after IDLE seconds of quiet
+        self._push_every = max(cluster.tick_seconds, min(2.0, cluster.idle / 2))
+        self._pushed_at = 0.0
         self._closing = False
         crawler.signals.connect(self.engine_started, signal=signals.engine_started)
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
@@ -453,8 +459,10 @@ class ClusterWorker:
     def _step(self) -> None:
         cluster = self.cluster
         cluster.beat()
-        cluster.push_stats()
         now = time.monotonic()
+        if now - self._pushed_at >= self._push_every:
+            self._pushed_at = now
+            cluster.push_stats()
         if now - cluster._last_reclaim >= cluster.lease / 4:
             cluster._last_reclaim = now
             if cluster.frontier is not None:
