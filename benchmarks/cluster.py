@@ -146,9 +146,13 @@ def many_portals(portals: int, articles: int, machines: int, work: Path, paralle
                 for k, server in enumerate(order):
                     if k % parallel != lane:
                         continue
+                    # The portals are one generator's pages: the same stories at every host. Each gets a
+                    # state of its own, so that cross-portal dedup does not drop them as copies.
                     cmd = worker_command(
                         server.base_url, rs.url, work, f"m{m}-{server.host}",
                         CONCURRENT_REQUESTS="8", CONCURRENT_REQUESTS_PER_DOMAIN="2",
+                        NEWSPORTAL_STATE_DIR=str(work / f"state-{server.host}"),
+                        NEWSPORTAL_REDIS_STATE_PREFIX=f"newsportal:state:{server.host}:",
                     )  # fmt: skip
                     code = Process(cmd).wait()
                     with lock:
