@@ -20,8 +20,9 @@ worker's leases to the living, its stats summed into the job's, and the end of t
   frontier's and the items' consumer groups is claimed (XCLAIM) by a living worker, then the dead
   consumer is deleted. Liveness, not idle time (XAUTOCLAIM), decides: a live worker's slow download,
   or the items its writer holds until the job ends, are never taken from it;
-* the job is done when the frontier streams are empty (an entry is deleted when it is acknowledged,
-  so nothing waits and nothing is in flight), nothing has happened to them for
+* the job is done when a worker has queued its start requests (before that, a new job's frontier is
+  empty because its seeder is still starting), the frontier streams are empty (an entry is deleted
+  when it is acknowledged, so nothing waits and nothing is in flight), nothing has happened to them for
   ``NEWSPORTAL_CLUSTER_IDLE`` seconds, and every writer holding items is alive. The worker that sees
   it first computes the job's verdict from the summed stats (newsportal.extensions.summary.verdict)
   and marks the job done (a Lua compare-and-set: one worker wins); every worker then closes and
@@ -338,7 +339,7 @@ class Cluster:
         fresh_ms = int(max(3 * self.tick_seconds, 1.0) * 1000)
 
         def ready(r: Any) -> bool:
-            if any(r.xlen(s) for s in streams):
+            if not r.exists(self.key("started")) or any(r.xlen(s) for s in streams):
                 return False
             now = self._ms(r)
             if now - int(r.get(self.key("activity")) or now) < idle_ms:
@@ -385,6 +386,17 @@ class Cluster:
 
         self.link.call(step)
 
+    def mark_started(self) -> None:
+        """A worker has queued its start requests: the job may end once its frontier is empty."""
+
+        def step(r: Any) -> None:
+            pipe = r.pipeline(transaction=True)
+            pipe.set(self.key("started"), 1)
+            pipe.set(self.key("activity"), self._ms(r))
+            pipe.execute()
+
+        self.link.call(step)
+
     def leave(self) -> None:
         """This worker stops: its heartbeat goes (what it still holds is claimed by the others)."""
 
@@ -426,6 +438,7 @@ class ClusterWorker:
         # the job's summed stats: fresh enough for the verdict, taken after IDLE seconds of quiet
         self._push_every = max(cluster.tick_seconds, min(2.0, cluster.idle / 2))
         self._pushed_at = 0.0
+        self._started = False
         self._closing = False
         crawler.signals.connect(self.engine_started, signal=signals.engine_started)
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
@@ -475,6 +488,13 @@ class ClusterWorker:
         if engine is None or engine.spider is None:
             return
         frontier = cluster.frontier
+        if not self._started and engine.spider_is_idle():
+            # This worker's start requests are in the frontier (or were there already): from now on
+            # an empty frontier means an empty job. Before any worker got so far, the frontier of a
+            # new job is empty only because its seeder is still starting up.
+            self._started = True
+            cluster.mark_started()
+            return
         if engine.spider_is_idle() and frontier is not None and frontier.quiet():
             if cluster.try_finish(frontier.streams, cluster.output.stream if cluster.output else ""):
                 self._close()
