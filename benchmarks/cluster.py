@@ -200,9 +200,11 @@ def state_store_costs(redis_url: str) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="smaller portals, about a minute")
+    parser.add_argument("--scaling-articles", type=int, help="articles of the scaling portal (1000)")
+    parser.add_argument("--many", type=int, nargs=2, metavar=("PORTALS", "ARTICLES"), help="(20, 500)")
     args = parser.parse_args()
-    scale_articles = 300 if args.quick else 1000
-    many = (6, 150) if args.quick else (20, 500)
+    scale_articles = args.scaling_articles or (300 if args.quick else 1000)
+    many = tuple(args.many) if args.many else ((6, 150) if args.quick else (20, 500))
     load_before = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="newsportal-cluster-bench-"))
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -217,8 +219,10 @@ def main() -> int:
                 f"{run['redis_commands_per_page']} Redis commands/page, exits {run['exit_codes']}",
                 flush=True,
             )
-        portals = [many_portals(*many, m, work / f"many-{m}") for m in (1, 2, 3)]
-        for run in portals:
+        portals = []
+        for m in (1, 2, 3):
+            run = many_portals(*many, m, work / f"many-{m}")
+            portals.append(run)
             print(
                 f"many portals ({many[0]} x {many[1]}): {run['machines']} machine(s): "
                 f"{run['pages']} pages in {run['seconds']} s = {run['pages_s']} pages/s, "
