@@ -16,7 +16,7 @@ output has it. In a cluster crawl (``NEWSPORTAL_REDIS_URL``) the default feed is
   ``.jsonl``, then acknowledges and deletes the entries (XACK, XDEL): "on disk, then acked";
 * a writer that dies (kill -9, a lost machine) has its pending entries claimed by a living one
   (newsportal.state.job), which writes them to its own file. Its ``.part`` is never published: a
-  later start on that machine moves it aside as ``.jsonl.abandoned``.
+  later start on that machine moves it aside as ``.jsonl.part.abandoned``.
 
 So each story is in exactly one published file of the job, whichever worker dies. What remains: a
 worker killed between its rename and its XACK (microseconds) leaves a published file whose entries
