@@ -87,7 +87,10 @@ NEWSPORTAL_MIN_BODY_CHARS = 20  # bodies shorter than this (non-space characters
 NEWSPORTAL_MIN_UNDATED_BODY_CHARS = 80  # an undated page with less text is not an article (video, gallery)
 NEWSPORTAL_MIN_YEAR = 1990  # published_at before this year is dropped as not credible
 NEWSPORTAL_FUTURE_TOLERANCE_HOURS = 24  # published_at later than now + this is dropped
-NEWSPORTAL_STATE_BACKEND = "sqlite"  # where emitted articles are remembered across runs (sqlite; redis later)
+# where emitted articles are remembered across runs: auto = redis when NEWSPORTAL_REDIS_URL is set
+# (shared by the cluster's workers), else sqlite; "sqlite" keeps SQLite even in a cluster (workers on
+# one machine sharing NEWSPORTAL_STATE_DIR)
+NEWSPORTAL_STATE_BACKEND = "auto"
 NEWSPORTAL_STATE_DIR = ".newsportal"  # state dir: seen articles, fingerprints, run locks, resume journal
 NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD = 0.4  # estimated 3-gram Jaccard at which a body is a near-duplicate
 NEWSPORTAL_KEEP_DUPLICATES = False  # True: content/near duplicates pass with duplicate_of set, not dropped
@@ -227,3 +230,19 @@ PERIODIC_LOG_STATS = {
 }
 PERIODIC_LOG_DELTA = {"include": ["response_received_count", "item_scraped_count"]}
 EXTENSIONS = {**EXTENSIONS, "newsportal.extensions.progress.ProgressLog": 0}
+# --- a cluster on Redis (issue 14; newsportal.state: frontier, dupefilter, job, output, politeness) ---
+# Set NEWSPORTAL_REDIS_URL (redis://HOST:6379/0) and the same `scrapy crawl portal ...` on N machines
+# (or N times on one) crawls one job together; empty: a local crawl, as without it. README: "Running
+# a cluster". Redis must keep its data across a restart: appendonly yes, appendfsync everysec.
+NEWSPORTAL_REDIS_URL = ""
+NEWSPORTAL_CLUSTER_IDLE = 10.0  # the job is done after its frontier is empty and still this long (s)
+NEWSPORTAL_CLUSTER_LEASE = 30.0  # a dead worker's leases return to the others after this (s)
+NEWSPORTAL_CLUSTER_BATCH = 4  # frontier entries leased by one read
+NEWSPORTAL_CLUSTER_BACKOFF_MAX = 5.0  # longest wait between tries while Redis is down (s)
+NEWSPORTAL_CLUSTER_KEEP_DAYS = 7  # a finished job's keys (frontier, items, stats) expire after this
+NEWSPORTAL_REDIS_STATE_PREFIX = "newsportal:state:"  # keys of the shared state store (all sites)
+# The frontier's form is picked from NEWSPORTAL_REDIS_URL (local: newsportal.scheduler's, as before).
+SCHEDULER = "newsportal.state.frontier.Frontier"
+ADDONS = {"newsportal.state.job.ClusterAddon": 0}
+EXTENSIONS = {**EXTENSIONS, "newsportal.state.job.ClusterWorker": 520}
+DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "newsportal.state.politeness.ClusterPoliteness": 950}

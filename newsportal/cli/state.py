@@ -86,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
     if redis_url:
         return run_redis(args, redis_url)
     backend = settings.get("NEWSPORTAL_STATE_BACKEND")
+    if backend == "auto":  # as newsportal.state.open_state picks it
+        backend = "redis" if (settings.get("NEWSPORTAL_REDIS_URL") or "").strip() else "sqlite"
     if backend != "sqlite":
         print(f"newsportal state: backend {backend!r} is not supported by this command", file=sys.stderr)
         return 2

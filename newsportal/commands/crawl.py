@@ -1,7 +1,9 @@
 """The project's ``scrapy crawl``: Scrapy's own, plus a run lock and an exit code cron can trust.
 
 * Before crawling it takes an exclusive lock in the state directory for the site; when another run
-  holds it, it exits at once with 75 (EX_TEMPFAIL) and says who holds it.
+  holds it, it exits at once with 75 (EX_TEMPFAIL) and says who holds it. A cluster worker
+  (NEWSPORTAL_REDIS_URL, newsportal.state.job) takes no local lock; when its Redis does not answer
+  it exits at once with 76 (cluster_unreachable). At its job's end it exits with the job's code.
 * After the crawl, the process exits with the run's verdict (``newsportal/exit_code``, set by
   newsportal.extensions.summary): 0 success, 75 lock held, other codes for runs that failed to do
   their job (see EXIT_CODES and the README).
@@ -30,9 +32,11 @@ from scrapy.exceptions import UsageError
 
 from newsportal.durability import describe, write_error
 from newsportal.extensions.summary import EXIT_CODES
-from newsportal.runlock import LockHeld, RunLock, lock_name
+from newsportal.runlock import LockHeld
 from newsportal.state.base import StateError
 from newsportal.usage import BadUsage, closest, settings_problem
+from newsportal.state.connection import RedisUnreachable
+from newsportal.state.job import open_job
 
 logger = logging.getLogger(__name__)
 # Codes that need no person (done; another run holds the lock; stopped, the next run resumes): with
@@ -55,15 +59,21 @@ class Command(ScrapyCrawlCommand):
         if problem:  # before the lock: a refused crawl leaves nothing behind
             self._refused(BadUsage(problem), settings)
             return
-        name = lock_name(args[0], opts.spargs)
         try:
-            lock = RunLock(settings.get("NEWSPORTAL_STATE_DIR"), name).acquire()
+            # local: the run lock; a cluster worker (NEWSPORTAL_REDIS_URL): a Redis that answers
+            lock = open_job(settings, args[0], opts.spargs).acquire()
         except LockHeld as held:
             self.exitcode = EXIT_CODES["lock_held"]
             line = f"newsportal: {held}; exiting with {self.exitcode}"
             logger.warning(line)
             if not settings.get("LOG_FILE"):  # else quiet: cron needs no mail for this one
                 print(line, file=sys.stderr)
+            return
+        except RedisUnreachable as exc:
+            self.exitcode = EXIT_CODES["cluster_unreachable"]
+            line = f"newsportal: {exc} (exit {self.exitcode}, cluster_unreachable)"
+            logger.error(line)
+            print(line, file=sys.stderr)
             return
         except OSError as exc:
             if not self._refused(exc, settings):
@@ -83,6 +93,8 @@ class Command(ScrapyCrawlCommand):
             return
         stats = crawler.stats.get_stats() if crawler.stats else {}
         self.exitcode = int(stats.get("newsportal/exit_code", EXIT_CODES["crashed"]))
+        if "newsportal/job/exit_code" in stats:  # a cluster worker at its job's end: the job's code
+            self.exitcode = int(stats["newsportal/job/exit_code"])
         if stats.get("newsportal/write_failed"):  # also a write that failed after the verdict
             self.exitcode = EXIT_CODES["write_failed"]
         if "newsportal/summary" not in stats:

@@ -43,6 +43,7 @@ EXIT_CODES: dict[str, int] = {
     "write_failed": 73,  # EX_CANTCREAT: output or state could not be written: disk full, I/O error
     "state_unusable": 66,  # EX_NOINPUT: the state store or journal file is unreadable or not ours
     "lock_held": 75,  # EX_TEMPFAIL: another run holds the lock; try again later
+    "cluster_unreachable": 76,  # a cluster worker's Redis (NEWSPORTAL_REDIS_URL) did not answer at start
     "interrupted": 130,  # stopped by a signal (SIGINT / SIGTERM) before it finished: resumable
 }
 

@@ -35,7 +35,8 @@ DEFAULT_STATE_DIR = ".newsportal"
 # come from the OS's file cache at a few µs each: a crawl's lookups and writes on a store of 50,000
 # cost the same CPU with 4, 8 or 16 MiB. The CLI and benchmarks/dedup.py keep the store's 64.
 CRAWL_CACHE_MIB = 8
-BACKENDS = ("sqlite",)
+BACKENDS = ("auto", "sqlite", "redis")
+REDIS_STATE_PREFIX = "newsportal:state:"  # one store for every site: duplicates cross portals
 
 
 def state_dir(settings: Any) -> Path:
@@ -45,12 +46,33 @@ def state_dir(settings: Any) -> Path:
 
 def open_state(settings: Any) -> StateStore:
     """A new connection to the store the settings name. ValueError for an unknown backend."""
-    backend = (settings.get("NEWSPORTAL_STATE_BACKEND") or "sqlite").lower()
+    backend = (settings.get("NEWSPORTAL_STATE_BACKEND") or "auto").lower()
+    url = (settings.get("NEWSPORTAL_REDIS_URL") or "").strip()
+    if backend == "auto":
+        backend = "redis" if url else "sqlite"
+    if backend == "redis":
+        return open_redis_state(url, settings.get("NEWSPORTAL_REDIS_STATE_PREFIX") or REDIS_STATE_PREFIX)
     if backend == "sqlite":
         from newsportal.state.sqlite import SQLiteStateStore
 
         return SQLiteStateStore(state_dir(settings), cache_mib=CRAWL_CACHE_MIB)
     raise ValueError(f"NEWSPORTAL_STATE_BACKEND={backend!r}: known backends are {', '.join(BACKENDS)}")
+
+
+def open_redis_state(url: str, prefix: str) -> StateStore:
+    """The shared store of a cluster: newsportal.state.redis.RedisStateStore(url, prefix). StateError
+    when no URL is given or that module is not installed."""
+    if not url:
+        raise StateError("NEWSPORTAL_STATE_BACKEND=redis needs NEWSPORTAL_REDIS_URL (redis://HOST:6379/0)")
+    try:
+        from newsportal.state.redis import RedisStateStore  # type: ignore[import-not-found]
+    except ImportError as exc:
+        raise StateError(
+            f"the Redis state store (newsportal.state.redis) is not available ({exc}); a cluster "
+            "needs it, or set NEWSPORTAL_STATE_BACKEND=sqlite for workers on one machine sharing "
+            "NEWSPORTAL_STATE_DIR"
+        ) from exc
+    return RedisStateStore(url, prefix)
 
 
 _OPEN: weakref.WeakKeyDictionary[Any, StateStore] = weakref.WeakKeyDictionary()
