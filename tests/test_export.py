@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from newsportal.cli import main
-from newsportal.corpus.near import MAX_DISTANCE, distance, near_duplicate_key
+from newsportal.corpus.selection import THRESHOLD
 from newsportal.items import ARTICLE_FIELDS
+from newsportal.state.signature import is_near_duplicate, near_signature
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_TIME = "2026-03-15T10:00:00+08:00"
@@ -59,7 +60,8 @@ def crawled_records(crawled_dir: Path) -> list[dict]:
 
 
 def is_near(a: str, b: str) -> bool:
-    return distance(near_duplicate_key(a), near_duplicate_key(b)) <= MAX_DISTANCE
+    """The crawl's rule (newsportal.state.signature), which the export applies too."""
+    return is_near_duplicate(near_signature(a), near_signature(b), THRESHOLD)
 
 
 def later_run(records: list[dict]) -> tuple[list[dict], dict]:
@@ -71,7 +73,7 @@ def later_run(records: list[dict]) -> tuple[list[dict], dict]:
     updated["content_hash"] = None
     exact = copy.deepcopy(records[1])
     exact.update(url=exact["url"] + "?copy=1", canonical_url=exact["canonical_url"] + "-copy")
-    # the first story whose copy the signature places within MAX_DISTANCE (most are; see below)
+    # the first story whose copy the rule finds (all are; see below)
     near = copy.deepcopy(next(r for r in records[2:] if is_near(r["body"], r["body"] + "。")))
     near.update(url=near["url"] + "?near=1", canonical_url=near["canonical_url"] + "-near", content_hash=None)
     near["body"] += "。"
@@ -134,14 +136,11 @@ def test_keep_duplicates_marks_copies_with_the_first_copys_url(corpus, tmp_path,
     assert len(exported) == len(records) + 2
 
 
-def test_near_duplicate_signatures_find_most_copies_and_keep_stories_apart(crawled_dir) -> None:
+def test_near_duplicate_rule_finds_every_copy_and_keeps_stories_apart(crawled_dir) -> None:
     records = crawled_records(crawled_dir)
-    # SimHash over ~250-character bodies: one added character moves a few bits; most copies stay
-    # within MAX_DISTANCE (the sample portal: 56 of 63), no two different stories come close
-    found = sum(is_near(r["body"], r["body"] + "。") for r in records)
-    assert found >= 0.8 * len(records)
-    keys = [near_duplicate_key(r["body"]) for r in records]
-    assert min(distance(a, b) for i, a in enumerate(keys) for b in keys[i + 1 :]) > 2 * MAX_DISTANCE
+    assert all(is_near(r["body"], r["body"] + "。") for r in records)
+    bodies = [r["body"] for r in records]
+    assert not any(is_near(a, b) for i, a in enumerate(bodies) for b in bodies[i + 1 :])
 
 
 @pytest.mark.parametrize(
