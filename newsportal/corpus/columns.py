@@ -22,7 +22,6 @@ from newsportal.items import ARTICLE_FIELDS
 
 BLOCK_BYTES = 8 << 20  # pyarrow's JSON block: lines parsed together (and memory held) per batch
 LINE_BATCH = 4096  # records per batch from the line-by-line reader
-FAST, LINES = "fast", "lines"  # how a file was read
 
 
 class NeedsLineReader(Exception):
@@ -161,12 +160,3 @@ def line_batches(
             records = []
     if records:
         yield pa.RecordBatch.from_pylist(records, schema=schema)
-
-
-def run_batches(
-    path: Path, mode: str, problems: ProblemLog | None = None, progress: Callable[[int], None] | None = None
-) -> Iterator[Any]:
-    """The file's records as read the way pass one settled on (FAST or LINES)."""
-    if mode == FAST:
-        return fast_batches(path, progress)
-    return line_batches(path, problems, progress)

@@ -5,12 +5,16 @@ record into a ``CorpusIndex`` (numbers only), pass two reads again and hands the
 the sink in input order. A third, short pass runs only with ``keep_duplicates``, to learn the
 canonical URLs of the first copies the written duplicates point to. Records are read as Arrow
 batches (``newsportal.corpus.columns``: pyarrow's JSON reader, or line by line for a file with bad
-lines); a Parquet sink takes the batches as they are, other sinks get one dict a record.
+lines). Pass one also writes the batches to a temporary Arrow IPC file per input (in the system's
+temporary directory, about the size of the JSON; removed at the end), which passes two and three
+read back instead of parsing the JSON again: half the export's time at 1M articles. A Parquet sink
+takes the batches as they are, other sinks get one dict a record.
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -20,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from newsportal.corpus.columns import FAST, LINES, NeedsLineReader, fast_batches, line_batches, run_batches
+from newsportal.corpus.columns import NeedsLineReader, arrow, fast_batches, line_batches, read_schema
 from newsportal.corpus.filters import ArticleFilter
 from newsportal.corpus.selection import CorpusIndex, Selection, crawl_decisions
 from newsportal.corpus.sources import InputFiles, ProblemLog, find_inputs
@@ -89,37 +93,38 @@ def export_corpus(
         accepts=article_filter if article_filter.active else None, near=near_duplicates, reuse=reuse
     )
 
-    modes: list[str] = []
-    try:
-        with _progress_bar(progress, total_bytes, "reading") as advance:
-            for file_no, path in enumerate(inputs.records):
-                modes.append(_index_file(index, file_no, path, problems, advance))
-        selection = index.select(keep_duplicates=keep_duplicates)
-    finally:
-        index.close()
-    del index
+    with tempfile.TemporaryDirectory(prefix="newsportal-export-") as spill_dir:
+        spills = [Path(spill_dir) / f"{n}.arrows" for n in range(len(inputs.records))]
+        try:
+            with _progress_bar(progress, total_bytes, "reading") as advance:
+                for file_no, path in enumerate(inputs.records):
+                    _index_file(index, file_no, path, problems, advance, spills[file_no])
+            selection = index.select(keep_duplicates=keep_duplicates)
+        finally:
+            index.close()
+        del index
 
-    first_copy_urls = _first_copy_urls(inputs, modes, selection) if selection.duplicate_of_row else {}
-    written = 0
-    write_batch = getattr(sink, "write_batch", None)
-    try:
-        with _progress_bar(progress, selection.selected, "writing", unit=" articles") as advance:
-            for file_no, path in enumerate(inputs.records):
-                wanted = selection.lines.get(file_no)
-                if wanted is None:
-                    continue
-                for batch, rows in _selected_rows(path, modes[file_no], wanted):
-                    batch = _mark_duplicates(batch, file_no, rows, selection, first_copy_urls)
-                    if write_batch is not None:
-                        write_batch(batch)
-                    else:
-                        for record in batch.to_pylist():
-                            sink.write(record)
-                    written += batch.num_rows
-                    advance(batch.num_rows)
-    except BaseException:
-        sink.abort()
-        raise
+        first_copy_urls = _first_copy_urls(spills, selection) if selection.duplicate_of_row else {}
+        written = 0
+        write_batch = getattr(sink, "write_batch", None)
+        try:
+            with _progress_bar(progress, selection.selected, "writing", unit=" articles") as advance:
+                for file_no, spill in enumerate(spills):
+                    wanted = selection.lines.get(file_no)
+                    if wanted is None:
+                        continue
+                    for batch, rows in _selected_rows(spill, wanted):
+                        batch = _mark_duplicates(batch, file_no, rows, selection, first_copy_urls)
+                        if write_batch is not None:
+                            write_batch(batch)
+                        else:
+                            for record in batch.to_pylist():
+                                sink.write(record)
+                        written += batch.num_rows
+                        advance(batch.num_rows)
+        except BaseException:
+            sink.abort()
+            raise
     sink.close()
     return ExportResult(
         inputs=inputs,
@@ -132,10 +137,14 @@ def export_corpus(
     )
 
 
-def _index_file(index: CorpusIndex, file_no: int, path: Path, problems: ProblemLog, advance: Any) -> str:
-    """Pass one over one file: by the JSON reader, or line by line when it cannot (see columns)."""
+def _index_file(
+    index: CorpusIndex, file_no: int, path: Path, problems: ProblemLog, advance: Any, spill: Path
+) -> None:
+    """Pass one over one file: by the JSON reader, or line by line when it cannot (see columns); the
+    batches also go to spill for the later passes."""
+    pa = arrow()
+    schema = read_schema()
     index.start_file()
-    rows = 0
     read = 0
 
     def counted(n: int) -> None:
@@ -143,33 +152,34 @@ def _index_file(index: CorpusIndex, file_no: int, path: Path, problems: ProblemL
         read += n
         advance(n)
 
-    try:
-        for batch in fast_batches(path, counted):
-            index.add_batch(file_no, rows, batch)
-            rows += batch.num_rows
-        return FAST
-    except NeedsLineReader:
-        index.drop_file()
-        advance(-read)
-    rows = 0
-    for batch in line_batches(path, problems, advance):
-        index.add_batch(file_no, rows, batch)
-        rows += batch.num_rows
-    return LINES
+    for batches in (lambda: fast_batches(path, counted), lambda: line_batches(path, problems, advance)):
+        rows = 0
+        try:
+            with pa.ipc.new_stream(str(spill), schema) as out:
+                for batch in batches():
+                    index.add_batch(file_no, rows, batch)
+                    out.write_batch(batch)
+                    rows += batch.num_rows
+            return
+        except NeedsLineReader:
+            index.drop_file()
+            advance(-read)
 
 
-def _selected_rows(path: Path, mode: str, wanted: np.ndarray):
-    """(batch of the wanted rows, their row numbers), reading path as pass one did."""
+def _selected_rows(spill: Path, wanted: np.ndarray):
+    """(batch of the wanted rows, their row numbers), from one input's spilled batches."""
+    pa = arrow()
     first = 0
-    for batch in run_batches(path, mode):
-        last = first + batch.num_rows
-        lo, hi = np.searchsorted(wanted, [first, last])
-        if hi > lo:
-            rows = wanted[lo:hi]
-            yield batch.take(rows - first), rows
-        first = last
-        if hi >= len(wanted):
-            break
+    with pa.OSFile(str(spill), "rb") as source:
+        for batch in pa.ipc.open_stream(source):
+            last = first + batch.num_rows
+            lo, hi = np.searchsorted(wanted, [first, last])
+            if hi > lo:
+                rows = wanted[lo:hi]
+                yield batch.take(rows - first), rows
+            first = last
+            if hi >= len(wanted):
+                break
 
 
 def _mark_duplicates(
@@ -189,7 +199,7 @@ def _mark_duplicates(
     return batch.set_column(position, "duplicate_of", pa.array(values, type=pa.string()))
 
 
-def _first_copy_urls(inputs: InputFiles, modes: list[str], selection: Selection) -> dict[int, str]:
+def _first_copy_urls(spills: list[Path], selection: Selection) -> dict[int, str]:
     """Row → canonical URL of the first copies that written duplicates point to."""
     import pyarrow.compute as pc
 
@@ -199,7 +209,7 @@ def _first_copy_urls(inputs: InputFiles, modes: list[str], selection: Selection)
     urls: dict[int, str] = {}
     for file_no, rows in wanted.items():
         ordered = np.array(sorted(rows), dtype=np.int64)
-        for batch, batch_rows in _selected_rows(inputs.records[file_no], modes[file_no], ordered):
+        for batch, batch_rows in _selected_rows(spills[file_no], ordered):
             keys = pc.coalesce(batch.column("canonical_url"), batch.column("url")).to_pylist()
             for row, key in zip(batch_rows.tolist(), keys, strict=True):
                 urls[rows[row]] = key
