@@ -3,8 +3,9 @@
 A row holds numbers only (hashes, version, crawl time, position, whether the filter accepts it), added
 a whole Arrow batch at a time: about 60 bytes a record however long its body. When near duplicates are
 computed (not reused from the crawl), each body's MinHash values go to a temporary file (384 bytes a
-record, read back only for candidate pairs) and its 32 band keys, cut to 32 bits, stay in memory
-(128 bytes a record: 128 MB at 1M).
+record, read back only for candidate pairs) and its 32 band keys, cut to 32 bits, to another (128
+bytes a record, read back one band at a time): memory stays flat. The signatures are computed by one
+process per core (a fork each, fed a batch's bodies), as the crawl computes them in its workers.
 
 Rules, in order:
 1. Latest version: of the records sharing a canonical URL the highest ``version`` wins (ties: the
@@ -25,6 +26,7 @@ Collapsed stories are written only with ``keep_duplicates``, carrying ``duplicat
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
@@ -50,6 +52,9 @@ THRESHOLD = default_settings.NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD  # the crawl's 
 _NO_TIME = -(2**62)
 _MAX_GROUP = 256  # stories sharing one band key compared with at most this many earlier ones
 _OUTSIDE = -2  # duplicate_of: the crawl's first copy is not among the runs read
+_POOL_MIN_BODIES = 1000  # fewer bodies in a batch: signed in this process
+_MAX_WORKERS = 4
+_VERIFY_PAIRS = 8192  # candidate pairs verified at once (~10 MB of temporaries)
 
 
 def hash_strings(column: Any) -> np.ndarray:
@@ -130,13 +135,16 @@ class CorpusIndex:
         self._crawl_dup: list[np.ndarray] = []  # hash of the crawl's duplicate_of (0: none)
         self._accepted: list[np.ndarray] = []
         self._has_sig: list[np.ndarray] = []
-        self._bands: list[np.ndarray] = []  # (m, BANDS) uint32: band keys cut to 32 bits
+        self._bands: list[tuple[int, int]] = []  # (offset, rows) of each batch's keys in _band_file
         # closed by close() (select() calls it): the index outlives any one block
         self._signatures = (
             tempfile.TemporaryFile(prefix="newsportal-export-")  # noqa: SIM115
             if self.compute
             else None
         )
+        # each batch's band keys cut to 32 bits, band by band: (BANDS, m) uint32
+        self._band_file = tempfile.TemporaryFile(prefix="newsportal-export-") if self.compute else None  # noqa: SIM115
+        self._pool: Any = None
         self._n = 0
         self._chunks_at_file: tuple[int, int] = (0, 0)
 
@@ -158,6 +166,9 @@ class CorpusIndex:
         if self._signatures is not None:
             self._signatures.seek(n * NUM_PERM * 4)
             self._signatures.truncate()
+            offset = sum(rows for _, rows in self._bands) * BANDS * 4
+            self._band_file.seek(offset)
+            self._band_file.truncate()
 
     def _columns(self) -> list[list[np.ndarray]]:
         return [
@@ -194,11 +205,39 @@ class CorpusIndex:
         if self.accepts is not None:
             self._accepted.append(np.fromiter((self.accepts(r) for r in batch.to_pylist()), bool, m))
         if self.compute:
-            values, has = signature_values(batch.column("body").to_pylist())
+            values, has = self._signature_values(batch.column("body").to_pylist())
             self._signatures.write(values.astype("<u4").tobytes())
             self._has_sig.append(has)
-            self._bands.append(band_keys_matrix(values).astype(np.uint32))
+            self._bands.append((self._band_file.tell(), m))
+            self._band_file.write(
+                np.ascontiguousarray(band_keys_matrix(values).astype(np.uint32).T).tobytes()
+            )
         self._n += m
+
+    def _signature_values(self, bodies: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+        """``signature_values`` of the bodies, split over one process per core when there are many."""
+        workers = min(os.cpu_count() or 1, _MAX_WORKERS)
+        if workers < 2 or len(bodies) < _POOL_MIN_BODIES:
+            return signature_values(bodies)
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        step = -(-len(bodies) // workers)
+        parts = list(
+            self._pool.map(signature_values, [bodies[i : i + step] for i in range(0, len(bodies), step)])
+        )
+        return np.concatenate([v for v, _ in parts]), np.concatenate([h for _, h in parts])
+
+    def _band_column(self, band: int) -> np.ndarray:
+        """Every row's key of one band, read back from the band file."""
+        fd = self._band_file.fileno()
+        parts = [
+            np.frombuffer(os.pread(fd, rows * 4, offset + band * rows * 4), dtype=np.uint32)
+            for offset, rows in self._bands
+        ]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
 
     def _all(self, column: list[np.ndarray], dtype: Any) -> np.ndarray:
         return np.concatenate(column) if column else np.zeros(0, dtype=dtype)
@@ -288,10 +327,10 @@ class CorpusIndex:
         live = np.flatnonzero((duplicate_of < 0) & has_sig)  # positions in winners, in place order
         if len(live) < 2:
             return 0
-        bands = self._bands
+        self._band_file.flush()
         pairs: list[np.ndarray] = []
         for band in range(BANDS):
-            keys = np.concatenate([chunk[:, band] for chunk in bands])[winners[live]]
+            keys = self._band_column(band)[winners[live]]
             by_key = np.argsort(keys, kind="stable")  # equal keys: in place order
             sorted_keys = keys[by_key]
             same = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1])
@@ -300,8 +339,10 @@ class CorpusIndex:
             # runs of equal keys; each member against every earlier member (at most _MAX_GROUP)
             run_start = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
             run_len = np.diff(np.r_[run_start, len(keys)])
-            shared = run_len > 1
-            for start, length in zip(run_start[shared].tolist(), run_len[shared].tolist(), strict=True):
+            pairs_of_two = run_start[run_len == 2]  # most runs: one pair, taken all at once
+            pairs.append(np.stack([live[by_key[pairs_of_two + 1]], live[by_key[pairs_of_two]]], axis=1))
+            longer = run_len > 2
+            for start, length in zip(run_start[longer].tolist(), run_len[longer].tolist(), strict=True):
                 members = live[by_key[start : start + length]]
                 later, earlier = np.triu_indices(length, k=1)[::-1]
                 keep = later - earlier <= _MAX_GROUP
@@ -310,16 +351,22 @@ class CorpusIndex:
             return 0
         candidate = np.unique(np.concatenate(pairs), axis=0)  # (later, earlier) positions in winners
         self._signatures.flush()
-        signatures = np.memmap(self._signatures, dtype="<u4", mode="r", shape=(len(self), NUM_PERM))
+        fd = self._signatures.fileno()
         verified, similarity = [], []
-        for start in range(0, len(candidate), 65536):
-            chunk = candidate[start : start + 65536]
-            a = np.asarray(signatures[winners[chunk[:, 0]]])
-            b = np.asarray(signatures[winners[chunk[:, 1]]])
+        for start in range(0, len(candidate), _VERIFY_PAIRS):
+            chunk = candidate[start : start + _VERIFY_PAIRS]
+            # read back only the signatures these pairs need (a memory map would keep every page
+            # it touched resident: the whole file, at a million stories)
+            needed, where = np.unique(winners[chunk], return_inverse=True)
+            values = np.frombuffer(
+                b"".join(os.pread(fd, NUM_PERM * 4, int(r) * NUM_PERM * 4) for r in needed.tolist()),
+                dtype="<u4",
+            ).reshape(len(needed), NUM_PERM)
+            where = where.reshape(chunk.shape)
+            a, b = values[where[:, 0]], values[where[:, 1]]
             ok = near_duplicate_mask(a, b, self.threshold)
             verified.append(chunk[ok])
             similarity.append((a[ok] == b[ok]).mean(axis=1))
-        del signatures
         found = np.concatenate(verified)
         sims = np.concatenate(similarity)
         # in place order of the later story; its best kept match first (most similar, then earliest)
@@ -332,7 +379,12 @@ class CorpusIndex:
         return count
 
     def close(self) -> None:
-        if self._signatures is not None:
-            self._signatures.close()
-            self._signatures = None
+        for name in ("_signatures", "_band_file"):
+            file = getattr(self, name)
+            if file is not None:
+                file.close()
+                setattr(self, name, None)
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
         self._bands = []
