@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from newsportal.corpus.records import REQUIRED_FIELDS
 from newsportal.corpus.sources import ProblemLog, find_inputs
 from newsportal.corpus.writers import ANALYSIS_HINT
 
@@ -79,7 +80,10 @@ def articles_view(con: Any, inputs: list[Path]) -> tuple[str, list[Path]]:
     columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in DUCKDB_COLUMNS.items()) + "}"
     con.execute(
         f"CREATE VIEW articles AS SELECT * FROM read_json({_literal(found.records)}, "
-        f"format = 'newline_delimited', columns = {columns}, filename = true, ignore_errors = true)"
+        f"format = 'newline_delimited', columns = {columns}, filename = true, ignore_errors = true) "
+        # a line DuckDB cannot read comes as a row of nulls: left out, as the export leaves out a
+        # record without url, title or body (counted and said after the query)
+        f"WHERE {' AND '.join(f'{name} IS NOT NULL' for name in REQUIRED_FIELDS)}"
     )
     return f"{len(found.records)} run file(s)", found.records
 
@@ -157,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         skipped = count_lines(runs) - read
         if skipped > 0:
             print(
-                f"newsportal sql: {skipped} line(s) of the runs could not be read and are left out "
+                f"newsportal sql: {skipped} line(s) of the runs are not readable records and are left out "
                 "(`newsportal export` lists them with file and line)",
                 file=sys.stderr,
             )
