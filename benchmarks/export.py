@@ -164,7 +164,7 @@ def child_duckdb(directory: str) -> None:
             SELECT * EXCLUDE (filename) FROM latest
             QUALIFY row_number() OVER (PARTITION BY content_hash ORDER BY filename, crawled_at) = 1
         ) TO '{out}' (FORMAT parquet, COMPRESSION zstd)
-    """)  # noqa: S608  (our own paths)
+    """)
     rows = con.execute(f"SELECT count(*) FROM '{out}'").fetchone()[0]
     report(time.perf_counter() - started, 0, rows)
 
