@@ -201,6 +201,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="50,000 articles (a fast look)")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/newsportal-bench-export"))
+    parser.add_argument(
+        "--reuse-corpus", action="store_true", help="use the corpus an earlier run left in DIR if of N"
+    )
     parser.add_argument("--child", choices=list(CHILDREN), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -208,7 +211,11 @@ def main() -> None:
     if args.quick:
         args.articles = 50_000
     started = time.perf_counter()
-    files = generate(args.dir, args.articles)
+    marker = args.dir / "articles.txt"
+    files = sorted((args.dir / "output" / "synthetic").glob("*.jsonl"))
+    if not (args.reuse_corpus and marker.exists() and marker.read_text() == str(args.articles) and files):
+        files = generate(args.dir, args.articles)
+        marker.write_text(str(args.articles))
     size = sum(p.stat().st_size for p in files)
     print(
         f"corpus: {args.articles:,} records, {size / 1e9:.2f} GB JSONL, "

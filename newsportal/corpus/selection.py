@@ -50,11 +50,12 @@ from newsportal.state.signature import (
 DUPLICATE_KINDS = ("version", "content", "near")  # why a record was not written as its own story
 THRESHOLD = default_settings.NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD  # the crawl's default rule
 _NO_TIME = -(2**62)
-_MAX_GROUP = 256  # stories sharing one band key compared with at most this many earlier ones
+_MAX_GROUP = 64  # stories sharing one band key compared with at most this many earlier ones
 _OUTSIDE = -2  # duplicate_of: the crawl's first copy is not among the runs read
 _POOL_MIN_BODIES = 1000  # fewer bodies in a batch: signed in this process
 _MAX_WORKERS = 4
 _VERIFY_PAIRS = 8192  # candidate pairs verified at once (~10 MB of temporaries)
+_SLICE_PAIRS = 131072  # candidate pairs screened at once (~25 MB of low bytes)
 
 
 def hash_strings(column: Any) -> np.ndarray:
@@ -136,6 +137,7 @@ class CorpusIndex:
         self._accepted: list[np.ndarray] = []
         self._has_sig: list[np.ndarray] = []
         self._bands: list[tuple[int, int]] = []  # (offset, rows) of each batch's keys in _band_file
+        self._low_bytes: list[np.ndarray] = []  # each MinHash value's low byte (screening candidates)
         # closed by close() (select() calls it): the index outlives any one block
         self._signatures = (
             tempfile.TemporaryFile(prefix="newsportal-export-")  # noqa: SIM115
@@ -173,7 +175,7 @@ class CorpusIndex:
     def _columns(self) -> list[list[np.ndarray]]:
         return [
             self._story, self._version, self._crawled, self._file, self._row, self._content,
-            self._crawl_dup, self._accepted, self._has_sig, self._bands,
+            self._crawl_dup, self._accepted, self._has_sig, self._bands, self._low_bytes,
         ]  # fmt: skip
 
     def add_batch(self, file_no: int, first_row: int, batch: Any) -> None:
@@ -208,6 +210,7 @@ class CorpusIndex:
             values, has = self._signature_values(batch.column("body").to_pylist())
             self._signatures.write(values.astype("<u4").tobytes())
             self._has_sig.append(has)
+            self._low_bytes.append((values & 0xFF).astype(np.uint8).ravel())
             self._bands.append((self._band_file.tell(), m))
             self._band_file.write(
                 np.ascontiguousarray(band_keys_matrix(values).astype(np.uint32).T).tobytes()
@@ -322,53 +325,56 @@ class CorpusIndex:
         return len(marked)
 
     def _compute_near(self, winners: np.ndarray, duplicate_of: np.ndarray) -> int:
-        """The crawl's rule over the stories in order of first appearance (see the module docstring)."""
+        """The crawl's rule over the stories in order of first appearance (see the module docstring).
+
+        Band by band, stories with an equal key are candidate pairs (each with at most _MAX_GROUP
+        earlier ones of its key, nearest first), taken a slice at a time so memory stays bounded even
+        where texts share many phrases. A slice is screened by the low byte of each MinHash value
+        (kept in memory, 96 bytes a story): equal values have equal low bytes, so a pair with fewer
+        equal low bytes than the threshold needs cannot be a near duplicate; the rest are judged on
+        their full signatures, read back from the file."""
         has_sig = self._all(self._has_sig, bool)[winners]
         live = np.flatnonzero((duplicate_of < 0) & has_sig)  # positions in winners, in place order
         if len(live) < 2:
             return 0
         self._band_file.flush()
-        pairs: list[np.ndarray] = []
+        self._signatures.flush()
+        low = self._all(self._low_bytes, np.uint8).reshape(-1, NUM_PERM)
+        need = int(np.ceil(self.threshold * NUM_PERM - 1e-9))
+        verified, similarity = [], []
         for band in range(BANDS):
             keys = self._band_column(band)[winners[live]]
             by_key = np.argsort(keys, kind="stable")  # equal keys: in place order
             sorted_keys = keys[by_key]
-            same = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1])
-            if not len(same):
-                continue
-            # runs of equal keys; each member against every earlier member (at most _MAX_GROUP)
             run_start = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-            run_len = np.diff(np.r_[run_start, len(keys)])
-            pairs_of_two = run_start[run_len == 2]  # most runs: one pair, taken all at once
-            pairs.append(np.stack([live[by_key[pairs_of_two + 1]], live[by_key[pairs_of_two]]], axis=1))
-            longer = run_len > 2
-            for start, length in zip(run_start[longer].tolist(), run_len[longer].tolist(), strict=True):
-                members = live[by_key[start : start + length]]
-                later, earlier = np.triu_indices(length, k=1)[::-1]
-                keep = later - earlier <= _MAX_GROUP
-                pairs.append(np.stack([members[later[keep]], members[earlier[keep]]], axis=1))
-        if not pairs:
+            if len(run_start) == len(keys):
+                continue
+            # each position's partners: the up to _MAX_GROUP positions before it in its run
+            starts = np.repeat(run_start, np.diff(np.r_[run_start, len(keys)]))
+            partners = np.minimum(np.arange(len(keys)) - starts, _MAX_GROUP)
+            (positions,) = np.nonzero(partners)
+            # slices of about _SLICE_PAIRS pairs (their low bytes: 2 × 96 bytes a pair)
+            cuts = np.searchsorted(
+                np.cumsum(partners[positions]),
+                np.arange(_SLICE_PAIRS, len(positions) * _MAX_GROUP, _SLICE_PAIRS),
+            )
+            for chunk in np.split(positions, np.unique(cuts)):
+                if not len(chunk):
+                    continue
+                counts = partners[chunk]
+                later = np.repeat(chunk, counts)
+                back = np.arange(len(later)) - np.repeat(np.cumsum(counts) - counts, counts) + 1
+                pair_later, pair_earlier = live[by_key[later]], live[by_key[later - back]]
+                screened = (low[winners[pair_later]] == low[winners[pair_earlier]]).sum(axis=1) >= need
+                if screened.any():
+                    pair = np.stack([pair_later[screened], pair_earlier[screened]], axis=1)
+                    ok, sims = self._judge(winners, pair)
+                    verified.append(pair[ok])
+                    similarity.append(sims[ok])
+        if not verified:
             return 0
-        candidate = np.unique(np.concatenate(pairs), axis=0)  # (later, earlier) positions in winners
-        self._signatures.flush()
-        fd = self._signatures.fileno()
-        verified, similarity = [], []
-        for start in range(0, len(candidate), _VERIFY_PAIRS):
-            chunk = candidate[start : start + _VERIFY_PAIRS]
-            # read back only the signatures these pairs need (a memory map would keep every page
-            # it touched resident: the whole file, at a million stories)
-            needed, where = np.unique(winners[chunk], return_inverse=True)
-            values = np.frombuffer(
-                b"".join(os.pread(fd, NUM_PERM * 4, int(r) * NUM_PERM * 4) for r in needed.tolist()),
-                dtype="<u4",
-            ).reshape(len(needed), NUM_PERM)
-            where = where.reshape(chunk.shape)
-            a, b = values[where[:, 0]], values[where[:, 1]]
-            ok = near_duplicate_mask(a, b, self.threshold)
-            verified.append(chunk[ok])
-            similarity.append((a[ok] == b[ok]).mean(axis=1))
-        found = np.concatenate(verified)
-        sims = np.concatenate(similarity)
+        found, unique = np.unique(np.concatenate(verified), axis=0, return_index=True)
+        sims = np.concatenate(similarity)[unique]
         # in place order of the later story; its best kept match first (most similar, then earliest)
         order = np.lexsort((found[:, 1], -sims, found[:, 0]))
         count = 0
@@ -377,6 +383,25 @@ class CorpusIndex:
                 duplicate_of[later] = earlier
                 count += 1
         return count
+
+    def _judge(self, winners: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rule on (later, earlier) pairs of positions in winners, from the full signatures read
+        back (a memory map would keep every page it touched resident: the whole file at 1M), and
+        each pair's estimated similarity."""
+        fd = self._signatures.fileno()
+        ok, sims = [], []
+        for start in range(0, len(pairs), _VERIFY_PAIRS):
+            chunk = pairs[start : start + _VERIFY_PAIRS]
+            needed, where = np.unique(winners[chunk], return_inverse=True)
+            values = np.frombuffer(
+                b"".join(os.pread(fd, NUM_PERM * 4, int(r) * NUM_PERM * 4) for r in needed.tolist()),
+                dtype="<u4",
+            ).reshape(len(needed), NUM_PERM)
+            where = where.reshape(chunk.shape)
+            a, b = values[where[:, 0]], values[where[:, 1]]
+            ok.append(near_duplicate_mask(a, b, self.threshold))
+            sims.append((a == b).mean(axis=1))
+        return np.concatenate(ok), np.concatenate(sims)
 
     def close(self) -> None:
         for name in ("_signatures", "_band_file"):
@@ -388,3 +413,4 @@ class CorpusIndex:
             self._pool.shutdown()
             self._pool = None
         self._bands = []
+        self._low_bytes = []
