@@ -178,7 +178,7 @@ DICTIONARY_COLUMNS = ("site", "channel", "author", "source", "editor", "tags")
 
 
 class ParquetWriter(_FileWriter):
-    batch_rows = 8192  # rows buffered per row group: bounds memory to a few tens of MB
+    batch_rows = 16384  # rows buffered per row group: bounds memory to a few tens of MB
 
     def __init__(self, path: Path) -> None:
         self.pa = import_pyarrow()
@@ -190,6 +190,8 @@ class ParquetWriter(_FileWriter):
         )
         self.columns: dict[str, list[Any]] = {name: [] for name in ARTICLE_FIELDS}
         self.rows = 0
+        self.batches: list[Any] = []
+        self.batched_rows = 0
 
     def write(self, record: dict[str, Any]) -> None:
         for name in ARTICLE_FIELDS:
@@ -207,11 +209,23 @@ class ParquetWriter(_FileWriter):
             timestamps(batch.column(name)) if name in DATETIME_FIELDS else batch.column(name)
             for name in ARTICLE_FIELDS
         ]
-        self.writer.write_batch(self.pa.RecordBatch.from_arrays(columns, schema=self.schema))
+        # gathered into row groups of batch_rows: a row group a small batch costs time and size
+        self.batches.append(self.pa.RecordBatch.from_arrays(columns, schema=self.schema))
+        self.batched_rows += batch.num_rows
+        if self.batched_rows >= self.batch_rows:
+            self._write_batches()
+
+    def _write_batches(self) -> None:
+        if self.batches:
+            self.writer.write_table(
+                self.pa.Table.from_batches(self.batches), row_group_size=self.batch_rows * 2
+            )
+        self.batches, self.batched_rows = [], 0
 
     def _flush(self) -> None:
         if not self.rows:
             return
+        self._write_batches()  # batches written before these rows go first
         for name in DATETIME_FIELDS:
             self.columns[name] = [parse_datetime(v) if v else None for v in self.columns[name]]
         batch = self.pa.RecordBatch.from_pydict(self.columns, schema=self.schema)
@@ -221,6 +235,7 @@ class ParquetWriter(_FileWriter):
 
     def close(self) -> None:
         self._flush()
+        self._write_batches()
         self.writer.close()
         self._finish()
 
