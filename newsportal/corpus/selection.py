@@ -137,7 +137,7 @@ class CorpusIndex:
         self._accepted: list[np.ndarray] = []
         self._has_sig: list[np.ndarray] = []
         self._bands: list[tuple[int, int]] = []  # (offset, rows) of each batch's keys in _band_file
-        self._low_bytes: list[np.ndarray] = []  # each MinHash value's low byte (screening candidates)
+        self._low_bytes: list[int] = []  # rows of each batch in _low_file
         # closed by close() (select() calls it): the index outlives any one block
         self._signatures = (
             tempfile.TemporaryFile(prefix="newsportal-export-")  # noqa: SIM115
@@ -146,6 +146,8 @@ class CorpusIndex:
         )
         # each batch's band keys cut to 32 bits, band by band: (BANDS, m) uint32
         self._band_file = tempfile.TemporaryFile(prefix="newsportal-export-") if self.compute else None  # noqa: SIM115
+        # each MinHash value's low byte (screening candidates): read back whole, once, by select()
+        self._low_file = tempfile.TemporaryFile(prefix="newsportal-export-") if self.compute else None  # noqa: SIM115
         self._pool: Any = None
         self._n = 0
         self._chunks_at_file: tuple[int, int] = (0, 0)
@@ -171,6 +173,8 @@ class CorpusIndex:
             offset = sum(rows for _, rows in self._bands) * BANDS * 4
             self._band_file.seek(offset)
             self._band_file.truncate()
+            self._low_file.seek(n * NUM_PERM)
+            self._low_file.truncate()
 
     def _columns(self) -> list[list[np.ndarray]]:
         return [
@@ -210,7 +214,8 @@ class CorpusIndex:
             values, has = self._signature_values(batch.column("body").to_pylist())
             self._signatures.write(values.astype("<u4").tobytes())
             self._has_sig.append(has)
-            self._low_bytes.append((values & 0xFF).astype(np.uint8).ravel())
+            self._low_file.write((values & 0xFF).astype(np.uint8).tobytes())
+            self._low_bytes.append(m)
             self._bands.append((self._band_file.tell(), m))
             self._band_file.write(
                 np.ascontiguousarray(band_keys_matrix(values).astype(np.uint32).T).tobytes()
@@ -339,7 +344,9 @@ class CorpusIndex:
             return 0
         self._band_file.flush()
         self._signatures.flush()
-        low = self._all(self._low_bytes, np.uint8).reshape(-1, NUM_PERM)
+        self._low_file.flush()
+        self._low_file.seek(0)
+        low = np.fromfile(self._low_file, dtype=np.uint8).reshape(-1, NUM_PERM)  # 96 bytes a story
         need = int(np.ceil(self.threshold * NUM_PERM - 1e-9))
         verified, similarity = [], []
         for band in range(BANDS):
@@ -404,7 +411,7 @@ class CorpusIndex:
         return np.concatenate(ok), np.concatenate(sims)
 
     def close(self) -> None:
-        for name in ("_signatures", "_band_file"):
+        for name in ("_signatures", "_band_file", "_low_file"):
             file = getattr(self, name)
             if file is not None:
                 file.close()
