@@ -74,6 +74,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="write collapsed copies too, with duplicate_of set to the first copy's canonical URL",
     )
+    p.add_argument(
+        "--recompute-near",
+        action="store_true",
+        help="compute near duplicates from the bodies even where every run names one state store "
+        "(by default the crawl's decisions are reused then)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
     p.set_defaults(run=run)
     p.__class__ = _IntermixedParser
@@ -119,7 +125,8 @@ def print_read_summary(result: ExportResult, out=None) -> None:
     print(
         f"merged {sel.stories} stories: {removed['version']} older versions replaced, "
         f"{removed['content']} exact and {removed['near']} near duplicates "
-        + ("marked" if sel.duplicates_kept else "collapsed"),
+        + ("marked" if sel.duplicates_kept else "collapsed")
+        + (" (near duplicates: the crawl's decisions, one state store)" if sel.near_reused else ""),
         file=out,
     )
     if result.filter.active:
@@ -160,7 +167,12 @@ def run(args: argparse.Namespace) -> int:
     progress = not args.no_progress and sys.stderr.isatty()
     try:
         result = export_corpus(
-            args.inputs, sink, article_filter, keep_duplicates=args.keep_duplicates, progress=progress
+            args.inputs,
+            sink,
+            article_filter,
+            keep_duplicates=args.keep_duplicates,
+            reuse_crawl_decisions=not args.recompute_near,
+            progress=progress,
         )
     except OSError as exc:  # reading never raises (bad input is counted): this is the output
         with contextlib.suppress(OSError):

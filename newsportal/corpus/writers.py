@@ -4,7 +4,9 @@
 ``.csv``: UTF-8 with a byte-order mark (so spreadsheet programs read the Chinese), a header row of
 the Article fields, lists and objects as JSON text, null as an empty cell, booleans true/false.
 ``.parquet``: typed columns from the Article annotations (pyarrow, zstd), the date-time fields as
-timezone-aware timestamps (+08:00), lists as list columns, ``images`` as a list of string maps.
+timezone-aware timestamps (+08:00), lists as list columns, ``images`` as a list of
+``struct<url, caption>`` (pandas reads dicts, DuckDB structs), ``read_count`` as a nullable integer that
+pandas reads as ``Int64`` (the file's pandas metadata says so), not as float.
 
 A writer writes to ``NAME.partial`` beside the output and renames it when closed, so a failed export
 never leaves a file that looks complete.
@@ -145,22 +147,51 @@ def arrow_schema() -> Any:
     for name in ARTICLE_FIELDS:
         if name in DATETIME_FIELDS:
             column_type = pa.timestamp("us", tz="+08:00")
+        elif name == "images":  # [{"url": ..., "caption": ...}]: two known keys, a struct
+            column_type = pa.list_(pa.struct([("url", pa.string()), ("caption", pa.string())]))
         else:
             column_type = arrow_type(pa, hints[name])
         columns.append(pa.field(name, column_type, nullable=name != "url"))
-    return pa.schema(columns)
+    return pa.schema(columns, metadata={b"pandas": json.dumps(_pandas_metadata()).encode()})
+
+
+def _pandas_metadata() -> dict[str, Any]:
+    """The part of pandas' own Parquet metadata that makes it read the nullable integer columns as
+    ``Int64`` rather than float64 (pandas writes the same for an Int64 column)."""
+    hints = typing.get_type_hints(Article)
+    columns = []
+    for name in ARTICLE_FIELDS:
+        nullable_int = hints[name] == (int | None)
+        columns.append(
+            {
+                "name": name,
+                "field_name": name,
+                "pandas_type": "int64" if nullable_int else "object",
+                "numpy_type": "Int64" if nullable_int else "object",
+                "metadata": None,
+            }
+        )
+    return {"index_columns": [], "column_indexes": [], "columns": columns, "pandas_version": "2.1.0"}
+
+
+DICTIONARY_COLUMNS = ("site", "channel", "author", "source", "editor", "tags")
 
 
 class ParquetWriter(_FileWriter):
-    batch_rows = 8192  # rows buffered per row group: bounds memory to a few tens of MB
+    batch_rows = 16384  # rows buffered per row group: bounds memory to a few tens of MB
 
     def __init__(self, path: Path) -> None:
         self.pa = import_pyarrow()
         super().__init__(path)
         self.schema = arrow_schema()
-        self.writer = self.pa.parquet.ParquetWriter(self.partial, self.schema, compression="zstd")
+        # Dictionary pages only where values repeat: trying them on bodies and URLs costs half the write.
+        self.writer = self.pa.parquet.ParquetWriter(
+            self.partial, self.schema, compression="zstd", use_dictionary=list(DICTIONARY_COLUMNS)
+        )
         self.columns: dict[str, list[Any]] = {name: [] for name in ARTICLE_FIELDS}
         self.rows = 0
+        self.batches: list[Any] = []
+        self.batched_rows = 0
 
     def write(self, record: dict[str, Any]) -> None:
         for name in ARTICLE_FIELDS:
@@ -169,9 +200,32 @@ class ParquetWriter(_FileWriter):
         if self.rows >= self.batch_rows:
             self._flush()
 
+    def write_batch(self, batch: Any) -> None:
+        """Records as read by ``newsportal.corpus.columns`` (date-times as strings), written as they are."""
+        from newsportal.corpus.columns import timestamps
+
+        self._flush()
+        columns = [
+            timestamps(batch.column(name)) if name in DATETIME_FIELDS else batch.column(name)
+            for name in ARTICLE_FIELDS
+        ]
+        # gathered into row groups of batch_rows: a row group a small batch costs time and size
+        self.batches.append(self.pa.RecordBatch.from_arrays(columns, schema=self.schema))
+        self.batched_rows += batch.num_rows
+        if self.batched_rows >= self.batch_rows:
+            self._write_batches()
+
+    def _write_batches(self) -> None:
+        if self.batches:
+            self.writer.write_table(
+                self.pa.Table.from_batches(self.batches), row_group_size=self.batch_rows * 2
+            )
+        self.batches, self.batched_rows = [], 0
+
     def _flush(self) -> None:
         if not self.rows:
             return
+        self._write_batches()  # batches written before these rows go first
         for name in DATETIME_FIELDS:
             self.columns[name] = [parse_datetime(v) if v else None for v in self.columns[name]]
         batch = self.pa.RecordBatch.from_pydict(self.columns, schema=self.schema)
@@ -181,6 +235,7 @@ class ParquetWriter(_FileWriter):
 
     def close(self) -> None:
         self._flush()
+        self._write_batches()
         self.writer.close()
         self._finish()
 

@@ -39,7 +39,7 @@ from newsportal.extract.text import content_hash
 from newsportal.items import Article
 from newsportal.pipelines import NewsportalDrop
 from newsportal.state import NearSignature, StateStore, near_signature, state_for
-from newsportal.state.signature import estimated_similarity
+from newsportal.state.signature import SIGNATURE_VERSION, is_near_duplicate
 from newsportal.workers import ExtractionPool, pool_for
 
 
@@ -67,7 +67,7 @@ class InFlight:
             for claim in self.claims.values():
                 if claim.signature is None or claim.signature.empty:
                     continue
-                if estimated_similarity(claim.signature.stored, signature.stored) >= threshold:
+                if is_near_duplicate(claim.signature, signature, threshold):
                     return "near", claim.canonical_url
         return "", ""
 
@@ -127,6 +127,16 @@ class DedupPipeline:
             s.getbool("NEWSPORTAL_KEEP_DUPLICATES"),
             pool_for(crawler),
         )
+
+    def open_spider(self) -> None:
+        # What the export needs to reuse this run's decisions (newsportal.corpus.selection): which
+        # store they were made against, and by which rule.
+        stats = self.crawler.stats
+        identity = self.store.identity()
+        if identity:
+            stats.set_value("newsportal/state/identity", identity)
+        stats.set_value("newsportal/state/near_threshold", self.threshold)
+        stats.set_value("newsportal/state/signature_version", SIGNATURE_VERSION)
 
     async def process_item(self, item):
         article = as_article(item)

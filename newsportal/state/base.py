@@ -63,6 +63,12 @@ class StateStats:
 class StateStore(ABC):
     """Seen canonical URLs, content hashes and near-duplicate signatures, surviving runs."""
 
+    def identity(self) -> str | None:
+        """A random id the store keeps from its creation (or its last reset) on. A crawl writes it to
+        its stats (``newsportal/state/identity``): runs that name the same identity were deduplicated
+        against one store, so the export can reuse their decisions. None: this store keeps none."""
+        return None
+
     @abstractmethod
     def seen_url(self, canonical_url: str) -> bool:
         """Whether an article with this canonical URL was stored."""

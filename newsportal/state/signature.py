@@ -164,3 +164,45 @@ def estimated_similarity(stored_a: bytes, stored_b: bytes) -> float:
     if a.size != b.size or a.size == 0:
         return 0.0
     return float(np.count_nonzero(a == b)) / a.size
+
+
+# --- the near-duplicate rule, shared by the crawl (store and in-flight items) and the export -------
+
+
+def band_keys_matrix(values: np.ndarray) -> np.ndarray:
+    """Band keys of many signatures at once: (n, NUM_PERM) uint32 values → (n, BANDS) uint64 keys,
+    each row equal to ``band_keys`` of that row."""
+    rows = values.astype(np.uint64).reshape(len(values), BANDS, ROWS)
+    with np.errstate(over="ignore"):
+        combined = (rows * _BAND_MUL[None, None, :]).sum(axis=2, dtype=np.uint64) + _BAND_SALT[None, :]
+        return _mix64(combined) & _KEY_MASK
+
+
+def near_duplicate_mask(values_a: np.ndarray, values_b: np.ndarray, threshold: float) -> np.ndarray:
+    """The near-duplicate rule, pair by pair: row i of values_a and row i of values_b ((n, NUM_PERM)
+    uint32 MinHash values) are near duplicates when they share an LSH band (the store finds only
+    those) and their estimated Jaccard similarity is at least threshold. Bool array of n."""
+    if len(values_a) == 0:
+        return np.zeros(0, dtype=bool)
+    similarity = (values_a == values_b).mean(axis=1)
+    shares_band = (band_keys_matrix(values_a) == band_keys_matrix(values_b)).any(axis=1)
+    return shares_band & (similarity >= threshold)
+
+
+def is_near_duplicate(a: NearSignature, b: NearSignature, threshold: float) -> bool:
+    """The near-duplicate rule for two signatures (``near_duplicate_mask``); False when either is empty."""
+    if a.empty or b.empty:
+        return False
+    return bool(near_duplicate_mask(a.minhash[None, :], b.minhash[None, :], threshold)[0])
+
+
+def signature_values(bodies: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """(len(bodies), NUM_PERM) uint32 MinHash values, one row per body as ``near_signature`` computes
+    it, and a bool array: which bodies have a signature (not under SHINGLE characters)."""
+    values = np.empty((len(bodies), NUM_PERM), dtype=np.uint32)
+    has = np.zeros(len(bodies), dtype=bool)
+    for i, body in enumerate(bodies):
+        text = fold(body or "")
+        values[i] = minhash_values(shingle_ids(text))
+        has[i] = len(text) >= SHINGLE
+    return values, has

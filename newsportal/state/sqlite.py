@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -117,6 +118,10 @@ _FIELDS = (
 )
 
 
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
 def _now() -> str:
     return datetime.now(CHINA_TZ).isoformat(timespec="seconds")
 
@@ -164,6 +169,8 @@ class SQLiteStateStore(StateStore):
                             "INSERT INTO meta (name, value) VALUES (?, ?)",
                             [("schema_version", SCHEMA_VERSION), ("signature_version", SIGNATURE_VERSION)],
                         )
+                    if "store_id" not in stored:  # a store made before identities: given one now
+                        db.execute("INSERT INTO meta (name, value) VALUES ('store_id', ?)", (_new_id(),))
                     elif check_signature and stored.get("signature_version") != SIGNATURE_VERSION:
                         raise StateError(
                             f"{path} holds near-duplicate signatures {stored.get('signature_version')!r}, "
@@ -190,6 +197,10 @@ class SQLiteStateStore(StateStore):
         return _Transaction(self.db)
 
     # --- reads -----------------------------------------------------------------------------------
+
+    def identity(self) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'store_id'").fetchone()
+        return row[0] if row else None
 
     def seen_url(self, canonical_url: str) -> bool:
         row = self.db.execute("SELECT 1 FROM article WHERE canonical_url = ?", (canonical_url,)).fetchone()
@@ -350,6 +361,8 @@ class SQLiteStateStore(StateStore):
             self.db.execute(
                 "UPDATE meta SET value = ? WHERE name = 'signature_version'", (SIGNATURE_VERSION,)
             )
+            # decisions made before the reset are not this store's any more (see StateStore.identity)
+            self.db.execute("UPDATE meta SET value = ? WHERE name = 'store_id'", (_new_id(),))
         self.db.execute("VACUUM")
 
     def close(self) -> None:
