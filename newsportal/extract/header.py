@@ -434,8 +434,8 @@ def split_author(value: str | None) -> tuple[str | None, str | None]:
     """(the writers' names, an outlet) in a byline value. Role words before or after a name go
     (记者, 见习记者, 特约评论员, 专栏作者, 文/, 作者：, 撰文, 口述, 整理, 报道, 摄); so does everything from
     编辑 / 责任编辑 / 校对 / 审核 / 通讯员 / 实习生 on, and a title or affiliation after the names ("王某
-    某某大学经济学院教授" → "王某"). Names stay joined as the page joins them with 、 or &, else by one
-    space. An outlet in the value ("作者：某某日报") is returned second, never as a name. Precision first:
+    某某大学经济学院教授" → "王某"). Names are joined by one space, whatever the page
+    joins them with (、, &, a comma). An outlet in the value ("作者：某某日报") is returned second, never as a name. Precision first:
     a value with a part that is neither a name, a role, nor an outlet gives no names."""
     value = normalize_space(value or "")
     if not value or len(value) > 60:
@@ -445,7 +445,6 @@ def split_author(value: str | None) -> tuple[str | None, str | None]:
     parts = _NAME_SPLIT.split(value)
     names: list[str] = []
     outlet: str | None = None
-    joiner = " "
     for i in range(0, len(parts), 2):
         token = _ROLE_BEFORE.sub("", parts[i].strip(" :：()（）[]【】"))
         if names and _DATELINE.search(token):
@@ -461,11 +460,8 @@ def split_author(value: str | None) -> tuple[str | None, str | None]:
         if not _PERSON.fullmatch(token):
             return None, outlet
         if token not in names:
-            if names:
-                sep = parts[i - 1].strip()
-                names.append(sep if sep in "、&＆" and sep else joiner)
             names.append(token)
-    return ("".join(names) or None), outlet
+    return (" ".join(names) or None), outlet
 
 
 def clean_author(value: str | None) -> str | None:
