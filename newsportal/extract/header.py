@@ -435,8 +435,9 @@ def split_author(value: str | None) -> tuple[str | None, str | None]:
     (记者, 见习记者, 特约评论员, 专栏作者, 文/, 作者：, 撰文, 口述, 整理, 报道, 摄); so does everything from
     编辑 / 责任编辑 / 校对 / 审核 / 通讯员 / 实习生 on, and a title or affiliation after the names ("王某
     某某大学经济学院教授" → "王某"). Names are joined by one space, whatever the page
-    joins them with (、, &, a comma). An outlet in the value ("作者：某某日报") is returned second, never as a name. Precision first:
-    a value with a part that is neither a name, a role, nor an outlet gives no names."""
+    joins them with (、, &, a comma). An outlet in the value ("作者：某某日报") is returned second,
+    never as a name. Precision first: a value with a part that is neither a name, a role, nor an
+    outlet gives no names."""
     value = normalize_space(value or "")
     if not value or len(value) > 60:
         return None, None
