@@ -346,9 +346,15 @@ def clean_source(value: str | None) -> str | None:
     match = _SOURCE_VALUE.match(value)
     if not match or parse_datetime(match.group(0), datetime(2100, 1, 1)) is not None:
         return None
-    if _DATE_WORDS.fullmatch(match.group(0)):
-        return None  # "来源：发布于 …": a label, not an outlet
+    if _DATE_WORDS.fullmatch(match.group(0)) or _NOT_A_SOURCE.search(match.group(0)):
+        return None  # "来源：发布于 …", "来源：作者：…", "来源： size="20"": a label or markup, not an outlet
     return match.group(0)
+
+
+# A 来源 value that is the next label ("作者：", "点击数：") or template markup left in the text.
+_NOT_A_SOURCE = re.compile(
+    r"[=\"<>{}]|[:：]$|^(?:作者|编辑|责任编辑|记者|发布|发表|时间|日期|点击|阅读|浏览|字号|评论)(?:[:：]|$)"
+)
 
 
 # A closing line naming where the story comes from: "本文来源于清河日报", "文章转自清河日报微信公众号".
@@ -471,18 +477,88 @@ def clean_author(value: str | None) -> str | None:
 
 
 def trailing_byline(paragraphs: list[str]) -> str | None:
-    """Names in brackets closing the body ("……。（记者 胡晓蓉）", "（常书香 马丹阳 ）"): a byline when
-    labelled, or when it lists two names or more."""
+    """Names in brackets closing the body ("……。（记者 胡晓蓉）", "（常书香 马丹阳 ）", "（姚峰 上海报道）"):
+    a byline when labelled, when it lists two names or more, or when the place the story was filed
+    from follows the name."""
     for paragraph in reversed(paragraphs[-2:]):
         match = _TRAILING_BYLINE.search(paragraph)
         if not match:
             continue
         names = normalize_space(match.group("names"))
-        if _NOT_NAMES.search(names):
+        filed = _FILED_FROM.search(names)
+        if filed:
+            names = names[: filed.start()].strip()
+        if not names or _NOT_NAMES.search(names):
             continue
-        if match.group("label") in ("记者", "作者", "文") or len(names.split()) >= 2:
+        if match.group("label") in ("记者", "作者", "文") or len(names.split()) >= 2 or filed:
             return clean_author(names)
     return None
+
+
+# The place a story was filed from, after the writers' names: "上海报道", "发自北京", "报道".
+_FILED_FROM = re.compile(r"(?:^|\s)(?:[\u4e00-\u9fff]{2,6}报道|报道|发自[\u4e00-\u9fff]{2,6})$")
+
+# A wire story's opening: "新华社拉萨2月12日电（记者 格桑边觉）", "本报北京讯（记者 张三 通讯员 李四）".
+_OPENING_DATELINE = re.compile(
+    r"^[^，。！？；（(]{0,30}?(?:电|讯|报道)\s*[（(](?P<inner>[^（()）]{2,40})[)）]"
+)
+
+
+def opening_dateline_byline(paragraphs: list[str]) -> str | None:
+    """The reporters a wire-style dateline names in brackets at the start of the first paragraph
+    ("新华社拉萨电（记者 格桑边觉）记者近日从……" → 格桑边觉); labelled names only (记者, 作者, 文/)."""
+    for paragraph in paragraphs[:2]:
+        if match := _OPENING_DATELINE.match(paragraph):
+            return byline_in([match.group("inner")])
+    return None
+
+
+# Words that head a body's first lines and are no one's name.
+_NOT_A_NAME_LINE = re.compile(
+    r"摘要|前言|引言|导语|导读|正文|内容|简介|概要|提要|按语|编者|附件|附录|图片|视频|目录|全文|原文|注释|"
+    r"评论|相关|推荐|更多|返回|首页|上一|下一|点击|分享|收藏|打印|关闭|字号|专题|栏目|频道|本版|版面|声明|"
+    r"公告|通知|消息|快讯|要闻|新闻|资讯|头条|热点|图文|直播|现场|视点|观点|言论|时评|社论|专访|访谈|综述"
+)
+_NAMES_LINE_MAX = 4
+
+
+def names_under_headline(
+    paragraphs: list[str], headlines: Iterable[str], above_body: str | None = None
+) -> str | None:
+    """A line of names alone under the headline, with no label (an essay's, a paper's or a forum
+    post's writers: "路是人走出来的" / "胡平", "社会资本……" / "赵延东、风笑天"). Precision first: the
+    line must be among the body's first lines, before any sentence; the line above it must be
+    the headline (or a part of one: a title split over two lines) and a line must follow it; every
+    part must read as a person's name (no role, outlet, title or heading word). above_body: the
+    text right above the body (the last segment of the header zone), the line above its first."""
+    flat_heads = [re.sub(r"\s+", "", h) for h in headlines if h]
+    flat_heads = [h for h in flat_heads if len(h) >= 4]
+    if not flat_heads:
+        return None
+    lines = [above_body or "", *paragraphs[:_HEAD_LINES_FOR_NAMES]]
+    for i, line in enumerate(lines):
+        if len(line) > _SENTENCE_MIN and _SENTENCE.search(line):
+            return None  # the story has started
+        if i == 0 or i + 1 >= len(lines):
+            continue
+        above = re.sub(r"\s+", "", lines[i - 1])
+        if len(above) < 4 or not any(above in head for head in flat_heads):
+            continue
+        parts = [p for p in _NAME_SPLIT.split(line.strip()) if p.strip()]
+        names = [p for p in parts if not _NAME_SPLIT.fullmatch(p)]
+        if not (1 <= len(names) <= _NAMES_LINE_MAX) or _NOT_A_NAME_LINE.search(line) or len(line) > 30:
+            continue
+        if not all(_STRICT_PERSON.fullmatch(n) for n in names):
+            continue
+        if _OUTLET_NAME.search(line) or _AFFILIATION.search(line) or _NOT_WRITERS.search(line):
+            continue
+        return " ".join(names)
+    return None
+
+
+_HEAD_LINES_FOR_NAMES = 8
+# A name with no label around it: 2-4 Han characters, or a transliterated name with its dot.
+_STRICT_PERSON = re.compile(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,8}(?:[·•][\u4e00-\u9fff]{1,8})+")
 
 
 _CLOSING_BRACKET = re.compile(r"[（(](?P<inner>[^（()）]{2,60})[)）]\s*$")
