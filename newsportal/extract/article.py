@@ -29,6 +29,7 @@ from newsportal.extract.encoding import decode_html
 from newsportal.extract.header import (
     Header,
     SiteNames,
+    byline_in,
     byline_outlet,
     clean_author,
     clean_source,
@@ -218,6 +219,7 @@ def extract_from_selector(
         or clean_author(plausible_author(_jsonld_value(sel, "author")))
         or clean_author(plausible_author(first_value(sel, generic.author)))
         or (posted and (clean_author(posted[0]) or _handle(posted[0])))
+        or folded_byline(container)
         or labelled_author_in_page(sel, container)
         or blog_owner(sel)
         or _names_under_headline(sel, header(), fields.title, paragraphs)
@@ -244,6 +246,22 @@ def extract_from_selector(
 
 _STAFF_LINES = 4  # the body's last lines, where 编辑 / 校对 lines sit
 _POSTED_LINE_MAX = 80  # a posting line is short: a sentence of the story is not read for one
+
+
+def folded_byline(container: Selector | None) -> str | None:
+    """The byline closing a story whose end the page folds away until a reader clicks (展开全文):
+    a labelled byline among the last lines of a hidden block inside the body container. The folded
+    text stays out of the body (what a reader sees is what is kept); its byline still names the
+    writer."""
+    if container is None:
+        return None
+    for el in container.root.iter():
+        if isinstance(el.tag, str) and density.is_hidden(el):
+            lines = [normalize_space("".join(p.itertext())) for p in el.iter("p")]
+            lines = [line for line in lines if line]
+            if names := byline_in([p for p in lines[-3:] if len(p) <= 40 and not _SENTENCE_MARK.search(p)]):
+                return names
+    return None
 
 
 def _names_under_headline(
