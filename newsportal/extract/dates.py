@@ -179,7 +179,10 @@ _COMMENT_KEY_VALUE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _ATTR_KEY_VALUE = re.compile(
-    rf"""<(?:meta|input)\b[^>]*?\b(?:name|id|itemprop|property)\s*=\s*["'](?:article:)?(?:{_PUBLISH_KEYS})["']"""
+    rf"""<(?:meta|input)\b[^>]*?\b(?:name|id|itemprop|property)\s*=\s*["'](?:[\w-]{{1,20}}:\s*)*"""
+    # a publish-time key, with any prefix ("article:", "og:", "weibo: article:"); or a namespaced
+    # publication time ("xpub:time", "pub:date")
+    rf"""(?:{_PUBLISH_KEYS}|(?<=pub:)(?:time|date))["']"""
     rf"""[^>]*?\b(?:content|value)\s*=\s*(?:"(?P<value>[^"]*)"|'(?P<value2>[^']*)')""",
     re.IGNORECASE,
 )
