@@ -33,6 +33,7 @@ from newsportal.extract.header import (
     byline_outlet,
     clean_author,
     clean_source,
+    clean_title,
     closing_bracket_fields,
     closing_source_line,
     edge_byline,
@@ -48,7 +49,7 @@ from newsportal.extract.header import (
     zone_source_guess,
 )
 from newsportal.extract.select import Rule, all_values, first_value, rule_values, select
-from newsportal.extract.text import normalize_space, parse_count, split_boilerplate, strip_title
+from newsportal.extract.text import normalize_space, parse_count, split_boilerplate
 from newsportal.items import Article
 from newsportal.sites.base import Site
 from newsportal.urls import absolute, canonical_url, image_url, same_site
@@ -144,7 +145,7 @@ def extract_from_selector(
 
     own_title = first_value(sel, own("title"))
     raw_title = own_title or header().title or first_value(sel, generic.title)
-    fields.title = strip_title(raw_title, site.title_strip, site_names) if raw_title else None
+    fields.title = clean_title(raw_title, site.title_strip, site_names) if raw_title else None
     fields.is_original = bool(first_value(sel, site.is_original)) if site.is_original else None
     fields.author = first_value(sel, own("author")) or zone_author(header())
     fields.source = (

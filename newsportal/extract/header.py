@@ -114,9 +114,9 @@ def find_headline(
             continue
         if best is None or len(text) > len(best[0]):
             best = (text, node)
-    stripped = strip_title(doc_titles[0], title_strip, site_names) if doc_titles else ""
+    stripped = clean_title(doc_titles[0], title_strip, site_names) if doc_titles else ""
     if best is not None and len(best[0]) * 2 >= len(stripped):
-        return strip_title(best[0], title_strip, site_names), best[1]
+        return clean_title(best[0], title_strip, site_names), best[1]
     # The headline element is the one whose text is the stripped title, when there is one.
     node = None
     if stripped:
@@ -126,6 +126,29 @@ def find_headline(
                 break
     og = [t for t in doc_titles[1:] if len(t) >= len(stripped)]
     return (stripped or (og[0] if og else None)) or None, node
+
+
+# --- the title without what is not the headline -------------------------------------------------
+
+# A software credit closing a title: "… - powered by Discuz! Archiver", "… | Powered by WordPress".
+_POWERED_BY = re.compile(r"\s*(?:[-_|｜–—]+\s*)?powered\s+by\b.*$", re.IGNORECASE)
+# The page of a multi-page thread or story: "(页 1)", "（第2页）", "(1/3)".
+_PAGE_MARK = re.compile(r"\s*[(（]\s*(?:页\s*\d+|第\s*\d+\s*页|\d+\s*/\s*\d+)\s*[)）]\s*$")
+# Separators left hanging once the parts after them are cut ("标题__频道_新浪网" → "标题_").
+_DANGLING_SEPARATOR = re.compile(r"(?<=\S)\s*[_|｜]+\s*$|\s+[-–—]+\s*$")
+
+
+def clean_title(title: str, title_strip: tuple[str, ...] = (), site_names: Iterable[str] = ()) -> str:
+    """strip_title (site and channel suffixes, 原创 marks), and also a software credit ("powered by
+    …"), a page mark ("(页 1)") and a separator left hanging at the end."""
+    title = _POWERED_BY.sub("", normalize_space(title))
+    title = strip_title(title, title_strip, site_names)
+    previous = None
+    while previous != title:
+        previous = title
+        title = _DANGLING_SEPARATOR.sub("", _PAGE_MARK.sub("", title)).strip()
+        title = strip_title(title, title_strip, site_names) if title != previous else title
+    return title
 
 
 # --- what the page calls its own site ------------------------------------------------------------
@@ -162,10 +185,19 @@ _HOST_NOISE = frozenset(
 )
 
 
+# The first item of a breadcrumb is the site's own name: "清河论坛 » 学术前沿 » 标题",
+# "当前位置：清河网 > 新闻 > 正文".
+_FIRST_TEXTS = "(//body//text()[not(parent::script or parent::style)][normalize-space()])[position() <= 150]"
+_BREADCRUMB_ROOT = re.compile(
+    r"(?:^|\s|[:：])(?P<root>[^\s»›>:：|｜\d]{2,30})\s*[»›>]\s*[^»›>]{1,40}?\s*[»›>]"
+)
+
+
 def page_site_names(sel: Selector, url: str | None = None) -> tuple[str, ...]:
     """The names the page gives its own site, best evidence first: og:site_name and friends, the
-    publisher in JSON-LD, the logo's alt or title text, the copyright holder in the page's text, and
-    the distinctive labels of url's host ("news.qinghe.com.cn" → "qinghe"). Never a list of portals:
+    publisher in JSON-LD, the logo's alt or title text, the copyright holder in the page's text, the
+    first item of a breadcrumb ("清河论坛 » 学术前沿 » …"), and the distinctive labels of url's host
+    ("news.qinghe.com.cn" → "qinghe"). Never a list of portals:
     a page that names nothing gives ()."""
     names: list[str] = []
 
@@ -186,6 +218,9 @@ def page_site_names(sel: Selector, url: str | None = None) -> tuple[str, ...]:
         for pattern in _COPYRIGHT_OWNER:
             for match in pattern.finditer(text):
                 add(match.group("name"))
+    texts = sel.xpath(_FIRST_TEXTS).getall()
+    if match := _BREADCRUMB_ROOT.search(" ".join(t.strip() for t in texts)):
+        add(match.group("root"))
     host = (urlsplit(url).hostname or "") if url and url.startswith(("http://", "https://")) else ""
     for label in host.lower().split("."):
         if len(label) >= 3 and label not in _HOST_NOISE:
