@@ -214,7 +214,30 @@ _HOST_NOISE = frozenset(
 
 # The first item of a breadcrumb is the site's own name: "清河论坛 » 学术前沿 » 标题",
 # "当前位置：清河网 > 新闻 > 正文".
-_FIRST_TEXTS = "(//body//text()[not(parent::script or parent::style)][normalize-space()])[position() <= 150]"
+_FIRST_TEXTS = 100
+_FIRST_ELEMENTS = 500  # and at most this many elements (a page may open with thousands of empty ones)
+
+
+def _first_texts(root, limit: int) -> list[str]:
+    """The first limit non-blank texts of the page's <body>, stripped, in document order (an lxml
+    walk that stops there: an XPath position() filter would read every text node first)."""
+    out: list[str] = []
+    body = next(root.iter("body"), None)
+    if body is None:
+        return out
+    for seen, el in enumerate(body.iter()):
+        if seen >= _FIRST_ELEMENTS:
+            break
+        if not isinstance(el.tag, str) or el.tag in ("script", "style"):
+            texts = [el.tail]
+        else:
+            texts = [el.text, el.tail]
+        out.extend(t.strip() for t in texts if t and not t.isspace())
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
 _BREADCRUMB_ROOT = re.compile(
     r"(?:^|\s|[:：])(?P<root>[^\s»›>:：|｜\d]{2,30})\s*[»›>]\s*[^»›>]{1,40}?\s*[»›>]"
 )
@@ -245,8 +268,7 @@ def page_site_names(sel: Selector, url: str | None = None) -> tuple[str, ...]:
         for pattern in _COPYRIGHT_OWNER:
             for match in pattern.finditer(text):
                 add(match.group("name"))
-    texts = sel.xpath(_FIRST_TEXTS).getall()
-    if match := _BREADCRUMB_ROOT.search(" ".join(t.strip() for t in texts)):
+    if match := _BREADCRUMB_ROOT.search(" ".join(_first_texts(sel.root, _FIRST_TEXTS))):
         add(match.group("root"))
     host = (urlsplit(url).hostname or "") if url and url.startswith(("http://", "https://")) else ""
     for label in host.lower().split("."):
