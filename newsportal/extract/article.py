@@ -38,6 +38,7 @@ from newsportal.extract.header import (
     closing_source_line,
     edge_byline,
     find_header,
+    is_title_label,
     names_under_headline,
     opening_dateline_byline,
     plausible_author,
@@ -189,7 +190,7 @@ def extract_from_selector(
         fields.published_at = parse_datetime(posted[1], now)
     if fields.published_at is None:
         fields.published_at = _opening_date(paragraphs, now) or _closing_date(paragraphs, now)
-    paragraphs = trim_edges(paragraphs, fields.title)
+    paragraphs = _without_title_label(trim_edges(paragraphs, fields.title))
     cleaned = split_boilerplate(paragraphs)
     cleaned.paragraphs = drop_page_furniture_lines(cleaned.paragraphs)
     if container is not None and not site.body and not links_are_menus and _too_little(cleaned.paragraphs):
@@ -249,6 +250,11 @@ _STAFF_LINES = 4  # the body's last lines, where 编辑 / 校对 lines sit
 _POSTED_LINE_MAX = 80  # a posting line is short: a sentence of the story is not read for one
 
 
+def _without_title_label(paragraphs: list[str]) -> list[str]:
+    """paragraphs without a bare headline label ("主题：") opening them: its headline was the title."""
+    return paragraphs[1:] if paragraphs and is_title_label(paragraphs[0]) else paragraphs
+
+
 def folded_byline(container: Selector | None) -> str | None:
     """The byline closing a story whose end the page folds away until a reader clicks (展开全文):
     a labelled byline among the last lines of a hidden block inside the body container. The folded
@@ -279,7 +285,7 @@ def _names_under_headline(
     ]
     if not header.after_headline:
         heads += header.zone
-    above = header.zone[-1] if header.zone else None
+    above = header.zone[-1] if header.zone else title
     return names_under_headline(paragraphs, heads, above)
 
 

@@ -82,6 +82,16 @@ def find_header(
     site_names: what the page calls its own site (``SiteNames``), to cut from the title."""
     title, node = find_headline(sel, title_strip, site_names)
     root = sel.root
+    # A <title> the page never shows (a greeting, the site's name, a script's name: "显示"): the
+    # headline is the page's own, labelled or set off just above the body.
+    any_title = title or clean_title(sel.xpath("string(//title)").get() or "", title_strip, site_names)
+    if (
+        node is None
+        and body_root is not None
+        and not _title_shown(sel, any_title)
+        and (shown := headline_above_body(root, body_root))
+    ):
+        title, node = clean_title(shown[0], title_strip, site_names), shown[1]
     segments: list[str] = []
     marks: dict[str, int] = {}
     with contextlib.suppress(_Enough):
@@ -130,9 +140,89 @@ def find_headline(
     return (stripped or (og[0] if og else None)) or None, node
 
 
+def is_title_label(line: str) -> bool:
+    """Whether line is a bare headline label ("主题："), its value in the next line."""
+    return bool((match := _TITLE_LABEL.match(line)) and not match.group("value"))
+
+
+def _title_shown(sel: Selector, title: str | None) -> bool:
+    """Whether title (4 characters or more) is a text the page shows, or part of one."""
+    if not title or len(title) < 4:
+        return False
+    flat = re.sub(r"\s+", "", title)
+    return any(flat in re.sub(r"\s+", "", str(t)) for t in sel.root.xpath(_SHOWN_TEXTS))
+
+
+# A headline's label on forums and old pages: "主题：…", "标题：…".
+_TITLE_LABEL = re.compile(r"^(?:帖子主题|文章标题|主题|标题|题目)\s*[:：]\s*(?P<value>.*)$")
+_EMPHASIS = frozenset(["b", "strong", "font", "h1", "h2", "h3", "h4", "h5", "h6", "center", "big"])
+_NOT_HEADLINE = re.compile(
+    r"。|^[\[【(（《].*[\]】)）》]$|版权|copyright|首页|当前位置|您的位置|欢迎", re.IGNORECASE
+)
+_ABOVE_BODY_TEXTS = 60
+_OPENING_TEXTS = 8
+
+
+def headline_above_body(root, body_root) -> tuple[str, object] | None:
+    """(headline, its element) among the texts just above the body when no heading element gives
+    one: the value of a 主题 / 标题 label (there, or among the body's first texts), else the last
+    text set off as a heading (bold, a font, a
+    heading tag or centred, outside links) that is no label, date, bracket or notice. None when
+    nothing reads as one."""
+    texts, opening = [], []  # the texts above the body; the body's first texts, before a sentence
+    for text in root.xpath(_SHOWN_TEXTS):
+        parent = text.getparent()
+        if parent is body_root or any(a is body_root for a in parent.iterancestors()):
+            flat = normalize_space(str(text))
+            if len(opening) >= _OPENING_TEXTS or (len(flat) >= _SENTENCE_MIN and _SENTENCE.search(flat)):
+                break
+            opening.append((flat, parent))
+        elif opening:
+            break
+        else:
+            texts.append((normalize_space(str(text)), parent))
+    texts = texts[-_ABOVE_BODY_TEXTS:]
+    # A label may sit inside the block taken for the body (a forum post's table).
+    labelled = texts + opening
+    for i, (text, parent) in enumerate(labelled):
+        if match := _TITLE_LABEL.match(text):
+            value, element = match.group("value").strip(), parent
+            if not value and i + 1 < len(labelled):
+                value, element = labelled[i + 1]
+            if 4 <= len(value) <= _HEADLINE_MAX:
+                return value, element
+    for text, parent in reversed(texts):
+        if not (4 <= len(text) <= _HEADLINE_MAX) or _NOT_HEADLINE.search(text):
+            continue
+        if _AUTHOR_LABEL.search(text) or _SOURCE_LABEL.search(text) or _DATE_WORDS.search(text):
+            continue
+        if _DATE_IN.search(text) or _CLOCK_ONLY.search(text):
+            continue
+        if _set_off(parent):
+            return text, parent
+    return None
+
+
+_CLOCK_ONLY = re.compile(r"\d{1,2}[:：]\d{2}")
+
+
+def _set_off(el) -> bool:
+    """Whether el or one of its two nearest ancestors sets its text off as a heading."""
+    for _ in range(3):
+        if el is None or not isinstance(el.tag, str):
+            return False
+        if el.tag.lower() in _EMPHASIS or (el.get("align") or "").lower() == "center":
+            return True
+        el = el.getparent()
+    return False
+
+
 # Where a title may be cut: "标题 - 站名", "标题——频道", "标题 | 站名", "标题_站名".
 _TITLE_CUT = re.compile(r"\s+[-–—|｜]+\s+|\s*(?:——|_|[|｜])\s*")
-_SHOWN_TEXTS = "//body//text()[not(ancestor::a or ancestor::script or ancestor::style)][normalize-space()]"
+_SHOWN_TEXTS = (
+    "//body//text()[not(ancestor::a or ancestor::script or ancestor::style or ancestor::title)]"
+    "[normalize-space()]"
+)
 
 
 def _shown_head(sel: Selector, title: str) -> tuple[str, object] | None:
@@ -606,7 +696,14 @@ def opening_dateline_byline(paragraphs: list[str]) -> str | None:
 _NOT_A_NAME_LINE = re.compile(
     r"摘要|前言|引言|导语|导读|正文|内容|简介|概要|提要|按语|编者|附件|附录|图片|视频|目录|全文|原文|注释|"
     r"评论|相关|推荐|更多|返回|首页|上一|下一|点击|分享|收藏|打印|关闭|字号|专题|栏目|频道|本版|版面|声明|"
-    r"公告|通知|消息|快讯|要闻|新闻|资讯|头条|热点|图文|直播|现场|视点|观点|言论|时评|社论|专访|访谈|综述"
+    r"公告|通知|消息|快讯|要闻|新闻|资讯|头条|热点|图文|直播|现场|视点|观点|言论|时评|社论|专访|访谈|综述|"
+    # the nouns a section heading ends with ("学习目的", "活动要求", "本章小结")
+    r"(?:目的|目标|要求|说明|背景|概述|介绍|要点|重点|难点|小结|总结|结论|方法|步骤|问题|思考|讨论|练习|作业|"
+    r"答案|解析|参考|须知|指南|提示|意义|原则|任务|内容|安排|流程)$"
+)
+# A list item's number opening a line: "1.", "2、", "一、", "（一）", "(1)".
+_LIST_ITEM = re.compile(
+    r"^\s*(?:\d{1,2}\s*[.、．)）]|[一二三四五六七八九十]{1,3}\s*[、.．]|[（(]\s*[\d一二三四五六七八九十]{1,3}\s*[)）])"
 )
 _NAMES_LINE_MAX = 4
 
@@ -641,6 +738,8 @@ def names_under_headline(
             continue
         if _OUTLET_NAME.search(line) or _AFFILIATION.search(line) or _NOT_WRITERS.search(line):
             continue
+        if _LIST_ITEM.match(lines[i + 1]):
+            continue  # a heading over a numbered list, not a writer over the story
         return " ".join(names)
     return None
 
