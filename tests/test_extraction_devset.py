@@ -43,9 +43,10 @@ WILD_PAGES = load_pages(wildset_dir())
 MIN_PAGE_F1 = 0.90
 
 # What the wild set gave when its test was written (newsportal row, benchmarks/extraction.py).
-# Raised with the rules of issue 13 (2026-12-02; the set's baseline was 0.84, 0.45, 0.42, 0.25, 0.75).
-WILD_FLOOR = {"body_f1_mean": 0.90, "date_recall": 0.79, "time_recall": 0.76}
-WILD_FLOOR |= {"author_recall": 0.37, "author_precision": 0.83}
+# Raised with the rules of issue 13 (2026-12-02; the set's baseline was 0.84, 0.45, 0.42, 0.25, 0.75;
+# fields raised again 2026-12-03, a little under what they gave: 0.875, 0.81, 0.59, 0.89).
+WILD_FLOOR = {"body_f1_mean": 0.90, "date_recall": 0.85, "time_recall": 0.78}
+WILD_FLOOR |= {"author_recall": 0.55, "author_precision": 0.85}
 
 
 def _require(pages: list[LabelledPage], where: Path) -> None:
