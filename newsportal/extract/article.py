@@ -255,6 +255,13 @@ def _without_title_label(paragraphs: list[str]) -> list[str]:
     return paragraphs[1:] if paragraphs and is_title_label(paragraphs[0]) else paragraphs
 
 
+# Elements that may be hidden (density.is_hidden decides): a cheap first cut of a container's elements.
+_MAYBE_HIDDEN = (
+    ".//*[@hidden or contains(@style, 'none') or contains(@style, 'hidden') or contains(@class, 'hid') "
+    "or contains(@class, 'none') or contains(@class, 'invisible')]"
+)
+
+
 def folded_byline(container: Selector | None) -> str | None:
     """The byline closing a story whose end the page folds away until a reader clicks (展开全文):
     a labelled byline among the last lines of a hidden block inside the body container. The folded
@@ -262,8 +269,8 @@ def folded_byline(container: Selector | None) -> str | None:
     writer."""
     if container is None:
         return None
-    for el in container.root.iter():
-        if isinstance(el.tag, str) and density.is_hidden(el):
+    for el in container.root.xpath(_MAYBE_HIDDEN):
+        if density.is_hidden(el):
             lines = [normalize_space("".join(p.itertext())) for p in el.iter("p")]
             lines = [line for line in lines if line]
             if names := byline_in([p for p in lines[-3:] if len(p) <= 40 and not _SENTENCE_MARK.search(p)]):
