@@ -44,9 +44,9 @@ MIN_PAGE_F1 = 0.90
 
 # What the wild set gave when its test was written (newsportal row, benchmarks/extraction.py).
 # Raised with the rules of issue 13 (2026-12-02; the set's baseline was 0.84, 0.45, 0.42, 0.25, 0.75);
-# body raised again with the body rules of issue 13 (2026-12-03: 0.945).
-WILD_FLOOR = {"body_f1_mean": 0.94, "date_recall": 0.79, "time_recall": 0.76}
-WILD_FLOOR |= {"author_recall": 0.37, "author_precision": 0.83}
+# body raised with the body rules (2026-12-03: 0.945), fields with the field rules (2026-12-03).
+WILD_FLOOR = {"body_f1_mean": 0.94, "date_recall": 0.85, "time_recall": 0.78}
+WILD_FLOOR |= {"author_recall": 0.55, "author_precision": 0.85}
 
 
 def _require(pages: list[LabelledPage], where: Path) -> None:
@@ -91,8 +91,8 @@ def test_page_fields_match_labels(page: LabelledPage | None, ours) -> None:
         assert score.time is not None and score.time.right, (
             f"published_at {record['published_at']} != {page.publish_time}"
         )
-    if page.author:
-        assert record["author"] == page.author
+    if page.author:  # the same names (labels join some with 、, newsportal with one space)
+        assert score.author is not None and score.author.right, f"author {record['author']!r}"
     if page.source:
         assert record["source"] == page.source
 

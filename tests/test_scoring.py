@@ -67,6 +67,15 @@ def test_author_lists_compare_whatever_the_separator() -> None:
     assert score.author is not None and score.author.right
 
 
+def test_author_lists_compare_as_sets_of_names() -> None:
+    right = score_page(_page(author="赵延东&风笑天"), {"author": "风笑天 赵延东"})
+    short = score_page(_page(author="赵延东、风笑天"), {"author": "赵延东"})
+    extra = score_page(_page(author="赵延东"), {"author": "赵延东 风笑天"})
+    assert right.author is not None and right.author.right
+    assert short.author is not None and not short.author.right
+    assert extra.author is not None and not extra.author.right
+
+
 def test_summary_recall_is_the_issue_4_figure() -> None:
     scores = [score_page(_page(title="甲"), {"title": "甲"}), score_page(_page(title="乙"), {"title": None})]
     assert summarize("x", scores).title == 0.5

@@ -30,13 +30,18 @@ from newsportal.extract.encoding import decode_html
 from newsportal.extract.header import (
     Header,
     SiteNames,
+    byline_in,
     byline_outlet,
     clean_author,
     clean_source,
+    clean_title,
     closing_bracket_fields,
     closing_source_line,
     edge_byline,
     find_header,
+    is_title_label,
+    names_under_headline,
+    opening_dateline_byline,
     plausible_author,
     staff_names,
     trailing_byline,
@@ -51,7 +56,6 @@ from newsportal.extract.text import (
     normalize_space,
     parse_count,
     split_boilerplate,
-    strip_title,
 )
 from newsportal.items import Article
 from newsportal.sites.base import Site
@@ -177,7 +181,7 @@ def extract_from_selector(
 
     own_title = first_value(sel, own("title"))
     raw_title = own_title or header().title or first_value(sel, generic.title)
-    fields.title = strip_title(raw_title, site.title_strip, site_names) if raw_title else None
+    fields.title = clean_title(raw_title, site.title_strip, site_names) if raw_title else None
     fields.is_original = bool(first_value(sel, site.is_original)) if site.is_original else None
     fields.author = first_value(sel, own("author")) or zone_author(header())
     fields.source = (
@@ -214,9 +218,14 @@ def extract_from_selector(
         if container is not None
         else ([], [])
     )
+    # A forum's posting line inside the post's cell (its replies and their lines may follow).
+    posted_line = next((p for p in paragraphs if len(p) <= _POSTED_LINE_MAX and _posted_by([p])), None)
+    posted = _posted_by([posted_line]) if posted_line else None
+    if fields.published_at is None and posted is not None:
+        fields.published_at = parse_datetime(posted[1], now)
     if fields.published_at is None:
         fields.published_at = _opening_date(paragraphs, now) or _closing_date(paragraphs, now)
-    paragraphs = trim_edges(paragraphs, fields.title)
+    paragraphs = _without_title_label(trim_edges(paragraphs, fields.title))
     cleaned = split_boilerplate(paragraphs)
     cleaned.paragraphs = drop_page_furniture_lines(cleaned.paragraphs)
     if container is not None and not site.body and not links_are_menus and _too_little(cleaned.paragraphs):
@@ -241,12 +250,16 @@ def extract_from_selector(
         fields.author
         or clean_author(cleaned.author)
         or edge_byline(paragraphs)
+        or opening_dateline_byline(fields.paragraphs)
         or trailing_byline(fields.paragraphs)
         or closing_author
         or clean_author(plausible_author(_jsonld_value(sel, "author")))
         or clean_author(plausible_author(first_value(sel, generic.author)))
+        or (posted and (clean_author(posted[0]) or _handle(posted[0])))
+        or folded_byline(container)
         or labelled_author_in_page(sel, container)
         or blog_owner(sel)
+        or _names_under_headline(sel, header(), fields.title, paragraphs)
     )
     if fields.author and not own_author:
         # 编辑 / 校对 / 审核 are never the author, whatever a meta tag says.
@@ -260,6 +273,8 @@ def extract_from_selector(
         fields.source = fields.source or line_source
         # a 来源 line is not the article's text (boilerplate rules may have taken it out already)
         fields.paragraphs = [p for p in fields.paragraphs if p != paragraphs[line_index]]
+    if posted_line is not None:  # who posted it and when: the page's data, not the post's text
+        fields.paragraphs = [p for p in fields.paragraphs if p != posted_line]
     fields.source = fields.source or zone_source_guess(header(), fields.author)
     if fields.author and fields.author == fields.source:
         fields.author = None  # portals put the outlet in meta author; it is not a writer
@@ -267,6 +282,53 @@ def extract_from_selector(
 
 
 _STAFF_LINES = 4  # the body's last lines, where 编辑 / 校对 lines sit
+_POSTED_LINE_MAX = 80  # a posting line is short: a sentence of the story is not read for one
+
+
+def _without_title_label(paragraphs: list[str]) -> list[str]:
+    """paragraphs without a bare headline label ("主题：") opening them: its headline was the title."""
+    return paragraphs[1:] if paragraphs and is_title_label(paragraphs[0]) else paragraphs
+
+
+# Elements that may be hidden (density.is_hidden decides): a cheap first cut of a container's elements.
+_MAYBE_HIDDEN = (
+    ".//*[@hidden or contains(@style, 'none') or contains(@style, 'hidden') or contains(@class, 'hid') "
+    "or contains(@class, 'none') or contains(@class, 'invisible')]"
+)
+
+
+def folded_byline(container: Selector | None) -> str | None:
+    """The byline closing a story whose end the page folds away until a reader clicks (展开全文):
+    a labelled byline among the last lines of a hidden block inside the body container. The folded
+    text stays out of the body (what a reader sees is what is kept); its byline still names the
+    writer."""
+    if container is None:
+        return None
+    for el in container.root.xpath(_MAYBE_HIDDEN):
+        if density.is_hidden(el):
+            lines = [normalize_space("".join(p.itertext())) for p in el.iter("p")]
+            lines = [line for line in lines if line]
+            if names := byline_in([p for p in lines[-3:] if len(p) <= 40 and not _SENTENCE_MARK.search(p)]):
+                return names
+    return None
+
+
+def _names_under_headline(
+    sel: Selector, header: Header, title: str | None, paragraphs: list[str]
+) -> str | None:
+    """names_under_headline with the page's headlines: the title found, the document's titles and,
+    on a page where no headline element was found, the segments just above the body."""
+    heads = [
+        title or "",
+        *(
+            normalize_space(t)
+            for t in sel.css("head title::text, meta[property='og:title']::attr(content)").getall()
+        ),
+    ]
+    if not header.after_headline:
+        heads += header.zone
+    above = header.zone[-1] if header.zone else title
+    return names_under_headline(paragraphs, heads, above)
 
 
 def page_canonical_url(sel: Selector, url: str, site: Site) -> str:
@@ -334,10 +396,36 @@ _LABELLED_AUTHOR = re.compile(
 _HANDLE = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{2,19}")
 
 
+# A forum's or blog's posting line: "本贴由大卫于2005年8月12日16:12:21在〖某某论坛〗发表", "由 duscha 于
+# 2005-3-15 22:36 发布": who posted it and when, in one sentence.
+_POSTED_BY = re.compile(
+    r"由\s*(?P<who>[^\s于:：,，。]{2,20}?)\s*于\s*(?P<when>(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}"
+    r"\s*日?\s*(?:\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?)[^。！？]{0,40}?(?:发表|发布|发帖|贴出|上传)"
+)
+
+
+def _posted_by(texts: list[str]) -> tuple[str, str] | None:
+    """(who, when) of the first posting line among texts (joined: the name is often in a <b> of
+    its own), or None."""
+    joined = " ".join(texts)
+    if "由" not in joined:
+        return None
+    match = _POSTED_BY.search(joined)
+    return (match.group("who"), match.group("when")) if match else None
+
+
+def _handle(value: str) -> str | None:
+    value = value.strip()
+    return value if _HANDLE.fullmatch(value) else None
+
+
 def labelled_author_in_page(sel: Selector, container: Selector | None) -> str | None:
     """For a page where no byline gave a writer: the names after the first writer label in the text
     around the body (texts_around; on the label's text or the next one), cleaned by split_author."""
     texts = texts_around(sel, container)
+    posted = _posted_by(texts)
+    if posted is not None and (names := clean_author(posted[0]) or _handle(posted[0])):
+        return names
     for i, text in enumerate(texts):
         for match in _LABELLED_AUTHOR.finditer(text):
             tail = text[match.end() :].strip() or (texts[i + 1] if i + 1 < len(texts) else "")
@@ -395,6 +483,9 @@ def labelled_date_in_page(sel: Selector, container: Selector | None, now: dateti
     with a time of day closest above the body, else the first dated text that follows the body (a
     blog's or forum's footer line). None without one; dates inside the body's text are never taken."""
     texts = texts_around(sel, container)
+    posted = _posted_by(texts)
+    if posted is not None and (found := parse_datetime(posted[1], now)):
+        return found
     for i, text in enumerate(texts):
         for match in _LABELLED_DATE.finditer(text):
             # the label's line and the next text (a date in the element after its label)

@@ -118,8 +118,9 @@ def find_datetime_in_scripts(html: str, now: datetime) -> datetime | None:
 
     Looks for publish-time keys (``publish_time``, ``pubtime``, ``publishTime``, ``datePublished``,
     ``ptime``, ``publishdate``, ...) as JSON/JS properties (``"pubtime": "2019-09-07 19:02:26"``,
-    ``publish_time: 1567837800``) and as ``name``/``id``/``itemprop`` attributes with a ``content`` /
-    ``value``; the first value in document order that parses wins.
+    ``publish_time: 1567837800``), as ``name``/``id``/``itemprop`` attributes with a ``content`` /
+    ``value``, and as a ``<date>`` (or publish-time key) element inside an HTML comment, where some
+    CMSs keep their record of the article; the first value in document order that parses wins.
     """
     return next(datetimes_in_scripts(html, now), None)
 
@@ -133,6 +134,9 @@ def datetimes_in_scripts(html: str, now: datetime) -> Iterator[datetime]:
         values.append((m.start(), m.group("value")))
     for m in _ATTR_KEY_VALUE.finditer(html):
         values.append((m.start(), m.group("value") or m.group("value2")))
+    if _COMMENT_KEY_CLOSE.search(html):  # cheap: the full pattern only runs on pages that can match
+        for m in _COMMENT_KEY_VALUE.finditer(html):
+            values.append((m.start(), m.group("value")))
     for _pos, value in sorted(values):
         found = parse_datetime(value, now)
         if found is not None:
@@ -168,8 +172,18 @@ _SCRIPT_KEY_VALUE = re.compile(
     rf"""["']?\b(?:{_PUBLISH_KEYS})\b["']?\s*[:=]\s*["']?(?P<value>\d{{10,13}}(?!\d)|[^"'\n,}}<]{{4,60}})""",
     re.IGNORECASE,
 )
+# A CMS's record of the article kept in an HTML comment: "<!--enpproperty <articleid>…</articleid>
+# <date>2022-02-13 00:00:00:0</date>…-->": a date element inside a comment.
+_COMMENT_KEY_VALUE = re.compile(
+    rf"""<!--(?:(?!-->).){{0,400}}?<(?P<key>date|{_PUBLISH_KEYS})>\s*(?P<value>[^<]{{8,40}}?)\s*</(?P=key)>""",
+    re.IGNORECASE | re.DOTALL,
+)
+_COMMENT_KEY_CLOSE = re.compile(rf"</(?:date|{_PUBLISH_KEYS})>", re.IGNORECASE)
 _ATTR_KEY_VALUE = re.compile(
-    rf"""<(?:meta|input)\b[^>]*?\b(?:name|id|itemprop|property)\s*=\s*["'](?:article:)?(?:{_PUBLISH_KEYS})["']"""
+    rf"""<(?:meta|input)\b[^>]*?\b(?:name|id|itemprop|property)\s*=\s*["'](?:[\w-]{{1,20}}:\s*)*"""
+    # a publish-time key, with any prefix ("article:", "og:", "weibo: article:"); or a namespaced
+    # publication time ("xpub:time", "pub:date")
+    rf"""(?:{_PUBLISH_KEYS}|(?<=pub:)(?:time|date))["']"""
     rf"""[^>]*?\b(?:content|value)\s*=\s*(?:"(?P<value>[^"]*)"|'(?P<value2>[^']*)')""",
     re.IGNORECASE,
 )

@@ -82,6 +82,16 @@ def find_header(
     site_names: what the page calls its own site (``SiteNames``), to cut from the title."""
     title, node = find_headline(sel, title_strip, site_names)
     root = sel.root
+    # A <title> the page never shows (a greeting, the site's name, a script's name: "显示"): the
+    # headline is the page's own, labelled or set off just above the body.
+    any_title = title or clean_title(sel.xpath("string(//title)").get() or "", title_strip, site_names)
+    if (
+        node is None
+        and body_root is not None
+        and not _title_shown(sel, any_title)
+        and (shown := headline_above_body(root, body_root))
+    ):
+        title, node = clean_title(shown[0], title_strip, site_names), shown[1]
     segments: list[str] = []
     marks: dict[str, int] = {}
     with contextlib.suppress(_Enough):
@@ -114,9 +124,9 @@ def find_headline(
             continue
         if best is None or len(text) > len(best[0]):
             best = (text, node)
-    stripped = strip_title(doc_titles[0], title_strip, site_names) if doc_titles else ""
+    stripped = clean_title(doc_titles[0], title_strip, site_names) if doc_titles else ""
     if best is not None and len(best[0]) * 2 >= len(stripped):
-        return strip_title(best[0], title_strip, site_names), best[1]
+        return clean_title(best[0], title_strip, site_names), best[1]
     # The headline element is the one whose text is the stripped title, when there is one.
     node = None
     if stripped:
@@ -124,8 +134,156 @@ def find_headline(
             if normalize_space(" ".join(candidate.itertext())) == stripped:
                 node = candidate
                 break
+    if node is None and stripped and (shown := _shown_head(sel, stripped)):
+        return shown
     og = [t for t in doc_titles[1:] if len(t) >= len(stripped)]
     return (stripped or (og[0] if og else None)) or None, node
+
+
+def is_title_label(line: str) -> bool:
+    """Whether line is a bare headline label ("主题："), its value in the next line."""
+    return bool((match := _TITLE_LABEL.match(line)) and not match.group("value"))
+
+
+def _title_shown(sel: Selector, title: str | None) -> bool:
+    """Whether the page shows title (4 characters or more), as a text or part of one."""
+    if not title or len(title) < 4:
+        return False
+    # Its opening (12 characters, spaces left out) looked up by XPath's contains(), in C: reading
+    # every text node into Python cost a third of a millisecond a page.
+    needle = re.sub(r"\s+", "", title)[:_SHOWN_NEEDLE]
+    return bool(sel.root.xpath(_SHOWN_TEXT_HAS, needle=needle))
+
+
+_SHOWN_NEEDLE = 12
+_SHOWN_TEXT_HAS = (
+    "boolean(//body//text()[not(parent::script or parent::style or parent::title)]"
+    "[contains(translate(., ' \t\r\n\u3000\u00a0', ''), $needle)])"
+)
+_BEFORE_TEXTS = (
+    "preceding::text()[not(parent::script or parent::style or parent::title or parent::a)][normalize-space()]"
+)
+_FIRST_BODY_TEXTS = ".//text()[not(parent::script or parent::style)][normalize-space()]"
+
+
+# A headline's label on forums and old pages: "主题：…", "标题：…".
+_TITLE_LABEL = re.compile(r"^(?:帖子主题|文章标题|主题|标题|题目)\s*[:：]\s*(?P<value>.*)$")
+_EMPHASIS = frozenset(["b", "strong", "font", "h1", "h2", "h3", "h4", "h5", "h6", "center", "big"])
+_NOT_HEADLINE = re.compile(
+    r"。|^[\[【(（《].*[\]】)）》]$|版权|copyright|首页|当前位置|您的位置|欢迎", re.IGNORECASE
+)
+_ABOVE_BODY_TEXTS = 60
+_OPENING_TEXTS = 8
+
+
+def headline_above_body(root, body_root) -> tuple[str, object] | None:
+    """(headline, its element) among the texts just above the body when no heading element gives
+    one: the value of a 主题 / 标题 label (there, or among the body's first texts), else the last
+    text set off as a heading (bold, a font, a heading tag or centred, outside links) that is no
+    label, date, bracket or notice. None when nothing reads as one."""
+    # The texts above the body (outside links), and the body's first texts before a sentence.
+    texts = [(normalize_space(str(t)), _holder(t)) for t in body_root.xpath(_BEFORE_TEXTS)]
+    texts = [(t, p) for t, p in texts[-_ABOVE_BODY_TEXTS:] if not _in_link(p)]
+    opening = []
+    for text in body_root.xpath(_FIRST_BODY_TEXTS):
+        flat = normalize_space(str(text))
+        if len(opening) >= _OPENING_TEXTS or (len(flat) >= _SENTENCE_MIN and _SENTENCE.search(flat)):
+            break
+        opening.append((flat, _holder(text)))
+    # A label may sit inside the block taken for the body (a forum post's table).
+    labelled = texts + opening
+    for i, (text, parent) in enumerate(labelled):
+        if match := _TITLE_LABEL.match(text):
+            value, element = match.group("value").strip(), parent
+            if not value and i + 1 < len(labelled):
+                value, element = labelled[i + 1]
+            if 4 <= len(value) <= _HEADLINE_MAX:
+                return value, element
+    for text, parent in reversed(texts):
+        if not (4 <= len(text) <= _HEADLINE_MAX) or _NOT_HEADLINE.search(text):
+            continue
+        if _AUTHOR_LABEL.search(text) or _SOURCE_LABEL.search(text) or _DATE_WORDS.search(text):
+            continue
+        if _DATE_IN.search(text) or _CLOCK_ONLY.search(text):
+            continue
+        if _set_off(parent):
+            return text, parent
+    return None
+
+
+_CLOCK_ONLY = re.compile(r"\d{1,2}[:：]\d{2}")
+
+
+def _holder(text):
+    """The element a text node (an lxml smart string) sits in: for a tail, its element's parent."""
+    el = text.getparent()
+    return el.getparent() if text.is_tail and el.getparent() is not None else el
+
+
+def _in_link(el) -> bool:
+    return el.tag == "a" or any(a.tag == "a" for a in el.iterancestors())
+
+
+def _set_off(el) -> bool:
+    """Whether el or one of its two nearest ancestors sets its text off as a heading."""
+    for _ in range(3):
+        if el is None or not isinstance(el.tag, str):
+            return False
+        if el.tag.lower() in _EMPHASIS or (el.get("align") or "").lower() == "center":
+            return True
+        el = el.getparent()
+    return False
+
+
+# Where a title may be cut: "标题 - 站名", "标题——频道", "标题 | 站名", "标题_站名".
+_TITLE_CUT = re.compile(r"\s+[-–—|｜]+\s+|\s*(?:——|_|[|｜])\s*")
+_SHOWN_TEXTS = (
+    "//body//text()[not(ancestor::a or ancestor::script or ancestor::style or ancestor::title)]"
+    "[normalize-space()]"
+)
+
+
+def _shown_head(sel: Selector, title: str) -> tuple[str, object] | None:
+    """(head, its element) when the page shows, as a text of its own outside links, the part of
+    title before one of its separators while it nowhere shows the whole title: the page's headline,
+    the rest a site or channel name ("河流与城市的记忆 - 清河文学论坛" with "河流与城市的记忆" in a
+    <strong>). A headline that itself holds a dash is shown whole, and so kept whole."""
+    cuts = [m.start() for m in _TITLE_CUT.finditer(title)]
+    if not cuts:
+        return None
+    shown: dict[str, object] = {}
+    for text in sel.root.xpath(_SHOWN_TEXTS):
+        shown.setdefault(normalize_space(str(text)), text.getparent())
+    if title in shown:
+        return None
+    for cut in reversed(cuts):
+        head = title[:cut].strip()
+        if len(head) >= 4 and head in shown:
+            return head, shown[head]
+    return None
+
+
+# --- the title without what is not the headline -------------------------------------------------
+
+# A software credit closing a title: "… - powered by Discuz! Archiver", "… | Powered by WordPress".
+_POWERED_BY = re.compile(r"\s*(?:[-_|｜–—]+\s*)?powered\s+by\b.*$", re.IGNORECASE)
+# The page of a multi-page thread or story: "(页 1)", "（第2页）", "(1/3)".
+_PAGE_MARK = re.compile(r"\s*[(（]\s*(?:页\s*\d+|第\s*\d+\s*页|\d+\s*/\s*\d+)\s*[)）]\s*$")
+# Separators left hanging once the parts after them are cut ("标题__频道_新浪网" → "标题_").
+_DANGLING_SEPARATOR = re.compile(r"(?<=\S)\s*[_|｜]+\s*$|\s+[-–—]+\s*$")
+
+
+def clean_title(title: str, title_strip: tuple[str, ...] = (), site_names: Iterable[str] = ()) -> str:
+    """strip_title (site and channel suffixes, 原创 marks), and also a software credit ("powered by
+    …"), a page mark ("(页 1)") and a separator left hanging at the end."""
+    title = _POWERED_BY.sub("", normalize_space(title))
+    title = strip_title(title, title_strip, site_names)
+    previous = None
+    while previous != title:
+        previous = title
+        title = _DANGLING_SEPARATOR.sub("", _PAGE_MARK.sub("", title)).strip()
+        title = strip_title(title, title_strip, site_names) if title != previous else title
+    return title
 
 
 # --- what the page calls its own site ------------------------------------------------------------
@@ -162,10 +320,42 @@ _HOST_NOISE = frozenset(
 )
 
 
+# The first item of a breadcrumb is the site's own name: "清河论坛 » 学术前沿 » 标题",
+# "当前位置：清河网 > 新闻 > 正文".
+_FIRST_TEXTS = 100
+_FIRST_ELEMENTS = 500  # and at most this many elements (a page may open with thousands of empty ones)
+
+
+def _first_texts(root, limit: int) -> list[str]:
+    """The first limit non-blank texts of the page's <body>, stripped, in document order (an lxml
+    walk that stops there: an XPath position() filter would read every text node first)."""
+    out: list[str] = []
+    body = next(root.iter("body"), None)
+    if body is None:
+        return out
+    for seen, el in enumerate(body.iter()):
+        if seen >= _FIRST_ELEMENTS:
+            break
+        if not isinstance(el.tag, str) or el.tag in ("script", "style"):
+            texts = [el.tail]
+        else:
+            texts = [el.text, el.tail]
+        out.extend(t.strip() for t in texts if t and not t.isspace())
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
+_BREADCRUMB_ROOT = re.compile(
+    r"(?:^|\s|[:：])(?P<root>[^\s»›>:：|｜\d]{2,30})\s*[»›>]\s*[^»›>]{1,40}?\s*[»›>]"
+)
+
+
 def page_site_names(sel: Selector, url: str | None = None) -> tuple[str, ...]:
     """The names the page gives its own site, best evidence first: og:site_name and friends, the
-    publisher in JSON-LD, the logo's alt or title text, the copyright holder in the page's text, and
-    the distinctive labels of url's host ("news.qinghe.com.cn" → "qinghe"). Never a list of portals:
+    publisher in JSON-LD, the logo's alt or title text, the copyright holder in the page's text, the
+    first item of a breadcrumb ("清河论坛 » 学术前沿 » …"), and the distinctive labels of url's host
+    ("news.qinghe.com.cn" → "qinghe"). Never a list of portals:
     a page that names nothing gives ()."""
     names: list[str] = []
 
@@ -186,6 +376,8 @@ def page_site_names(sel: Selector, url: str | None = None) -> tuple[str, ...]:
         for pattern in _COPYRIGHT_OWNER:
             for match in pattern.finditer(text):
                 add(match.group("name"))
+    if match := _BREADCRUMB_ROOT.search(" ".join(_first_texts(sel.root, _FIRST_TEXTS))):
+        add(match.group("root"))
     host = (urlsplit(url).hostname or "") if url and url.startswith(("http://", "https://")) else ""
     for label in host.lower().split("."):
         if len(label) >= 3 and label not in _HOST_NOISE:
@@ -298,7 +490,12 @@ _NOT_OUTLET = re.compile(
     r"发布|发表|更新|时间|日期|原创|分享|收藏|评论|举报|字号|关注|打印|纠错|阅读|点击|放大|缩小|首页|正文|责任编辑|编辑|作者|记者"
     r"|^(?:大|中|小|标准|超大|更多|APP|app)$|星期|周[一二三四五六日]|^[A-Za-z]{1,3}$"
 )
-_DATE_IN = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+_DATE_IN = re.compile(
+    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}"
+    # a date without its year, with its time of day: "09-30 22:46", "9月30日 22:46" (self-media pages)
+    r"|(?<![\d.:/-])[01]?\d\s*[-/月]\s*[0-3]?\d\s*日?\s+[0-2]?\d[:：][0-5]\d"
+    r"|(?:发布|发表|更新)(?:于|时间|日期)?\s*[:：]?\s*[01]?\d\s*[-/月]\s*[0-3]?\d(?!\d)"
+)
 
 
 # "石佳/中国青年报": a writer and the outlet, alone on their line.
@@ -346,9 +543,15 @@ def clean_source(value: str | None) -> str | None:
     match = _SOURCE_VALUE.match(value)
     if not match or parse_datetime(match.group(0), datetime(2100, 1, 1)) is not None:
         return None
-    if _DATE_WORDS.fullmatch(match.group(0)):
-        return None  # "来源：发布于 …": a label, not an outlet
+    if _DATE_WORDS.fullmatch(match.group(0)) or _NOT_A_SOURCE.search(match.group(0)):
+        return None  # "来源：发布于 …", "来源：作者：…", "来源： size="20"": a label or markup, not an outlet
     return match.group(0)
+
+
+# A 来源 value that is the next label ("作者：", "点击数：") or template markup left in the text.
+_NOT_A_SOURCE = re.compile(
+    r"[=\"<>{}]|[:：]$|^(?:作者|编辑|责任编辑|记者|发布|发表|时间|日期|点击|阅读|浏览|字号|评论)(?:[:：]|$)"
+)
 
 
 # A closing line naming where the story comes from: "本文来源于清河日报", "文章转自清河日报微信公众号".
@@ -434,9 +637,10 @@ def split_author(value: str | None) -> tuple[str | None, str | None]:
     """(the writers' names, an outlet) in a byline value. Role words before or after a name go
     (记者, 见习记者, 特约评论员, 专栏作者, 文/, 作者：, 撰文, 口述, 整理, 报道, 摄); so does everything from
     编辑 / 责任编辑 / 校对 / 审核 / 通讯员 / 实习生 on, and a title or affiliation after the names ("王某
-    某某大学经济学院教授" → "王某"). Names stay joined as the page joins them with 、 or &, else by one
-    space. An outlet in the value ("作者：某某日报") is returned second, never as a name. Precision first:
-    a value with a part that is neither a name, a role, nor an outlet gives no names."""
+    某某大学经济学院教授" → "王某"). Names are joined by one space, whatever the page
+    joins them with (、, &, a comma). An outlet in the value ("作者：某某日报") is returned second,
+    never as a name. Precision first: a value with a part that is neither a name, a role, nor an
+    outlet gives no names."""
     value = normalize_space(value or "")
     if not value or len(value) > 60:
         return None, None
@@ -445,7 +649,6 @@ def split_author(value: str | None) -> tuple[str | None, str | None]:
     parts = _NAME_SPLIT.split(value)
     names: list[str] = []
     outlet: str | None = None
-    joiner = " "
     for i in range(0, len(parts), 2):
         token = _ROLE_BEFORE.sub("", parts[i].strip(" :：()（）[]【】"))
         if names and _DATELINE.search(token):
@@ -461,11 +664,8 @@ def split_author(value: str | None) -> tuple[str | None, str | None]:
         if not _PERSON.fullmatch(token):
             return None, outlet
         if token not in names:
-            if names:
-                sep = parts[i - 1].strip()
-                names.append(sep if sep in "、&＆" and sep else joiner)
             names.append(token)
-    return ("".join(names) or None), outlet
+    return (" ".join(names) or None), outlet
 
 
 def clean_author(value: str | None) -> str | None:
@@ -474,18 +674,97 @@ def clean_author(value: str | None) -> str | None:
 
 
 def trailing_byline(paragraphs: list[str]) -> str | None:
-    """Names in brackets closing the body ("……。（记者 胡晓蓉）", "（常书香 马丹阳 ）"): a byline when
-    labelled, or when it lists two names or more."""
+    """Names in brackets closing the body ("……。（记者 胡晓蓉）", "（常书香 马丹阳 ）", "（姚峰 上海报道）"):
+    a byline when labelled, when it lists two names or more, or when the place the story was filed
+    from follows the name."""
     for paragraph in reversed(paragraphs[-2:]):
         match = _TRAILING_BYLINE.search(paragraph)
         if not match:
             continue
         names = normalize_space(match.group("names"))
-        if _NOT_NAMES.search(names):
+        filed = _FILED_FROM.search(names)
+        if filed:
+            names = names[: filed.start()].strip()
+        if not names or _NOT_NAMES.search(names):
             continue
-        if match.group("label") in ("记者", "作者", "文") or len(names.split()) >= 2:
+        if match.group("label") in ("记者", "作者", "文") or len(names.split()) >= 2 or filed:
             return clean_author(names)
     return None
+
+
+# The place a story was filed from, after the writers' names: "上海报道", "发自北京", "报道".
+_FILED_FROM = re.compile(r"(?:^|\s)(?:[\u4e00-\u9fff]{2,6}报道|报道|发自[\u4e00-\u9fff]{2,6})$")
+
+# A wire story's opening: "新华社拉萨2月12日电（记者 格桑边觉）", "本报北京讯（记者 张三 通讯员 李四）".
+_OPENING_DATELINE = re.compile(
+    r"^[^，。！？；（(]{0,30}?(?:电|讯|报道)\s*[（(](?P<inner>[^（()）]{2,40})[)）]"
+)
+
+
+def opening_dateline_byline(paragraphs: list[str]) -> str | None:
+    """The reporters a wire-style dateline names in brackets at the start of the first paragraph
+    ("新华社拉萨电（记者 格桑边觉）记者近日从……" → 格桑边觉); labelled names only (记者, 作者, 文/)."""
+    for paragraph in paragraphs[:2]:
+        if match := _OPENING_DATELINE.match(paragraph):
+            return byline_in([match.group("inner")])
+    return None
+
+
+# Words that head a body's first lines and are no one's name.
+_NOT_A_NAME_LINE = re.compile(
+    r"摘要|前言|引言|导语|导读|正文|内容|简介|概要|提要|按语|编者|附件|附录|图片|视频|目录|全文|原文|注释|"
+    r"评论|相关|推荐|更多|返回|首页|上一|下一|点击|分享|收藏|打印|关闭|字号|专题|栏目|频道|本版|版面|声明|"
+    r"公告|通知|消息|快讯|要闻|新闻|资讯|头条|热点|图文|直播|现场|视点|观点|言论|时评|社论|专访|访谈|综述|"
+    # the nouns a section heading ends with ("学习目的", "活动要求", "本章小结")
+    r"(?:目的|目标|要求|说明|背景|概述|介绍|要点|重点|难点|小结|总结|结论|方法|步骤|问题|思考|讨论|练习|作业|"
+    r"答案|解析|参考|须知|指南|提示|意义|原则|任务|内容|安排|流程)$"
+)
+# A list item's number opening a line: "1.", "2、", "一、", "（一）", "(1)".
+_LIST_ITEM = re.compile(
+    r"^\s*(?:\d{1,2}\s*[.、．)）]|[一二三四五六七八九十]{1,3}\s*[、.．]|[（(]\s*[\d一二三四五六七八九十]{1,3}\s*[)）])"
+)
+_NAMES_LINE_MAX = 4
+
+
+def names_under_headline(
+    paragraphs: list[str], headlines: Iterable[str], above_body: str | None = None
+) -> str | None:
+    """A line of names alone under the headline, with no label (an essay's, a paper's or a forum
+    post's writers: "路是人走出来的" / "胡平", "社会资本……" / "赵延东、风笑天"). Precision first: the
+    line must be among the body's first lines, before any sentence; the line above it must be
+    the headline (or a part of one: a title split over two lines) and a line must follow it; every
+    part must read as a person's name (no role, outlet, title or heading word). above_body: the
+    text right above the body (the last segment of the header zone), the line above its first."""
+    flat_heads = [re.sub(r"\s+", "", h) for h in headlines if h]
+    flat_heads = [h for h in flat_heads if len(h) >= 4]
+    if not flat_heads:
+        return None
+    lines = [above_body or "", *paragraphs[:_HEAD_LINES_FOR_NAMES]]
+    for i, line in enumerate(lines):
+        if len(line) > _SENTENCE_MIN and _SENTENCE.search(line):
+            return None  # the story has started
+        if i == 0 or i + 1 >= len(lines):
+            continue
+        above = re.sub(r"\s+", "", lines[i - 1])
+        if len(above) < 4 or not any(above in head for head in flat_heads):
+            continue
+        parts = [p for p in _NAME_SPLIT.split(line.strip()) if p.strip()]
+        names = [p for p in parts if not _NAME_SPLIT.fullmatch(p)]
+        if not (1 <= len(names) <= _NAMES_LINE_MAX) or _NOT_A_NAME_LINE.search(line) or len(line) > 30:
+            continue
+        if not all(_STRICT_PERSON.fullmatch(n) for n in names):
+            continue
+        if _OUTLET_NAME.search(line) or _AFFILIATION.search(line) or _NOT_WRITERS.search(line):
+            continue
+        if _LIST_ITEM.match(lines[i + 1]):
+            continue  # a heading over a numbered list, not a writer over the story
+        return " ".join(names)
+    return None
+
+
+_HEAD_LINES_FOR_NAMES = 8
+# A name with no label around it: 2-4 Han characters, or a transliterated name with its dot.
+_STRICT_PERSON = re.compile(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,8}(?:[·•][\u4e00-\u9fff]{1,8})+")
 
 
 _CLOSING_BRACKET = re.compile(r"[（(](?P<inner>[^（()）]{2,60})[)）]\s*$")

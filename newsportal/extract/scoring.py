@@ -17,8 +17,8 @@ How each field is scored:
 * body: F1 over character 3-grams (counted with multiplicity) of the text with all whitespace
   removed, so paragraph splits and spaces do not matter and edge paragraphs cost what they weigh;
 * title, source: exact match after whitespace normalisation (NFKC is not applied: a full-width
-  character is a different character); author the same, with the names' separators (space, 、 ，
-  , ; / &) read as one space, as the wild labels write some lists "张三、李四";
+  character is a different character); author as a set of names: split at any separator (space, 、 ，
+  , ; / &), order ignored, as the wild labels write some lists "张三、李四" and newsportal "张三 李四";
 * date: the publish day, in +08:00; time: the publish time to the minute, in +08:00;
 * per field, **recall** = right answers among the pages whose label has a value, **precision** =
   right answers among the pages where the tool answered and the label can judge the answer (a label
@@ -153,11 +153,18 @@ def same_text(predicted: str | None, expected: str) -> bool | None:
     return _flat(predicted) == _flat(expected)
 
 
+def name_set(value: str | None) -> frozenset[str]:
+    """The names in a list of names, whatever separates them (space, 、，,;/&), in any order."""
+    return frozenset(n for n in _NAME_SEPARATORS.split(value or "") if n)
+
+
 def same_names(predicted: str | None, expected: str) -> bool | None:
-    """same_text for lists of names: any run of separators (space, 、，,;/&) is one space."""
+    """Whether predicted names the same people as expected, as sets: "张三 李四", "李四、张三" and
+    "张三&李四" are one answer (labels join names with 、 or &, newsportal with one space);
+    None (not scored) when expected is empty."""
     if not expected:
         return None
-    return _NAME_SEPARATORS.sub(" ", predicted or "").strip() == _NAME_SEPARATORS.sub(" ", expected).strip()
+    return name_set(predicted) == name_set(expected)
 
 
 def _as_china(value: str | datetime) -> datetime:

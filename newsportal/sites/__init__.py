@@ -107,10 +107,11 @@ _MARKER_WEIGHT = 5
 
 def site_for_page(sel: Selector, url: str | None = None) -> Site:
     """The profile of a page: by its fetched URL's host; else by the addresses the page gives for
-    itself (``page_urls``); else by evidence in its markup: the profile whose ``domains`` and
-    ``asset_hosts`` serve most of the page's scripts, styles and images, with each value of its
-    ``page_markers`` counting as several; else generic. A saved page (file:// URL, or none) is
-    recognised from its own markup this way."""
+    itself (``page_urls``); else by evidence of the portal itself in its markup: at least
+    _MIN_ASSET_EVIDENCE of the page's scripts, styles and images served from the profile's own
+    ``domains``, each value of its ``page_markers`` counting as several (its ``asset_hosts``, CDNs
+    other sites share, then add weight, never decide alone); the profile with the most; else
+    generic. A saved page (file:// URL, or none) is recognised from its own markup this way."""
     generic = all_sites()["generic"]
     for candidate in ([url] if url else []) + page_urls(sel):
         site = site_for(candidate)
@@ -121,12 +122,22 @@ def site_for_page(sel: Selector, url: str | None = None) -> Site:
     for site in all_sites().values():
         if site.served_from or site is generic:
             continue
-        hosts = (*site.domains, *site.asset_hosts)
-        evidence = sum(1 for host in assets if any(host == h or host.endswith("." + h) for h in hosts))
-        evidence += _MARKER_WEIGHT * sum(len(rule_values(sel, rule)) for rule in site.page_markers)
-        if evidence >= _MIN_ASSET_EVIDENCE and (best is None or evidence > best[0]):
+        # Evidence of the portal itself: files served from its own domains, its own page markers.
+        # Its CDN hosts only add weight to that: other sites embed the same share buttons, players
+        # and hot-linked images, so a shared asset host alone never names the portal.
+        own = _served_from(assets, site.domains)
+        own += _MARKER_WEIGHT * sum(len(rule_values(sel, rule)) for rule in site.page_markers)
+        if own < _MIN_ASSET_EVIDENCE:
+            continue
+        evidence = own + _served_from(assets, site.asset_hosts)
+        if best is None or evidence > best[0]:
             best = (evidence, site)
     return best[1] if best else generic
+
+
+def _served_from(hosts: list[str], domains: tuple[str, ...]) -> int:
+    """How many of hosts are one of domains or under one."""
+    return sum(1 for host in hosts if any(host == d or host.endswith("." + d) for d in domains))
 
 
 _ASSET_QUERY = "//link/@href | //script/@src | //img/@src"
