@@ -32,6 +32,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from newsportal.extract.dates import CHINA_TZ
 
 __all__ = [
+    "ARCHIVE_META",
     "LASTMOD_META",
     "PAGINATION_META",
     "FeedRead",
@@ -51,6 +52,7 @@ __all__ = [
 # .IncrementalMiddleware compares it with the stored FetchMark), and "this is a next page of a listing".
 LASTMOD_META = "newsportal_lastmod"
 PAGINATION_META = "newsportal_pagination"
+ARCHIVE_META = "newsportal_archive"  # a date archive page: its stories and pages, not its channel links
 GZIP_MAGIC = b"\x1f\x8b"
 # <link rel="alternate"> types that name a feed (RSS, Atom; some portals write application/xml)
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml")

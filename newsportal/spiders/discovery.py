@@ -42,6 +42,7 @@ from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from newsportal.discovery import (
+    ARCHIVE_META,
     LASTMOD_META,
     PAGINATION_META,
     SitemapTooLarge,
@@ -79,8 +80,14 @@ class DiscoverySources:
         self.archive_days = s.getint("NEWSPORTAL_ARCHIVE_DAYS")
         self._sitemaps_seen: set[str] = set()
         self._feeds_seen: set[str] = set()
-        self._pending_listings: list[Request] = []
-        crawler.signals.connect(self._start_listings_when_idle, signal=signals.spider_idle)
+        # In a backfill: stories a dated source placed outside the range, never requested from a
+        # listing or a related list either (bounded by the sources' caps)
+        self._dated_out: set[str] = set()
+        # backfill: the sources' stories, held until every source is read (the last may date them)
+        self._held: dict[str, tuple[SourceEntry, str]] = {}
+        self._phases: list[tuple[str, list[Request]]] = []  # what waits for the idle engine, in order
+        self._origin = ""
+        crawler.signals.connect(self._next_phase_when_idle, signal=signals.spider_idle)
 
     # --- the backfill range (-a since / until) ---------------------------------------------------
 
@@ -97,28 +104,49 @@ class DiscoverySources:
     # --- phase 1: sources; phase 2: listings ----------------------------------------------------
 
     def begin(self, base: str, listings: list[Request]) -> list[Request]:
-        """The run's first requests: its sources when it has any (the listings wait for the idle
-        engine), else the listings."""
-        sources = self.source_requests(base) if self.discovery else []
-        if not sources:
-            return listings
-        self._pending_listings = listings
-        return sources
+        """The run's first requests; the later phases wait for the idle engine: (1) robots.txt,
+        sitemaps, the profile's feeds; (2) date archive pages (and, in a backfill, the stories the
+        sources gave, once every source is read); (3) the listings."""
+        sources, archives = self.source_requests(base) if self.discovery else ([], [])
+        self._phases = [
+            (name, reqs) for name, reqs in (("date archive", archives), ("listing", listings)) if reqs
+        ]
+        if sources:
+            return sources
+        return self._phases.pop(0)[1] if self._phases else []
 
-    def _start_listings_when_idle(self) -> None:
-        if not self._pending_listings:
+    def _next_phase_when_idle(self) -> None:
+        if not self._held and not self._phases:
             return
-        requests, self._pending_listings = self._pending_listings, []
-        self.logger.info("sources read: starting the %d listing page(s)", len(requests))
-        for request in requests:
-            self.crawler.engine.crawl(request)
+        if self._held:
+            # One cheap request (robots.txt again) whose callback yields the held stories, so they
+            # pass the spider middlewares (incremental skips, URL guard, budgets) like any other.
+            self.crawler.engine.crawl(  # type: ignore[attr-defined]
+                Request(
+                    self._origin + "/robots.txt",
+                    callback=self.parse_held,
+                    errback=self.source_failed,
+                    # its status does not matter: the callback runs on a 404 too
+                    meta={"dont_obey_robotstxt": True, "handle_httpstatus_all": True},
+                    dont_filter=True,
+                    priority=SOURCE_PRIORITY,
+                )
+            )
+        if self._phases:
+            name, requests = self._phases.pop(0)
+            self.logger.info("sources read: starting the %d %s page(s)", len(requests), name)  # type: ignore[attr-defined]
+            for request in requests:
+                self.crawler.engine.crawl(request)  # type: ignore[attr-defined]
         raise DontCloseSpider
 
-    def source_requests(self, base: str) -> list[Request]:
+    def source_requests(self, base: str) -> tuple[list[Request], list[Request]]:
+        """(robots.txt, sitemap and feed requests; date archive page requests)."""
         site = self.site  # type: ignore[attr-defined]
         out: list[Request] = []
+        archives: list[Request] = []
         if not base and site.start_urls:
             base = site.start_urls[0]  # a portal on the web: its paths are relative to where it starts
+        self._origin = _origin(urljoin(base, site.start_urls[0] if site.start_urls else "/"))
         if site.sitemaps:
             out += [r for url in site.sitemaps if (r := self._sitemap_request(urljoin(base, url), 0))]
         else:
@@ -143,16 +171,17 @@ class DiscoverySources:
             else:
                 first, last = today - timedelta(days=max(self.archive_days, 1) - 1), today
             for _day, url in archive_urls(site.date_archives, first, last, base):
-                out.append(
+                archives.append(
                     Request(
                         url,
                         callback=self.parse_listing,  # type: ignore[attr-defined]
                         errback=self.source_failed,
                         cb_kwargs={"page": 1, "judge": False},
+                        meta={ARCHIVE_META: True},  # its stories and pages; channels wait for phase 3
                         priority=SOURCE_PRIORITY,
                     )
                 )
-        return out
+        return out, archives
 
     # --- robots.txt, sitemaps, feeds ------------------------------------------------------------
 
@@ -212,6 +241,13 @@ class DiscoverySources:
             self.crawler.stats.inc_value(STAT + "feed_entries_capped", read.capped)  # type: ignore[attr-defined]
         for entry in read.entries:
             if request := self._source_request(entry, "feed"):
+                yield request
+
+    def parse_held(self, response: Response) -> Iterator[Request]:
+        """The backfill's stories from sources, once all are read (those dated out of range left)."""
+        held, self._held = self._held, {}
+        for url, (entry, source) in held.items():
+            if url not in self._dated_out and (request := self._story_request(url, entry, source)):
                 yield request
 
     def listing_sources(self, response: Response) -> Iterator[Request]:
@@ -285,7 +321,18 @@ class DiscoverySources:
             or (entry.published is None and self._before_range(entry.lastmod))
         ):
             stats.inc_value(STAT + "out_of_range")
+            self._dated_out.add(url)
             return None
+        if window is not None:
+            # Held until every source is read: another may date the story (a lastmod after since
+            # says nothing of the publication), and the related links of stories fetched meanwhile
+            # must meet every date the sources give.
+            self._held.setdefault(url, (entry, source))
+            return None
+        return self._story_request(url, entry, source)
+
+    def _story_request(self, url: str, entry: SourceEntry, source: str) -> Request | None:
+        site, stats = self.site, self.crawler.stats  # type: ignore[attr-defined]
         kind = url_kind(url, site)
         if kind == "article":
             request = self._article_request(url, 0)  # type: ignore[attr-defined]
@@ -300,6 +347,13 @@ class DiscoverySources:
         if entry.lastmod is not None:
             request.meta[LASTMOD_META] = entry.lastmod.isoformat()
         return request
+
+    def dated_out_of_range(self, url: str) -> bool:
+        """Whether a dated source placed this story outside the backfill range (counted when so)."""
+        if url in self._dated_out:
+            self.crawler.stats.inc_value(STAT + "out_of_range")  # type: ignore[attr-defined]
+            return True
+        return False
 
     def _before_range(self, lastmod: datetime | None) -> bool:
         """A page last changed before since was published before it too."""

@@ -70,7 +70,7 @@ from newsportal.journal import ARTICLE_CALLBACKS, callback_name
 from newsportal.localserver import LocalServer
 from newsportal.sites import DEFAULT_SITE, get_site, site_for
 from newsportal.sites.base import Site
-from newsportal.spiders.discovery import PAGINATION_META, DiscoverySources
+from newsportal.spiders.discovery import ARCHIVE_META, PAGINATION_META, DiscoverySources
 from newsportal.urls import registrable_domain
 from newsportal.workers import pool_for
 
@@ -268,7 +268,8 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
         paging = not self.pages_older_than_since(response)  # a backfill stops at older pages
         if not paging:
             self.crawler.stats.inc_value("newsportal/listings/paging_stopped")
-        for out in self._listing(analysed.links, page, hops, paging=paging):
+        listings = not response.meta.get(ARCHIVE_META)  # an archive day's channel links wait their turn
+        for out in self._listing(analysed.links, page, hops, paging=paging, listings=listings):
             yield out
 
     async def parse_unknown(self, response: Response, hops: int) -> AsyncIterator[Request | Article]:
@@ -289,13 +290,16 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
         else:
             self.crawler.stats.inc_value("newsportal/pages/other")
 
-    def _listing(self, links: PageLinks, page: int, hops: int, paging: bool = True) -> Iterator[Request]:
+    def _listing(
+        self, links: PageLinks, page: int, hops: int, paging: bool = True, listings: bool = True
+    ) -> Iterator[Request]:
         self.crawler.stats.inc_value("newsportal/pages/listing")
         for url in links.refused:  # file:, ftp: links: never fetched (newsportal.urlpolicy)
             self.crawler.stats.inc_value("newsportal/refused/scheme")
             self.logger.info("refused %s (scheme)", url)
         for url in links.articles:
-            yield self._article_request(url, hops)
+            if not self.dated_out_of_range(url):  # a backfill knows its date already (issue 17)
+                yield self._article_request(url, hops)
         if paging and page < self.max_listing_pages:
             for url in links.pagination:
                 yield Request(
@@ -305,7 +309,7 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
                     cb_kwargs={"page": page + 1, "hops": hops, "judge": False},
                     meta={PAGINATION_META: True},  # IncrementalMiddleware stops where all is known
                 )
-        for url in links.listings:
+        for url in links.listings if listings else ():
             # a listing-shaped URL is trusted again: unknown links count their hops from it
             yield Request(
                 url,
@@ -313,7 +317,8 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
                 errback=self.listing_failed,
                 cb_kwargs={"page": 1, "hops": 0},
             )
-        yield from self._unknown_requests(links.unknown, hops)
+        if listings:
+            yield from self._unknown_requests(links.unknown, hops)
         self.crawler.stats.inc_value("newsportal/links/article", len(links.articles))
 
     def _unknown_requests(self, urls: list[str], hops: int) -> Iterator[Request]:
@@ -402,6 +407,8 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
         unknown: list[str] = []
         for target in fields.related_urls:
             kind = url_kind(target, self.site) if self.site.owns(target) else "other"
+            if kind == "article" and self.dated_out_of_range(target):
+                continue
             if kind == "article":
                 yield self._article_request(target, hops)
             elif kind == "unknown":
