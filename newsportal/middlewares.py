@@ -45,6 +45,8 @@ from newsportal.state import FetchMark, StoredArticle, state_for
 logger = logging.getLogger(__name__)
 
 KEY = "newsportal_article_key"
+# callbacks of the URL sources (newsportal.spiders.discovery): the stories they yield came from them
+SOURCE_CALLBACKS = ("parse_sitemap", "parse_feed", "parse_held")
 DECISION_CACHE = 8192  # article URLs whose skip / fetch decision is remembered
 
 
@@ -73,6 +75,8 @@ class IncrementalMiddleware:
     Listings only as far as needed (NEWSPORTAL_STOP_PAGING_WHEN_KNOWN): a listing page whose article
     links were all known before this run (stored by an earlier run, or unchanged in the sitemap)
     gives no next-page request (``newsportal/listings/paging_stopped``): its later pages are older.
+    Where an earlier run read the portal's sitemaps too, stories a source (sitemap, feed) gave this
+    run count as known: the listing shows nothing the sources did not, and they list what is new.
     """
 
     def __init__(self, crawler: Any) -> None:
@@ -92,6 +96,8 @@ class IncrementalMiddleware:
         # caps: NEWSPORTAL_SITEMAP_MAX_URLS x NEWSPORTAL_MAX_SITEMAPS).
         self._unchanged: set[str] = set()
         self._lastmods: dict[str, str] = {}  # url → sitemap lastmod of a request let through, until marked
+        self._from_sources: set[str] = set()  # story URLs a sitemap or feed gave this run
+        self.sources_established = False  # a sitemap this run read was read by an earlier run too
         crawler.signals.connect(self.item_done, signal=signals.item_scraped)
         crawler.signals.connect(self.item_done, signal=signals.item_dropped)
 
@@ -101,6 +107,8 @@ class IncrementalMiddleware:
 
     async def process_spider_output(self, response: Any, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
         known = new = 0  # this page's article links: known before this run, or not
+        request = getattr(response, "request", None)
+        source = request is not None and callback_name(request) in SOURCE_CALLBACKS
         async for obj in result:
             if isinstance(obj, Request):
                 if LASTMOD_META in obj.meta and self.skip_by_lastmod(obj):
@@ -108,6 +116,10 @@ class IncrementalMiddleware:
                     continue
                 if callback_name(obj) in ARTICLE_CALLBACKS:
                     decision, was_known = self.decision(obj.url)
+                    if source:
+                        self._from_sources.add(obj.url)
+                    elif self.sources_established and obj.url in self._from_sources:
+                        was_known = True
                     known, new = known + was_known, new + (not was_known)
                     if decision == "skip":
                         continue
@@ -116,8 +128,9 @@ class IncrementalMiddleware:
                     logger.debug("not paging on to %s: every story on %s is known", obj.url, response.url)
                     continue
             yield obj
-        request = getattr(response, "request", None)
         if request is not None and callback_name(request) == "parse_sitemap":
+            if not self.sources_established and (mark := self.store.fetch_mark(request.url)) is not None:
+                self.sources_established = mark.fetched_at < self.run_started
             self._mark(request.url, request.meta.get(LASTMOD_META))
 
     def skip(self, url: str) -> bool:

@@ -839,7 +839,14 @@ root-relative, a directory serves its `index.html`, and no page gets a charset i
 | `/m/a/1005_302.html` | mobile page of `/a/1005_302.html` (canonical → desktop URL) |
 | `/topic/index.html`, `/video/2001.html`, `/about.html` | pages that are not articles |
 | `/private/a/1099_399.html` | an article-shaped draft that `robots.txt` disallows |
-| `manifest.json` | what a crawl must emit (`articles`) and what it must not (`not_emitted`, with reasons) |
+| `/robots.txt` | `Disallow: /private/` and `Sitemap: /sitemap_index.xml.gz` |
+| `/sitemap_index.xml.gz` | gzipped sitemap index of two urlsets, each with its `<lastmod>` |
+| `/sitemaps/articles.xml` | every story but the syndicated copy and the feed-only ones, `<lastmod>` |
+| `/sitemaps/news.xml` | news sitemap: the 48 hours before the reference time, `news:publication_date` |
+| `/rss.xml` | RSS 2.0 (home page's `<link rel="alternate">`): the latest stories, two feed-only ones |
+| `/tech/atom.xml` | Atom, announced by the 科技 listings: three 科技 stories and one feed-only one |
+| `/archive/YYYYMMDD.html` | a day's stories, newest first, 2026-03-01 to 03-15 (profile `date_archives`) |
+| `manifest.json` | what a crawl must emit (`articles`), must not (`not_emitted`), what each source finds |
 
 Article pages: `<title>TITLE_搜狐</title>`, `<meta name="keywords">`, `<link rel="canonical">`,
 breadcrumb `首页 > 频道 > 正文` (the item's channel), `<h1>` with an optional
@@ -878,6 +885,9 @@ breadcrumb `首页 > 频道 > 正文` (the item's channel), `<h1>` with an optio
   it is the story and stays in the body (only the short `扫码关注「…」` lines go).
 - **Author vs editor**: the author is the account in the info line; 责任编辑 is the editor, never
   the author.
+- **Stories only a source finds** (issue 17): 1071-1073 are in the sitemaps only, 1081-1082 in the
+  RSS feed only, 1083 in the Atom feed only; no page links them. Sitemap `<loc>`s and feed links are
+  root-relative (the portal is served on any port): the crawler joins them with the source's URL.
 - **Pages that yield nothing**: `/a/1036_303.html` (body only boilerplate), `/a/1012_301.html` (no
   `<h1>`, empty `<title>`, no og:title), a dead link `/a/9999_399.html` on 体育 page 2 (404),
   `/topic/`, `/video/`, `/about.html`, and the robots-disallowed `/private/` draft.
@@ -888,7 +898,9 @@ breadcrumb `首页 > 频道 > 正文` (the item's channel), `<h1>` with an optio
 (canonical, first page) and `related_paths` (related + hot links in page order, canonical desktop
 form, deduplicated, without the article itself). Listing pages are not in `not_emitted`; every other
 page under `/a/`, `/m/` and `/private/` and the non-article pages are, with a reason; `_p2` pages are
-`not_article` (merged into page 1).
+`not_article` (merged into page 1). `found_by`: per source (`listings`: from the home page through
+listings and related links; `sitemap`, `feed`, `archive`), the emitted stories it lists;
+`found_only_by`: those no other source lists.
 """
 
 
