@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 _EXEMPT = frozenset({"parse_article_page"})
 _LISTING = "parse_listing"
+# URL sources (issue 17): a sitemap lists up to 50,000 stories, bounded by NEWSPORTAL_SITEMAP_MAX_URLS
+# and NEWSPORTAL_FEED_MAX_ENTRIES instead of the per-page link limit (the run's budgets still hold).
+_SOURCES = frozenset({"parse_sitemap", "parse_feed", "parse_held"})
 
 
 class CrawlBudgetMiddleware:
@@ -76,11 +79,13 @@ class CrawlBudgetMiddleware:
 
     async def process_spider_output(self, response: Any, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
         taken = dropped = 0
+        request = getattr(response, "request", None)
+        per_page = self.max_links if request is None or callback_name(request) not in _SOURCES else 0
         async for obj in result:
             if not isinstance(obj, Request) or callback_name(obj) in _EXEMPT:
                 yield obj
                 continue
-            if self.max_links and taken >= self.max_links:
+            if per_page and taken >= per_page:
                 dropped += 1
                 continue
             if self._over_budget(obj):

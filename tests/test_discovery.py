@@ -314,7 +314,11 @@ def test_over_large_sitemaps_are_capped_in_urls_and_size_and_counted(tmp_path: P
     robots = "User-agent: *\nSitemap: /many.xml\nSitemap: /bomb.xml.gz\n"
     with fault_server(_portal(routes, robots)) as server:
         run = generic_run(
-            tmp_path, server, NEWSPORTAL_SITEMAP_MAX_URLS="2", NEWSPORTAL_SITEMAP_MAXSIZE="1000000"
+            tmp_path,
+            server,
+            NEWSPORTAL_SITEMAP_MAX_URLS="2",
+            NEWSPORTAL_SITEMAP_MAXSIZE="1000000",
+            NEWSPORTAL_MAX_LINKS_PER_PAGE="1",  # a page's link limit: not a sitemap's (it has its own)
         )
     assert run.code == 0, run.log[-3000:]
     assert run.stat("newsportal/discovery/sitemap_urls_capped") == 30
