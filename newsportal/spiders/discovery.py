@@ -23,7 +23,8 @@ Bad sources are counted and logged with their URL, never fatal: ``newsportal/dis
 ``sitemap_too_large`` (past NEWSPORTAL_SITEMAP_MAXSIZE), ``sitemap_urls_capped`` (entries past
 NEWSPORTAL_SITEMAP_MAX_URLS), ``sitemap_loop`` (an index naming a sitemap already read, itself
 included), ``sitemap_too_deep``, ``sitemap_over_budget`` (past NEWSPORTAL_MAX_SITEMAPS),
-``feed_malformed``, ``feed_not_a_feed``, ``source_failed`` (a source that could not be fetched).
+``feed_malformed``, ``feed_not_a_feed``, ``source_failed`` (a source that could not be fetched),
+``held_lost``.
 What sources gave: ``newsportal/discovery/{sitemap,feed,archive}_urls``, ``.../out_of_range``,
 ``.../offsite``, ``.../not_article``.
 """
@@ -125,7 +126,7 @@ class DiscoverySources:
                 Request(
                     self._origin + "/robots.txt",
                     callback=self.parse_held,
-                    errback=self.source_failed,
+                    errback=self.held_failed,
                     # its status does not matter: the callback runs on a 404 too
                     meta={"dont_obey_robotstxt": True, "handle_httpstatus_all": True},
                     dont_filter=True,
@@ -371,6 +372,18 @@ class DiscoverySources:
         quiet = status == 404 and request.callback != self.parse_sitemap  # no robots.txt, no archive
         log = self.logger.info if quiet else self.logger.warning  # type: ignore[attr-defined]
         log("source %s not read: %s", request.url, failure.getErrorMessage())
+
+    def held_failed(self, failure: Failure) -> None:
+        """The request that releases the held stories failed (the portal stopped answering): they are
+        counted and logged as lost, not held again (the next idle would try for ever)."""
+        held, self._held = self._held, {}
+        self.crawler.stats.inc_value(STAT + "held_lost", len(held))  # type: ignore[attr-defined]
+        self.logger.warning(  # type: ignore[attr-defined]
+            "%d stories from sources not requested: %s failed: %s",
+            len(held),
+            failure.request.url,  # type: ignore[attr-defined]
+            failure.getErrorMessage(),
+        )
 
     def _bad_source(self, what: str, url: str, detail: str) -> None:
         self.crawler.stats.inc_value(STAT + what)  # type: ignore[attr-defined]
