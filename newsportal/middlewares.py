@@ -70,7 +70,8 @@ class IncrementalMiddleware:
     before marks existed, its first_seen), whatever the story's age: ``newsportal/skipped/lastmod``.
     Such a URL is skipped wherever else this run meets it (a listing, a related link). A newer lastmod
     fetches the story again even when it is old: ``newsportal/refresh/lastmod``. Each fetched story
-    and sitemap is marked (``StateStore.mark_fetched``) once its page was read.
+    is marked (``StateStore.mark_fetched``) once its page gave its item (or its drop); each sitemap
+    once the engine is idle, every request it led to done.
 
     Listings only as far as needed (NEWSPORTAL_STOP_PAGING_WHEN_KNOWN): a listing page whose article
     links were all known before this run (stored by an earlier run, or unchanged in the sitemap)
@@ -98,8 +99,12 @@ class IncrementalMiddleware:
         self._lastmods: dict[str, str] = {}  # url → sitemap lastmod of a request let through, until marked
         self._from_sources: set[str] = set()  # story URLs a sitemap or feed gave this run
         self.sources_established = False  # a sitemap this run read was read by an earlier run too
+        # sitemaps read, marked once every request they led to is done (the engine is idle): a run that
+        # stops before (a full disk, a kill) leaves them unmarked, so the next run reads them again
+        self._sitemap_marks: dict[str, str | None] = {}
         crawler.signals.connect(self.item_done, signal=signals.item_scraped)
         crawler.signals.connect(self.item_done, signal=signals.item_dropped)
+        crawler.signals.connect(self._mark_sitemaps, signal=signals.spider_idle)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> IncrementalMiddleware:
@@ -131,7 +136,7 @@ class IncrementalMiddleware:
         if request is not None and callback_name(request) == "parse_sitemap":
             if not self.sources_established and (mark := self.store.fetch_mark(request.url)) is not None:
                 self.sources_established = mark.fetched_at < self.run_started
-            self._mark(request.url, request.meta.get(LASTMOD_META))
+            self._sitemap_marks[request.url] = request.meta.get(LASTMOD_META)
 
     def skip(self, url: str) -> bool:
         """True when url was emitted by an earlier run and is not due for a refresh."""
@@ -197,6 +202,16 @@ class IncrementalMiddleware:
         key = key or getattr(item, "url", None)
         if key:
             self._mark(key, self._lastmods.pop(key, None))
+
+    def _mark_sitemaps(self) -> None:
+        guard = guard_for(self.crawler)
+        if not self._sitemap_marks or guard.failed:
+            return
+        now = datetime.now(CHINA_TZ).isoformat(timespec="seconds")
+        marks = [FetchMark(url, now, lastmod) for url, lastmod in self._sitemap_marks.items()]
+        self._sitemap_marks.clear()
+        with guard.writing():
+            self.store.mark_fetched(marks)
 
     def _mark(self, url: str, lastmod: str | None) -> None:
         now = datetime.now(CHINA_TZ).isoformat(timespec="seconds")

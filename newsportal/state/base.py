@@ -15,6 +15,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from newsportal.state.signature import NearSignature
@@ -53,8 +54,6 @@ class FetchMark:
     def unchanged_by(self, lastmod: str) -> bool:
         """Whether a page whose sitemap now says ``lastmod`` is the page fetched then: lastmod is not
         newer than the lastmod recorded, or (none recorded) than the fetch time. Unparseable: changed."""
-        from datetime import datetime
-
         try:
             now = datetime.fromisoformat(lastmod)
             then = datetime.fromisoformat(self.lastmod or self.fetched_at)
