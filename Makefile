@@ -36,6 +36,7 @@ bench: $(STAMP)
 	-$(BIN)/python benchmarks/export.py $(BENCH_ARGS)
 	-$(BIN)/python benchmarks/crawl.py $(BENCH_ARGS)
 	-$(BIN)/python benchmarks/cluster.py $(BENCH_ARGS)
+	-$(BIN)/python benchmarks/discovery.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) output .newsportal .pytest_cache .ruff_cache

@@ -18,7 +18,10 @@ benchmark measures. What it serves (URL scheme of ``newsportal/sites/sample.py``
   50 has a second page ``<id>_<account>_p2.html``; one in 100 reprints an
   earlier article's body, one in 100 a near copy of one;
 * ``/profile/<account>``, ``/video/2001.html``, ``/topic/index.html``, ``/about.html``: small pages;
-  anything else is a 404.
+  anything else is a 404;
+* with ``--sitemap`` (benchmarks/discovery.py): a ``Sitemap:`` line in robots.txt naming
+  ``/sitemap_index.xml``, which lists ``/sitemaps/<k>.xml``, urlsets of SITEMAP_CHUNK articles each
+  (by id), each with its newest ``<lastmod>``; an article's lastmod is fixed by its id.
 
 Run as a script it reads commands on stdin, one a line, and answers on stdout with one JSON line:
 ``stats`` → ``{"requests": n, "first": t, "last": t}`` (time.monotonic of the first and last
@@ -36,12 +39,14 @@ import random
 import re
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from email.utils import formatdate
 from functools import cache
 from html import escape
 
 PER_PAGE = 40
+SITEMAP_CHUNK = 1000  # articles per urlset (--sitemap)
 FIRST_ID = 100001
 ACCOUNTS = 200
 CHANNELS = (("news", "新闻"), ("finance", "财经"), ("tech", "科技"), ("sports", "体育"), ("local", "本地"))
@@ -142,6 +147,7 @@ class SyntheticPortal:
     """N articles spread round-robin over the five channels; renders any of its pages as bytes."""
 
     articles: int
+    sitemap: bool = False
 
     # --- the portal's shape ----------------------------------------------------------------------
 
@@ -190,7 +196,11 @@ class SyntheticPortal:
         """(status, content type, body) for a request path (query string ignored)."""
         path = path.split("?", 1)[0].split("#", 1)[0]
         if path == "/robots.txt":
-            return 200, "text/plain", ROBOTS
+            return 200, "text/plain", ROBOTS + (b"Sitemap: /sitemap_index.xml\n" if self.sitemap else b"")
+        if self.sitemap and path == "/sitemap_index.xml":
+            return 200, "application/xml", self.sitemap_index().encode()
+        if self.sitemap and (m := _SITEMAP.match(path)) and int(m[1]) < self.sitemap_chunks():
+            return 200, "application/xml", self.urlset(int(m[1])).encode()
         if path in ("/", "/index.html"):
             return 200, "text/html", self.home().encode()
         if m := _ARTICLE.match(path):
@@ -214,6 +224,35 @@ class SyntheticPortal:
         if CHANNELS[channel][0] == "local":
             return 200, "text/html", text.encode("gbk")
         return 200, "text/html", text.encode()
+
+    # --- sitemaps (--sitemap) ----------------------------------------------------------------------
+
+    def sitemap_chunks(self) -> int:
+        return -(-self.articles // SITEMAP_CHUNK)
+
+    def chunk_ids(self, k: int) -> range:
+        start = FIRST_ID + k * SITEMAP_CHUNK
+        return range(start, min(start + SITEMAP_CHUNK, FIRST_ID + self.articles))
+
+    def sitemap_index(self) -> str:
+        entries = "".join(
+            f"<sitemap><loc>/sitemaps/{k}.xml</loc><lastmod>{_lastmod(self.chunk_ids(k)[-1])}</lastmod></sitemap>\n"
+            for k in range(self.sitemap_chunks())
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</sitemapindex>\n'
+        )
+
+    def urlset(self, k: int) -> str:
+        entries = "".join(
+            f"<url><loc>{self.article_path(i)}</loc><lastmod>{_lastmod(i)}</lastmod></url>\n"
+            for i in reversed(self.chunk_ids(k))
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</urlset>\n'
+        )
 
     def home(self) -> str:
         rng = random.Random(0)
@@ -373,6 +412,7 @@ class SyntheticPortal:
         )
 
 
+_SITEMAP = re.compile(r"^/sitemaps/(\d+)\.xml$")
 _ARTICLE = re.compile(r"^/a/(\d+)_(\d+)(_p2)?\.html$")
 _LISTING = re.compile(r"^/(news|finance|tech|sports|local)/(?:index(?:_(\d+))?\.html)?$")
 
@@ -413,6 +453,12 @@ def _time_text(article_id: int) -> str:
     return f"2025年{month:02d}月{mday:02d}日 {hour:02d}:{minute:02d}"
 
 
+def _lastmod(article_id: int) -> str:
+    """An article's sitemap lastmod: fixed by its id, later for higher ids (published in that order)."""
+    at = datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=8))) + timedelta(minutes=article_id - FIRST_ID)
+    return at.isoformat()
+
+
 def _paragraph(rng: random.Random) -> str:
     """Two to four sentences of words drawn at random, the first in a news-like frame (clause, place,
     subject, verb ... detail). The frame's phrases come from short lists, so every article has them:
@@ -445,13 +491,30 @@ class Counters:
     requests: int = 0
     first: float = 0.0
     last: float = 0.0
+    kinds: dict[str, int] = field(default_factory=dict)  # requests by what was asked for (page_kind)
 
-    def hit(self) -> None:
+    def hit(self, path: str = "") -> None:
         now = time.monotonic()
         if not self.requests:
             self.first = now
         self.requests += 1
         self.last = now
+        kind = page_kind(path)
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+
+
+def page_kind(path: str) -> str:
+    """robots, sitemap, article, listing (home and channel pages) or other."""
+    path = path.split("?", 1)[0]
+    if path == "/robots.txt":
+        return "robots"
+    if path == "/sitemap_index.xml" or _SITEMAP.match(path):
+        return "sitemap"
+    if _ARTICLE.match(path):
+        return "article"
+    if path in ("/", "/index.html") or _LISTING.match(path):
+        return "listing"
+    return "other"
 
 
 _REQUEST_LINE = re.compile(rb"^([A-Z]+) (\S+) HTTP/1\.([01])\r\n", re.ASCII)
@@ -485,8 +548,8 @@ class _HttpProtocol(asyncio.Protocol):
             )
             self.transport.close()
             return
-        self.counters.hit()
         method, target, minor = m[1], m[2].decode("latin-1"), m[3]
+        self.counters.hit(target)
         status, ctype, body = self.portal.render(target)
         close = minor == b"0" or b"\r\nconnection: close" in head.lower()
         headers = (
@@ -518,13 +581,14 @@ async def serve(portal: SyntheticPortal, port: int, commands: asyncio.StreamRead
                 print(json.dumps(vars(counters)), flush=True)
             elif command == "reset":
                 counters.requests, counters.first, counters.last = 0, 0.0, 0.0
+                counters.kinds.clear()
                 print(json.dumps({"reset": True}), flush=True)
             elif command == "quit":
                 break
 
 
 async def _main(args: argparse.Namespace) -> None:
-    portal = SyntheticPortal(args.articles)
+    portal = SyntheticPortal(args.articles, sitemap=args.sitemap)
     commands = None
     if not sys.stdin.isatty():
         commands = asyncio.StreamReader()
@@ -537,6 +601,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--articles", type=int, default=5000, help="number of articles (default 5000)")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    parser.add_argument("--sitemap", action="store_true", help="serve robots.txt Sitemap:, an index, urlsets")
     args = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_main(args))

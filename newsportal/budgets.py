@@ -3,7 +3,8 @@
 * ``NEWSPORTAL_MAX_LINKS_PER_PAGE``: requests taken from one page, in page order (articles first,
   then pagination, listings, unknown-shape links); the rest are dropped. One page with 100,000 links
   would otherwise queue them all. Counted as ``newsportal/limits/links_per_page`` (links dropped), one
-  warning naming the page each time.
+  warning naming the page each time. Not for URL sources (robots.txt, sitemaps, feeds): their own
+  caps bound them (NEWSPORTAL_SITEMAP_MAX_URLS, NEWSPORTAL_FEED_MAX_ENTRIES).
 * ``NEWSPORTAL_MAX_LISTING_PAGES_TOTAL``: listing pages scheduled in one run (pages of one listing are
   bounded apart by NEWSPORTAL_MAX_LISTING_PAGES; DEPTH_LIMIT alone lets a listing that links three
   new listings grow to 3^12 pages). ``newsportal/limits/listing_pages_total``.
@@ -37,6 +38,9 @@ logger = logging.getLogger(__name__)
 
 _EXEMPT = frozenset({"parse_article_page"})
 _LISTING = "parse_listing"
+# URL sources (issue 17): a sitemap lists up to 50,000 stories, bounded by NEWSPORTAL_SITEMAP_MAX_URLS
+# and NEWSPORTAL_FEED_MAX_ENTRIES instead of the per-page link limit (the run's budgets still hold).
+_SOURCES = frozenset({"parse_robots", "parse_sitemap", "parse_feed", "parse_held"})
 
 
 class CrawlBudgetMiddleware:
@@ -76,11 +80,13 @@ class CrawlBudgetMiddleware:
 
     async def process_spider_output(self, response: Any, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
         taken = dropped = 0
+        request = getattr(response, "request", None)
+        per_page = self.max_links if request is None or callback_name(request) not in _SOURCES else 0
         async for obj in result:
             if not isinstance(obj, Request) or callback_name(obj) in _EXEMPT:
                 yield obj
                 continue
-            if self.max_links and taken >= self.max_links:
+            if per_page and taken >= per_page:
                 dropped += 1
                 continue
             if self._over_budget(obj):

@@ -32,6 +32,7 @@ from scrapy.utils.request import request_from_dict
 from twisted.internet import task
 
 from newsportal import signals as np_signals
+from newsportal.discovery import LASTMOD_META, PAGINATION_META
 from newsportal.durability import guard_for
 from newsportal.extract.dates import CHINA_TZ
 from newsportal.feeds import site_label
@@ -39,11 +40,13 @@ from newsportal.items import ARTICLE_FIELDS, Article
 from newsportal.journal import ARTICLE_CALLBACKS, callback_name, journal_for
 from newsportal.pipelines.state import record_emitted
 from newsportal.recovery import RecoveredFeed, recover_directory
-from newsportal.state import StoredArticle, state_for
+from newsportal.state import FetchMark, StoredArticle, state_for
 
 logger = logging.getLogger(__name__)
 
 KEY = "newsportal_article_key"
+# callbacks of the URL sources (newsportal.spiders.discovery): the stories they yield came from them
+SOURCE_CALLBACKS = ("parse_sitemap", "parse_feed", "parse_held")
 DECISION_CACHE = 8192  # article URLs whose skip / fetch decision is remembered
 
 
@@ -59,7 +62,23 @@ def article_key(request: Request) -> str | None:
 
 class IncrementalMiddleware:
     """Skips article requests whose canonical URL is stored, unless the story is young enough to be
-    refreshed. Counted as ``newsportal/skipped/stored`` and ``newsportal/refresh/requested``."""
+    refreshed. Counted as ``newsportal/skipped/stored`` and ``newsportal/refresh/requested``.
+
+    Sitemaps (issue 17) speak first where they exist: a request carrying a sitemap ``lastmod``
+    (``newsportal.discovery.LASTMOD_META``: a story or a child sitemap) is skipped when that lastmod
+    is not newer than the one the page was last fetched under (its ``FetchMark``; for a story stored
+    before marks existed, its first_seen), whatever the story's age: ``newsportal/skipped/lastmod``.
+    Such a URL is skipped wherever else this run meets it (a listing, a related link). A newer lastmod
+    fetches the story again even when it is old: ``newsportal/refresh/lastmod``. Each fetched story
+    is marked (``StateStore.mark_fetched``) once its page gave its item (or its drop); each sitemap
+    once the engine is idle, every request it led to done.
+
+    Listings only as far as needed (NEWSPORTAL_STOP_PAGING_WHEN_KNOWN): a listing page whose article
+    links were all known before this run (stored by an earlier run, or unchanged in the sitemap)
+    gives no next-page request (``newsportal/listings/paging_stopped``): its later pages are older.
+    Where an earlier run read the portal's sitemaps too, stories a source (sitemap, feed) gave this
+    run count as known: the listing shows nothing the sources did not, and they list what is new.
+    """
 
     def __init__(self, crawler: Any) -> None:
         settings = crawler.settings
@@ -69,45 +88,135 @@ class IncrementalMiddleware:
             raise NotConfigured("contracts check every page, stored or not")
         self.crawler = crawler
         self.refresh = timedelta(hours=settings.getfloat("NEWSPORTAL_REFRESH_HOURS"))
+        self.stop_paging = settings.getbool("NEWSPORTAL_STOP_PAGING_WHEN_KNOWN")
         self.store = state_for(crawler)
-        self._decided: OrderedDict[str, str] = OrderedDict()
+        self.run_started = datetime.now(CHINA_TZ).isoformat(timespec="seconds")
+        # url → (decision, known before this run)
+        self._decided: OrderedDict[str, tuple[str, bool]] = OrderedDict()
+        # URLs a sitemap said unchanged this run, skipped wherever met again (bounded by the sitemap
+        # caps: NEWSPORTAL_SITEMAP_MAX_URLS x NEWSPORTAL_MAX_SITEMAPS).
+        self._unchanged: set[str] = set()
+        self._lastmods: dict[str, str] = {}  # url → sitemap lastmod of a request let through, until marked
+        self._from_sources: set[str] = set()  # story URLs a sitemap or feed gave this run
+        self.sources_established = False  # a sitemap this run read was read by an earlier run too
+        # sitemaps read, marked once every request they led to is done (the engine is idle): a run that
+        # stops before (a full disk, a kill) leaves them unmarked, so the next run reads them again
+        self._sitemap_marks: dict[str, str | None] = {}
+        crawler.signals.connect(self.item_done, signal=signals.item_scraped)
+        crawler.signals.connect(self.item_done, signal=signals.item_dropped)
+        crawler.signals.connect(self._mark_sitemaps, signal=signals.spider_idle)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> IncrementalMiddleware:
         return cls(crawler)
 
     async def process_spider_output(self, response: Any, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        known = new = 0  # this page's article links: known before this run, or not
+        request = getattr(response, "request", None)
+        source = request is not None and callback_name(request) in SOURCE_CALLBACKS
         async for obj in result:
-            if isinstance(obj, Request) and callback_name(obj) in ARTICLE_CALLBACKS and self.skip(obj.url):
-                continue
+            if isinstance(obj, Request):
+                if LASTMOD_META in obj.meta and self.skip_by_lastmod(obj):
+                    known += callback_name(obj) in ARTICLE_CALLBACKS
+                    continue
+                if callback_name(obj) in ARTICLE_CALLBACKS:
+                    decision, was_known = self.decision(obj.url)
+                    if source:
+                        self._from_sources.add(obj.url)
+                    elif self.sources_established and obj.url in self._from_sources:
+                        was_known = True
+                    known, new = known + was_known, new + (not was_known)
+                    if decision == "skip":
+                        continue
+                elif obj.meta.get(PAGINATION_META) and self.stop_paging and known and not new:
+                    self.crawler.stats.inc_value("newsportal/listings/paging_stopped")
+                    logger.debug("not paging on to %s: every story on %s is known", obj.url, response.url)
+                    continue
             yield obj
+        if request is not None and callback_name(request) == "parse_sitemap":
+            if not self.sources_established and (mark := self.store.fetch_mark(request.url)) is not None:
+                self.sources_established = mark.fetched_at < self.run_started
+            self._sitemap_marks[request.url] = request.meta.get(LASTMOD_META)
 
     def skip(self, url: str) -> bool:
         """True when url was emitted by an earlier run and is not due for a refresh."""
-        decision = self._decided.get(url)
-        if decision is None:
-            decision = self._decide(url)
+        return self.decision(url)[0] == "skip"
+
+    def decision(self, url: str) -> tuple[str, bool]:
+        """(fetch | refresh | skip, whether the story was known before this run), counted."""
+        if url in self._unchanged:
+            self.crawler.stats.inc_value("newsportal/skipped/lastmod")
+            return "skip", True
+        cached = self._decided.get(url)
+        if cached is None:
+            cached = self._decide(url)
             # An article is linked from several pages (listings, related and hot lists): one store
             # lookup per URL, not per link. Bounded: the links of one page cluster in time.
-            self._decided[url] = decision
+            self._decided[url] = cached
             if len(self._decided) > DECISION_CACHE:
                 self._decided.popitem(last=False)
-            if decision == "refresh":  # once a story, not once a link to it
+            if cached[0] == "refresh":  # once a story, not once a link to it
                 self.crawler.stats.inc_value("newsportal/refresh/requested")
-        if decision == "skip":
+        if cached[0] == "skip":
             self.crawler.stats.inc_value("newsportal/skipped/stored")
-        return decision == "skip"
+        return cached
 
-    def _decide(self, url: str) -> str:
+    def _decide(self, url: str) -> tuple[str, bool]:
         """The decision for url: fetch (never emitted), refresh (emitted, young enough) or skip."""
         stored = self.store.article(url)
         if stored is None:
-            return "fetch"
+            return "fetch", False
+        known = (stored.first_seen or "") < self.run_started
         if self._young(stored):
-            return "refresh"
+            return "refresh", known
         with guard_for(self.crawler).writing():
             self.store.touch(url)
-        return "skip"
+        return "skip", known
+
+    def skip_by_lastmod(self, request: Request) -> bool:
+        """Whether a sitemap's request (a story or a child sitemap) is unchanged since it was fetched."""
+        url, lastmod = request.url, request.meta.get(LASTMOD_META)
+        if not lastmod:
+            return False
+        mark = self.store.fetch_mark(url)
+        stored = None
+        if mark is None and (stored := self.store.article(url)) is not None and stored.first_seen:
+            mark = FetchMark(url, stored.first_seen)  # stored before marks existed: first stored then
+        if mark is not None and mark.unchanged_by(lastmod):
+            if mark.fetched_at >= self.run_started:
+                return True  # fetched earlier in this run (two sitemaps list it): nothing to learn
+            self._unchanged.add(url)
+            self.crawler.stats.inc_value("newsportal/skipped/lastmod")
+            return True
+        self._lastmods[url] = lastmod
+        if mark is not None and callback_name(request) in ARTICLE_CALLBACKS:
+            self.crawler.stats.inc_value("newsportal/refresh/lastmod")
+            # fetched whatever its age: the normal decision would skip an old stored story
+            self._decided[url] = ("refresh", True)
+        return False
+
+    def item_done(self, item: Any, response: Any = None, **_: Any) -> None:
+        """A story's page gave its item (scraped or dropped): mark it fetched, with its sitemap lastmod."""
+        request = getattr(response, "request", None)
+        key = article_key(request) if request is not None else None
+        key = key or getattr(item, "url", None)
+        if key:
+            self._mark(key, self._lastmods.pop(key, None))
+
+    def _mark_sitemaps(self) -> None:
+        guard = guard_for(self.crawler)
+        if not self._sitemap_marks or guard.failed:
+            return
+        now = datetime.now(CHINA_TZ).isoformat(timespec="seconds")
+        marks = [FetchMark(url, now, lastmod) for url, lastmod in self._sitemap_marks.items()]
+        self._sitemap_marks.clear()
+        with guard.writing():
+            self.store.mark_fetched(marks)
+
+    def _mark(self, url: str, lastmod: str | None) -> None:
+        now = datetime.now(CHINA_TZ).isoformat(timespec="seconds")
+        with guard_for(self.crawler).writing():
+            self.store.mark_fetched([FetchMark(url, now, lastmod)])
 
     def _young(self, stored: StoredArticle) -> bool:
         when = stored.published_at or stored.first_seen

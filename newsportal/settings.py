@@ -246,3 +246,18 @@ SCHEDULER = "newsportal.state.frontier.Frontier"
 ADDONS = {"newsportal.state.job.ClusterAddon": 0}
 EXTENSIONS = {**EXTENSIONS, "newsportal.state.job.ClusterWorker": 520}
 DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "newsportal.state.politeness.ClusterPoliteness": 950}
+# --- discovery: sitemaps, feeds, date archives, backfill (issue 17; newsportal.spiders.discovery) -----
+# URL sources read before the listings: robots.txt Sitemap: lines (or the profile's sitemaps), RSS /
+# Atom feeds (the profile's, or <link rel="alternate"> on listings), the profile's date archive pages.
+NEWSPORTAL_DISCOVERY = True
+NEWSPORTAL_SITEMAP_MAXSIZE = 50 * 1024 * 1024  # bytes of a sitemap, downloaded or gunzipped (protocol: 50 MB)
+NEWSPORTAL_SITEMAP_MAX_URLS = 50_000  # entries read from one sitemap (the protocol's limit); more: counted
+NEWSPORTAL_MAX_SITEMAPS = 500  # sitemap files read per run
+NEWSPORTAL_SITEMAP_DEPTH = 3  # sitemap index levels followed (an index of indexes of urlsets is 2)
+NEWSPORTAL_FEED_MAX_ENTRIES = 1000  # entries read from one feed
+NEWSPORTAL_ARCHIVE_DAYS = 2  # without -a since: date archive pages of this many days, today included
+# Incremental runs: a listing page whose stories were all known before the run (stored, or unchanged in
+# the sitemap) is not paged further; its later pages are older still.
+NEWSPORTAL_STOP_PAGING_WHEN_KNOWN = True
+# A backfill (-a since) drops stories the page dates outside the range (newsportal/dropped/out_of_range).
+ITEM_PIPELINES["newsportal.pipelines.daterange.DateRangePipeline"] = 250

@@ -146,9 +146,14 @@ def test_every_page_under_a_and_m_is_in_the_manifest_once() -> None:
 
 
 def test_every_manifest_article_and_trap_page_is_reachable_from_home() -> None:
+    """Through links, except the stories only a sitemap or a feed lists (issue 17), which no page links."""
     reachable = crawl_paths()
+    only = {p for paths in manifest()["found_only_by"].values() for p in paths}
     for a in manifest()["articles"]:
-        assert a["path"] in reachable, a["path"]
+        assert (a["path"] in reachable) != (a["path"] in only), a["path"]
+    assert sorted(manifest()["found_by"]["listings"]) == sorted(
+        a["path"] for a in manifest()["articles"] if a["path"] in reachable
+    )
     for entry in manifest()["not_emitted"]:
         assert entry["path"] in reachable, entry["path"]
 
@@ -302,9 +307,54 @@ def test_trap_pages_have_no_title_or_no_body() -> None:
     assert page(reasons["empty_body"]).css("p[data-role=original-title]::text").get().startswith("原标题")
 
 
-def test_robots_disallows_only_private() -> None:
+def test_robots_disallows_only_private_and_names_the_sitemap_index() -> None:
     rules = (PORTAL / "robots.txt").read_text(encoding="utf-8").splitlines()
-    assert rules == ["User-agent: *", "Disallow: /private/"]
+    assert rules == ["User-agent: *", "Disallow: /private/", "", "Sitemap: /sitemap_index.xml.gz"]
+
+
+# --- URL sources (issue 17): what the sitemaps, feeds and archive pages list, read with the same
+# parsers the crawler uses, must be what the manifest says each source finds.
+
+
+def _sitemap(path: str) -> list[dict]:
+    from scrapy.utils.gz import gunzip
+    from scrapy.utils.sitemap import Sitemap
+
+    raw = file_for(path).read_bytes()
+    return list(Sitemap(gunzip(raw) if path.endswith(".gz") else raw))
+
+
+def test_sitemap_index_is_gzipped_and_names_two_urlsets_one_a_news_sitemap() -> None:
+    assert file_for("/sitemap_index.xml.gz").read_bytes()[:2] == b"\x1f\x8b"
+    children = [e["loc"] for e in _sitemap("/sitemap_index.xml.gz")]
+    assert children == ["/sitemaps/articles.xml", "/sitemaps/news.xml"]
+    news = file_for("/sitemaps/news.xml").read_text(encoding="utf-8")
+    assert news.count("<news:publication_date>") == len(_sitemap("/sitemaps/news.xml")) > 0
+
+
+def test_each_source_lists_what_the_manifest_says_it_finds() -> None:
+    import feedparser
+
+    emitted = {a["path"] for a in manifest()["articles"]}
+    found = manifest()["found_by"]
+    in_sitemaps = {e["loc"] for p in ("/sitemaps/articles.xml", "/sitemaps/news.xml") for e in _sitemap(p)}
+    assert set(found["sitemap"]) == in_sitemaps & emitted
+    in_feeds = {
+        e.link
+        for p in ("/rss.xml", "/tech/atom.xml")
+        for e in feedparser.parse(file_for(p).read_bytes()).entries
+    }
+    assert set(found["feed"]) == in_feeds & emitted
+    archived = {link for f in PORTAL.glob("archive/*.html") for link in site_links("/archive/" + f.name)}
+    assert set(found["archive"]) == archived & emitted
+    assert manifest()["found_only_by"]["sitemap"] and manifest()["found_only_by"]["feed"]
+    assert set(manifest()["found_only_by"]["sitemap"]).isdisjoint(in_feeds | archived)
+
+
+def test_home_and_tech_listings_announce_their_feeds() -> None:
+    feeds = "link[rel=alternate]::attr(href)"
+    assert page("/").css(feeds).getall() == ["/rss.xml"]
+    assert page("/tech/index_2.html").css(feeds).getall() == ["/tech/atom.xml"]
 
 
 def test_listings_have_three_numbered_pages_and_next_links_except_the_last() -> None:

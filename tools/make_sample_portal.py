@@ -11,6 +11,7 @@ the two cannot drift apart.
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import random
@@ -75,6 +76,18 @@ EMPTY_BODY_ID, EMPTY_BODY_ACCOUNT = 1036, 303
 DEAD_HREF = "/a/9999_399.html"  # linked from 体育 page 2, no file
 PRIVATE_HREF = "/private/a/1099_399.html"  # article-shaped, but robots.txt disallows /private/
 ZERO_WIDTH_IN = 1008  # a zero-width space hides inside one paragraph
+# --- URL sources beside listings (issue 17) --------------------------------------------------
+SITEMAP_ONLY = (1071, 1072, 1073)  # listed in the sitemaps only
+FEED_ONLY = (1081, 1082)  # in the RSS feed (/rss.xml, announced by the home page) only
+ATOM_ONLY = (1083,)  # in the Atom feed of 科技 (/tech/atom.xml, announced by the 科技 listings) only
+SOURCE_ONLY = (*SITEMAP_ONLY, *FEED_ONLY, *ATOM_ONLY)
+SITEMAP_INDEX = "/sitemap_index.xml.gz"  # gzipped index, named by robots.txt's Sitemap: line
+ARTICLES_SITEMAP = "/sitemaps/articles.xml"  # every story of the portal but the feed-only ones
+NEWS_SITEMAP = "/sitemaps/news.xml"  # news sitemap: stories of the last NEWS_SITEMAP_HOURS
+NEWS_SITEMAP_HOURS = 48
+RSS_FEED, ATOM_FEED = "/rss.xml", "/tech/atom.xml"
+RSS_LATEST = 8  # listed stories in the RSS feed besides the feed-only ones (newest first)
+ARCHIVE_DAYS = 15  # /archive/YYYYMMDD.html: one page a day, 2026-03-01 to the reference day
 
 
 @dataclass
@@ -377,7 +390,8 @@ def mobile_html(story: Story, meta: Meta) -> str:
 def listing_html(channel: str, page: int, entries: list[tuple[str, str, str]]) -> str:
     """entries: (href, title, shown time)."""
     name = CHANNELS[channel]
-    out = [head(f"{name}频道_搜狐", channel), "<body>\n", top_nav()]
+    feed = FEED_LINK.format(type="application/atom+xml", title="科技频道", href=ATOM_FEED)
+    out = [head(f"{name}频道_搜狐", channel, feed if channel == "tech" else ""), "<body>\n", top_nav()]
     out.append(f'<div class="location"><a href="/">首页</a> &gt; <span>{name}</span></div>\n')
     out.append('<div class="news-list">\n<ul>\n')
     for href, title, shown in entries:
@@ -400,6 +414,85 @@ def listing_html(channel: str, page: int, entries: list[tuple[str, str, str]]) -
     return "".join(out)
 
 
+FEED_LINK = '<link rel="alternate" type="{type}" title="{title}" href="{href}">\n'
+
+
+def archive_html(day: datetime, entries: list[tuple[str, str, str]]) -> str:
+    """A day's archive page (/archive/YYYYMMDD.html): the stories published that day, newest first."""
+    out = [head(f"{day:%Y年%m月%d日}新闻回顾_搜狐", "news"), "<body>\n", top_nav()]
+    out.append(f'<div class="location"><a href="/">首页</a> &gt; <span>{day:%Y-%m-%d} 回顾</span></div>\n')
+    out.append('<div class="news-list">\n<ul>\n')
+    for href, title, shown in entries:
+        out.append(f'<li><h4><a href="{href}">{E(title)}</a></h4><span class="time">{shown}</span></li>\n')
+    if not entries:
+        out.append("<li>当天没有新闻</li>\n")
+    out.append("</ul>\n</div>\n")
+    out.append(footer())
+    out.append("</body>\n</html>\n")
+    return "".join(out)
+
+
+def w3c(at: datetime) -> str:
+    return at.isoformat()
+
+
+def urlset_xml(entries: list[tuple[str, str, str | None]], *, news: bool) -> str:
+    """entries: (path, lastmod / publication date, title). Paths stay root-relative: the portal is
+    served on any port (the crawler joins a <loc> with the sitemap's own URL)."""
+    ns = ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"' if news else ""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n']
+    out.append(f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"{ns}>\n')
+    for path, when, title in entries:
+        out.append(f"<url>\n<loc>{path}</loc>\n<lastmod>{when}</lastmod>\n")
+        if news:
+            out.append(
+                "<news:news>\n<news:publication><news:name>青湾网</news:name>"
+                "<news:language>zh</news:language></news:publication>\n"
+                f"<news:publication_date>{when}</news:publication_date>\n"
+                f"<news:title>{E(title or '')}</news:title>\n</news:news>\n"
+            )
+        out.append("</url>\n")
+    out.append("</urlset>\n")
+    return "".join(out)
+
+
+def sitemap_index_xml(entries: list[tuple[str, str]]) -> str:
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n']
+    out.append('<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n')
+    for path, lastmod in entries:
+        out.append(f"<sitemap>\n<loc>{path}</loc>\n<lastmod>{lastmod}</lastmod>\n</sitemap>\n")
+    out.append("</sitemapindex>\n")
+    return "".join(out)
+
+
+def rss_xml(items: list[tuple[Story, datetime]]) -> str:
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0">\n<channel>\n']
+    out.append("<title>青湾网 要闻</title>\n<link>/</link>\n<description>青湾网最新新闻</description>\n")
+    for story, at in items:
+        out.append(
+            f"<item>\n<title>{E(story.title)}</title>\n<link>{story.path}</link>\n"
+            f"<guid>{story.path}</guid>\n<pubDate>{at:%a, %d %b %Y %H:%M:%S %z}</pubDate>\n"
+            f"<description>{E(story.summary[:60])}</description>\n</item>\n"
+        )
+    out.append("</channel>\n</rss>\n")
+    return "".join(out)
+
+
+def atom_xml(items: list[tuple[Story, datetime]]) -> str:
+    newest = max(at for _, at in items)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n']
+    out.append("<title>青湾网 科技</title>\n<id>tag:qingwan.example,2026:tech</id>\n")
+    out.append(f"<updated>{w3c(newest)}</updated>\n")
+    for story, at in items:
+        out.append(
+            f'<entry>\n<title>{E(story.title)}</title>\n<link rel="alternate" href="{story.path}"/>\n'
+            f"<id>tag:qingwan.example,2026:{story.id}</id>\n<published>{w3c(at)}</published>\n"
+            f"<updated>{w3c(at)}</updated>\n</entry>\n"
+        )
+    out.append("</feed>\n")
+    return "".join(out)
+
+
 def listing_path(channel: str, page: int) -> str:
     return f"/{channel}/" if page == 1 else f"/{channel}/index_{page}.html"
 
@@ -408,8 +501,8 @@ def listing_file(channel: str, page: int) -> str:
     return f"{channel}/index.html" if page == 1 else f"{channel}/index_{page}.html"
 
 
-def simple_page(title: str, body: str) -> str:
-    return head(title, "news") + "<body>\n" + top_nav() + body + footer() + "</body>\n</html>\n"
+def simple_page(title: str, body: str, extra: str = "") -> str:
+    return head(title, "news", extra) + "<body>\n" + top_nav() + body + footer() + "</body>\n</html>\n"
 
 
 # --- the portal --------------------------------------------------------------------------------
@@ -454,7 +547,8 @@ def build() -> tuple[dict[str, bytes], dict]:
     m.disclaimer = "声明：本文观点仅代表作者个人立场，本站只提供信息存储与展示服务。"
 
     listed: dict[str, list[Story]] = {
-        c: [s for s in stories if s.channel == c and s.id not in RELATED_ONLY] for c in CHANNELS
+        c: [s for s in stories if s.channel == c and s.id not in (*RELATED_ONLY, *SOURCE_ONLY)]
+        for c in CHANNELS
     }
     for c, items in listed.items():
         if len(items) != PER_PAGE * PAGES_PER_CHANNEL:
@@ -526,6 +620,7 @@ def build() -> tuple[dict[str, bytes], dict]:
             '<div class="video-block"><a href="/video/2001.html">视频：航拍滨河公园夜跑步道</a></div>\n'
             f'<div class="preview-links"><a href="{PRIVATE_HREF}" rel="nofollow">内部预览</a></div>\n'
             "</div>\n",
+            FEED_LINK.format(type="application/rss+xml", title="青湾网 要闻", href=RSS_FEED),
         ),
     )
     topic_links = "".join(
@@ -569,7 +664,8 @@ def build() -> tuple[dict[str, bytes], dict]:
     )
     private_meta = make_meta(private_story, 0)
     put(PRIVATE_HREF.lstrip("/"), article_html(private_story, private_meta, 1, by_href))
-    files["robots.txt"] = b"User-agent: *\nDisallow: /private/\n"
+    files["robots.txt"] = f"User-agent: *\nDisallow: /private/\n\nSitemap: {SITEMAP_INDEX}\n".encode()
+    sources = put_sources(files, stories, metas, by_id)
     files["static/main.css"] = CSS.encode("utf-8")
     for s in stories:
         for block in s.blocks:
@@ -578,8 +674,59 @@ def build() -> tuple[dict[str, bytes], dict]:
     files["README.md"] = README.encode("utf-8")
 
     manifest = make_manifest(stories, metas, by_id)
+    manifest["found_by"] = sources
+    emitted = {a["path"] for a in manifest["articles"]}
+    manifest["found_only_by"] = {
+        name: sorted(p for p in paths if not any(p in other for n, other in sources.items() if n != name))
+        for name, paths in sources.items()
+    }
+    for name, paths in sources.items():
+        if not set(paths) <= emitted:
+            raise ValueError(f"{name} lists stories that emit nothing: {sorted(set(paths) - emitted)}")
     files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     return files, manifest  # type: ignore[return-value]
+
+
+def put_sources(
+    files: dict[str, str | bytes], stories: list[Story], metas: dict[int, Meta], by_id: dict[int, Story]
+) -> dict[str, list[str]]:
+    """The sitemaps, feeds and date archive pages; returns, per source, the emitted stories it lists
+    (``listings``: those reachable from the home page through listings and related links)."""
+    at = {s.id: datetime.fromisoformat(metas[s.id].published_at) for s in stories}
+    # The portal's own stories: not the syndicated copy (a copy is not the portal's to list, and a
+    # crawler meeting it before the original would keep the copy), not the pages that emit nothing.
+    own = [s for s in stories if s.id not in (SYNDICATED_ID, *FEED_ONLY, *ATOM_ONLY)]
+    newest_first = sorted(own, key=lambda s: (at[s.id], s.id), reverse=True)
+    articles = [(s.path, w3c(at[s.id]), s.title) for s in newest_first]
+    window = timedelta(hours=NEWS_SITEMAP_HOURS)
+    recent = [e for e, s in zip(articles, newest_first, strict=True) if REFERENCE - at[s.id] < window]
+    files[ARTICLES_SITEMAP.lstrip("/")] = urlset_xml(articles, news=False).encode("utf-8")
+    files[NEWS_SITEMAP.lstrip("/")] = urlset_xml(recent, news=True).encode("utf-8")
+    index = sitemap_index_xml([(ARTICLES_SITEMAP, articles[0][1]), (NEWS_SITEMAP, recent[0][1])])
+    files[SITEMAP_INDEX.lstrip("/")] = gzip.compress(index.encode("utf-8"), mtime=0)  # mtime 0: deterministic
+
+    listed = [s for s in newest_first if s.id not in (*RELATED_ONLY, *SITEMAP_ONLY)]
+    rss = [(by_id[i], at[i]) for i in FEED_ONLY] + [(s, at[s.id]) for s in listed[:RSS_LATEST]]
+    files[RSS_FEED.lstrip("/")] = rss_xml(sorted(rss, key=lambda e: e[1], reverse=True)).encode("utf-8")
+    tech = [s for s in listed if s.channel == "tech"][:3]
+    atom = [(by_id[i], at[i]) for i in ATOM_ONLY] + [(s, at[s.id]) for s in tech]
+    files[ATOM_FEED.lstrip("/")] = atom_xml(sorted(atom, key=lambda e: e[1], reverse=True)).encode("utf-8")
+
+    archived: list[str] = []
+    for n in range(ARCHIVE_DAYS):
+        day = datetime(2026, 3, 1, tzinfo=CHINA_TZ) + timedelta(days=n)
+        that_day = [s for s in listed if at[s.id].date() == day.date()]
+        entries = [(s.path, s.title, f"{at[s.id]:%Y-%m-%d %H:%M}") for s in that_day]
+        files[f"archive/{day:%Y%m%d}.html"] = archive_html(day, entries).encode("utf-8")
+        archived += [s.path for s in that_day]
+
+    silent = {by_id[i].path for i in (NO_TITLE, EMPTY_BODY_ID, SYNDICATED_ID)}
+    return {
+        "listings": sorted(s.path for s in stories if s.id not in SOURCE_ONLY and s.path not in silent),
+        "sitemap": sorted(p for p, _, _ in articles if p not in silent),
+        "feed": sorted({s.path for s, _ in rss + atom} - silent),
+        "archive": sorted(p for p in archived if p not in silent),
+    }
 
 
 def make_manifest(stories: list[Story], metas: dict[int, Meta], by_id: dict[int, Story]) -> dict:
@@ -692,7 +839,14 @@ root-relative, a directory serves its `index.html`, and no page gets a charset i
 | `/m/a/1005_302.html` | mobile page of `/a/1005_302.html` (canonical → desktop URL) |
 | `/topic/index.html`, `/video/2001.html`, `/about.html` | pages that are not articles |
 | `/private/a/1099_399.html` | an article-shaped draft that `robots.txt` disallows |
-| `manifest.json` | what a crawl must emit (`articles`) and what it must not (`not_emitted`, with reasons) |
+| `/robots.txt` | `Disallow: /private/` and `Sitemap: /sitemap_index.xml.gz` |
+| `/sitemap_index.xml.gz` | gzipped sitemap index of two urlsets, each with its `<lastmod>` |
+| `/sitemaps/articles.xml` | every story but the syndicated copy and the feed-only ones, `<lastmod>` |
+| `/sitemaps/news.xml` | news sitemap: the 48 hours before the reference time, `news:publication_date` |
+| `/rss.xml` | RSS 2.0 (home page's `<link rel="alternate">`): the latest stories, two feed-only ones |
+| `/tech/atom.xml` | Atom, announced by the 科技 listings: three 科技 stories and one feed-only one |
+| `/archive/YYYYMMDD.html` | a day's stories, newest first, 2026-03-01 to 03-15 (profile `date_archives`) |
+| `manifest.json` | what a crawl must emit (`articles`), must not (`not_emitted`), what each source finds |
 
 Article pages: `<title>TITLE_搜狐</title>`, `<meta name="keywords">`, `<link rel="canonical">`,
 breadcrumb `首页 > 频道 > 正文` (the item's channel), `<h1>` with an optional
@@ -731,6 +885,9 @@ breadcrumb `首页 > 频道 > 正文` (the item's channel), `<h1>` with an optio
   it is the story and stays in the body (only the short `扫码关注「…」` lines go).
 - **Author vs editor**: the author is the account in the info line; 责任编辑 is the editor, never
   the author.
+- **Stories only a source finds** (issue 17): 1071-1073 are in the sitemaps only, 1081-1082 in the
+  RSS feed only, 1083 in the Atom feed only; no page links them. Sitemap `<loc>`s and feed links are
+  root-relative (the portal is served on any port): the crawler joins them with the source's URL.
 - **Pages that yield nothing**: `/a/1036_303.html` (body only boilerplate), `/a/1012_301.html` (no
   `<h1>`, empty `<title>`, no og:title), a dead link `/a/9999_399.html` on 体育 page 2 (404),
   `/topic/`, `/video/`, `/about.html`, and the robots-disallowed `/private/` draft.
@@ -741,7 +898,9 @@ breadcrumb `首页 > 频道 > 正文` (the item's channel), `<h1>` with an optio
 (canonical, first page) and `related_paths` (related + hot links in page order, canonical desktop
 form, deduplicated, without the article itself). Listing pages are not in `not_emitted`; every other
 page under `/a/`, `/m/` and `/private/` and the non-article pages are, with a reason; `_p2` pages are
-`not_article` (merged into page 1).
+`not_article` (merged into page 1). `found_by`: per source (`listings`: from the home page through
+listings and related links; `sitemap`, `feed`, `archive`), the emitted stories it lists;
+`found_only_by`: those no other source lists.
 """
 
 

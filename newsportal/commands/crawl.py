@@ -34,9 +34,9 @@ from newsportal.durability import describe, write_error
 from newsportal.extensions.summary import EXIT_CODES
 from newsportal.runlock import LockHeld
 from newsportal.state.base import StateError
-from newsportal.usage import BadUsage, closest, settings_problem
 from newsportal.state.connection import RedisUnreachable
 from newsportal.state.job import open_job
+from newsportal.usage import BadUsage, closest, settings_problem
 
 logger = logging.getLogger(__name__)
 # Codes that need no person (done; another run holds the lock; stopped, the next run resumes): with

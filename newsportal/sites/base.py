@@ -46,6 +46,14 @@ class Site:
     related: tuple[Rule, ...] = ()  # on an article: hrefs of related / hot stories to follow
     channel_links: tuple[Rule, ...] = ()  # on home: hrefs of channel pages
 
+    # --- URL sources beside listings (issue 17; newsportal.spiders.discovery) ---
+    # Where the portal has a known place for them; left empty, they are discovered: sitemaps from
+    # robots.txt Sitemap: lines, feeds from listing pages' <link rel="alternate">.
+    sitemaps: tuple[str, ...] = ()  # sitemap or sitemap index URLs (absolute, or relative to the start)
+    feeds: tuple[str, ...] = ()  # RSS / Atom feed URLs
+    date_archives: tuple[str, ...] = ()  # strftime patterns of a day's archive page: "/roll/%Y%m%d.html"
+    listing_dates: tuple[Rule, ...] = ()  # on listings: each entry's shown time (backfill stops paging)
+
     # --- fields (ordered fallbacks) ---
     title: tuple[Rule, ...] = ()
     title_strip: tuple[str, ...] = ()  # regexes removed from the title (site-name suffixes, 原创 marks)

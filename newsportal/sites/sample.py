@@ -29,6 +29,7 @@ SITE = Site(
         r"^https?://[^/]+/(?:index\.html)?(?:\?[^#]*)?$",  # home
         r"^https?://[^/]+/(?:news|finance|tech|sports|local)/(?:index(?:_\d+)?\.html)?(?:\?[^#]*)?$",
         r"^https?://[^/]+/topic/(?:index\.html)?$",  # topic index: links to articles, no item
+        r"^https?://[^/]+/archive/\d{8}\.html$",  # a day's archive (date_archives below)
     ),
     # private/ is disallowed by robots.txt; video pages, profiles, login and app pages carry no article.
     deny_urls=(
@@ -47,6 +48,10 @@ SITE = Site(
     # entries may use tracking or mobile URLs of desktop articles.
     related=("div.related-news a::attr(href), div.hot-article a::attr(href)",),
     channel_links=("div.head-nav a::attr(href)",),
+    # --- URL sources (issue 17): sitemaps (robots.txt) and feeds (<link rel="alternate">) are
+    # discovered; the archive by day is where only the profile can know it is.
+    date_archives=("/archive/%Y%m%d.html",),
+    listing_dates=("div.news-list span.time::text",),  # 03-14 20:02, 3小时前, 2026-03-14 20:02
     # --- fields ---
     # The h1's own text node, without the 原创 span: a stripping regex cannot tell the mark from a
     # title that starts with the word (/a/1010_306.html, "原创剪纸课..." is not marked 原创).

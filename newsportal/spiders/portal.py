@@ -6,6 +6,9 @@ listings and articles, where pagination and related links are, and how fields ar
     scrapy crawl portal                          # the bundled sample portal, served offline
     scrapy crawl portal -a site=NAME             # a portal we have a profile for
     scrapy crawl portal -a start_url=URL         # any portal: its profile if known, else generic
+    scrapy crawl portal -a since=2026-03-01 -a until=2026-03-31   # backfill: stories of March
+
+Sitemaps, feeds and date archives are read before the listings (newsportal.spiders.discovery).
 
 A portal with no profile (the generic site) is crawled on the start URL's registrable domain
 (``news.example.com`` → every ``*.example.com`` host), never beyond. Links are sorted by URL shape
@@ -43,12 +46,12 @@ import ipaddress
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
@@ -67,6 +70,7 @@ from newsportal.localserver import LocalServer
 from newsportal.offline import served_root
 from newsportal.sites import DEFAULT_SITE, get_site, site_for
 from newsportal.sites.base import Site
+from newsportal.spiders.discovery import ARCHIVE_META, PAGINATION_META, DiscoverySources
 from newsportal.urls import registrable_domain
 from newsportal.usage import NO_CONTACT, BadUsage, apply_contact, closest
 from newsportal.workers import pool_for
@@ -89,6 +93,17 @@ class PortalArgs(BaseModel):
 
     site: str | None = Field(None, description="site profile name (see newsportal.sites)")
     start_url: str | None = Field(None, description="start here instead of the profile's start URLs")
+    # issue 17: a backfill of the stories published in [since, until] (China time, both days included)
+    since: date | None = Field(None, description="backfill: stories published on or after this day")
+    until: date | None = Field(None, description="backfill: stories published on or before this day")
+
+    @model_validator(mode="after")
+    def _range(self) -> PortalArgs:
+        if self.until is not None and self.since is None:
+            raise ValueError("until needs since (-a since=YYYY-MM-DD)")
+        if self.until is not None and self.since is not None and self.until < self.since:
+            raise ValueError(f"until ({self.until}) is before since ({self.since})")
+        return self
 
     @field_validator("site")
     @classmethod
@@ -155,7 +170,7 @@ def _is_loopback(url: str) -> bool:
         return False
 
 
-class PortalSpider(scrapy.Spider):
+class PortalSpider(DiscoverySources, scrapy.Spider):
     name = "portal"
 
     @staticmethod
@@ -218,6 +233,7 @@ class PortalSpider(scrapy.Spider):
         if spider.reference_time is not None and spider.reference_time.tzinfo is None:
             spider.reference_time = spider.reference_time.replace(tzinfo=CHINA_TZ)
         spider.pool = pool_for(crawler)
+        spider.setup_discovery(crawler)  # issue 17: sitemaps, feeds, date archives
         crawler.signals.connect(spider._close_server, signal=signals.spider_closed)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
@@ -226,13 +242,17 @@ class PortalSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         base = self._base_url()
-        for url in self.site.start_urls:
-            yield Request(
+        listings = [
+            Request(
                 urljoin(base, url),
                 callback=self.parse_listing,
                 errback=self.listing_failed,
                 cb_kwargs={"page": 1, "judge": False},
             )
+            for url in self.site.start_urls
+        ]
+        for request in self.begin(base, listings):  # sources first, listings when they are read
+            yield request
 
     def _base_url(self) -> str:
         if self.site.served_from is None:
@@ -309,7 +329,13 @@ class PortalSpider(scrapy.Spider):
             for out in self._article(response, analysed.fields, analysed.article_links, hops):
                 yield out
             return
-        for out in self._listing(analysed.links, page, hops):
+        for out in self.listing_sources(response):  # feeds the page announces (issue 17)
+            yield out
+        paging = not self.pages_older_than_since(response)  # a backfill stops at older pages
+        if not paging:
+            self.crawler.stats.inc_value("newsportal/listings/paging_stopped")
+        listings = not response.meta.get(ARCHIVE_META)  # an archive day's channel links wait their turn
+        for out in self._listing(analysed.links, page, hops, paging=paging, listings=listings):
             yield out
 
     async def parse_unknown(self, response: Response, hops: int) -> AsyncIterator[Request | Article]:
@@ -330,22 +356,26 @@ class PortalSpider(scrapy.Spider):
         else:
             self.crawler.stats.inc_value("newsportal/pages/other")
 
-    def _listing(self, links: PageLinks, page: int, hops: int) -> Iterator[Request]:
+    def _listing(
+        self, links: PageLinks, page: int, hops: int, paging: bool = True, listings: bool = True
+    ) -> Iterator[Request]:
         self.crawler.stats.inc_value("newsportal/pages/listing")
         for url in links.refused:  # file:, ftp: links: never fetched (newsportal.urlpolicy)
             self.crawler.stats.inc_value("newsportal/refused/scheme")
             self.logger.info("refused %s (scheme)", url)
         for url in links.articles:
-            yield self._article_request(url, hops)
-        if page < self.max_listing_pages:
+            if not self.dated_out_of_range(url):  # a backfill knows its date already (issue 17)
+                yield self._article_request(url, hops)
+        if paging and page < self.max_listing_pages:
             for url in links.pagination:
                 yield Request(
                     url,
                     callback=self.parse_listing,
                     errback=self.listing_failed,
                     cb_kwargs={"page": page + 1, "hops": hops, "judge": False},
+                    meta={PAGINATION_META: True},  # IncrementalMiddleware stops where all is known
                 )
-        for url in links.listings:
+        for url in links.listings if listings else ():
             # a listing-shaped URL is trusted again: unknown links count their hops from it
             yield Request(
                 url,
@@ -353,7 +383,8 @@ class PortalSpider(scrapy.Spider):
                 errback=self.listing_failed,
                 cb_kwargs={"page": 1, "hops": 0},
             )
-        yield from self._unknown_requests(links.unknown, hops)
+        if listings:
+            yield from self._unknown_requests(links.unknown, hops)
         self.crawler.stats.inc_value("newsportal/links/article", len(links.articles))
 
     def _unknown_requests(self, urls: list[str], hops: int) -> Iterator[Request]:
@@ -442,6 +473,8 @@ class PortalSpider(scrapy.Spider):
         unknown: list[str] = []
         for target in fields.related_urls:
             kind = url_kind(target, self.site) if self.site.owns(target) else "other"
+            if kind == "article" and self.dated_out_of_range(target):
+                continue
             if kind == "article":
                 yield self._article_request(target, hops)
             elif kind == "unknown":

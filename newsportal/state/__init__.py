@@ -11,10 +11,11 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from newsportal.state.base import NearMatch, StateError, StateStats, StateStore, StoredArticle
+from newsportal.state.base import FetchMark, NearMatch, StateError, StateStats, StateStore, StoredArticle
 from newsportal.state.signature import NearSignature, near_signature
 
 __all__ = [
+    "FetchMark",
     "NearMatch",
     "NearSignature",
     "StateError",

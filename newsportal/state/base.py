@@ -15,6 +15,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from newsportal.state.signature import NearSignature
@@ -39,6 +40,26 @@ class StoredArticle:
     duplicate_of: str | None = None  # canonical URL of the first copy when emitted as a kept duplicate
     first_seen: str | None = None  # ISO 8601 time the record was first stored (set by the store)
     last_seen: str | None = None  # ISO 8601 time the URL was last stored or met again (set by the store)
+
+
+@dataclass(frozen=True)
+class FetchMark:
+    """When a page was last fetched, and under which sitemap ``lastmod`` (issue 17: incremental runs
+    skip a sitemap entry whose lastmod is not newer than this)."""
+
+    url: str  # the URL as requested (a story's canonical URL, or a sitemap's URL)
+    fetched_at: str  # ISO 8601 time of the fetch
+    lastmod: str | None = None  # ISO 8601 lastmod the sitemap gave when it was fetched; None: not from one
+
+    def unchanged_by(self, lastmod: str) -> bool:
+        """Whether a page whose sitemap now says ``lastmod`` is the page fetched then: lastmod is not
+        newer than the lastmod recorded, or (none recorded) than the fetch time. Unparseable: changed."""
+        try:
+            now = datetime.fromisoformat(lastmod)
+            then = datetime.fromisoformat(self.lastmod or self.fetched_at)
+            return now <= then
+        except (TypeError, ValueError):
+            return False
 
 
 @dataclass(frozen=True)
@@ -103,6 +124,20 @@ class StateStore(ABC):
     @abstractmethod
     def touch(self, canonical_url: str) -> None:
         """Set last_seen of a stored URL to now (it was met again); nothing when it is not stored."""
+
+    # --- fetch marks (issue 17): what sitemap lastmod a page was fetched under ---------------------
+    # Kept apart from article records: a page that gave no item (no title, a duplicate) is marked too,
+    # so an unchanged sitemap entry is not fetched again whatever it gave.
+
+    @abstractmethod
+    def fetch_mark(self, url: str) -> FetchMark | None:
+        """The mark last written for url by ``mark_fetched``, or None when it was never marked."""
+
+    @abstractmethod
+    def mark_fetched(self, marks: Iterable[FetchMark]) -> None:
+        """Write these marks (insert, or replace the mark of the same URL: fetched_at and lastmod,
+        lastmod None included). Durable on return; an empty iterable writes nothing. ``reset`` forgets
+        marks too."""
 
     @abstractmethod
     def stats(self) -> StateStats:

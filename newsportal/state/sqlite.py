@@ -6,6 +6,8 @@ Schema (``state.sqlite3``):
   and the 384-byte near-duplicate signature of first copies;
 * ``near_band``: ``(key, article)`` rows, one per LSH band of each first copy, a WITHOUT ROWID table
   whose primary key is the lookup index; a lookup reads 32 keys, never the whole table;
+* ``fetch_mark``: ``(url, fetched_at, lastmod)``, when a page was fetched under which sitemap lastmod
+  (added by issue 17; created on open in older stores, which had none);
 * ``meta``: schema and signature versions (a store built with other signature parameters is refused).
 
 A file that is not such a store (not a database, damaged, another program's schema, a directory, in a
@@ -40,7 +42,7 @@ import numpy as np
 
 from newsportal.durability import as_os_error, write_error
 from newsportal.extract.dates import CHINA_TZ
-from newsportal.state.base import NearMatch, StateError, StateStats, StateStore, StoredArticle
+from newsportal.state.base import FetchMark, NearMatch, StateError, StateStats, StateStore, StoredArticle
 from newsportal.state.signature import (
     BANDS,
     SIG_BYTES,
@@ -76,6 +78,11 @@ CREATE TABLE IF NOT EXISTS article (
 );
 CREATE INDEX IF NOT EXISTS article_content_hash ON article (content_hash) WHERE duplicate_of IS NULL;
 CREATE INDEX IF NOT EXISTS article_unbanded ON article (id) WHERE banded = 0 AND signature IS NOT NULL;
+CREATE TABLE IF NOT EXISTS fetch_mark (
+    url TEXT PRIMARY KEY,
+    fetched_at TEXT NOT NULL,
+    lastmod TEXT
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS near_band (
     key INTEGER NOT NULL,
     article INTEGER NOT NULL,
@@ -324,6 +331,21 @@ class SQLiteStateStore(StateStore):
                 "UPDATE article SET last_seen = ? WHERE canonical_url = ?", (_now(), canonical_url)
             )
 
+    def fetch_mark(self, url: str) -> FetchMark | None:
+        row = self.db.execute("SELECT fetched_at, lastmod FROM fetch_mark WHERE url = ?", (url,)).fetchone()
+        return FetchMark(url, row[0], row[1]) if row else None
+
+    def mark_fetched(self, marks: Iterable[FetchMark]) -> None:
+        rows = [(m.url, m.fetched_at, m.lastmod) for m in marks]
+        if not rows:
+            return
+        with as_os_error(self.path), self._transaction():
+            self.db.executemany(
+                "INSERT INTO fetch_mark (url, fetched_at, lastmod) VALUES (?, ?, ?) ON CONFLICT (url) "
+                "DO UPDATE SET fetched_at = excluded.fetched_at, lastmod = excluded.lastmod",
+                rows,
+            )
+
     # --- admin -----------------------------------------------------------------------------------
 
     def stats(self) -> StateStats:
@@ -340,6 +362,7 @@ class SQLiteStateStore(StateStore):
         bands = db.execute("SELECT COUNT(*) FROM near_band").fetchone()[0]
         bands += db.execute("SELECT COUNT(*) FROM temp.pending_band").fetchone()[0]
         meta = dict(db.execute("SELECT name, value FROM meta"))
+        meta["fetch_marks"] = db.execute("SELECT COUNT(*) FROM fetch_mark").fetchone()[0]
         return StateStats(
             backend="sqlite",
             location=str(self.path),
@@ -358,6 +381,7 @@ class SQLiteStateStore(StateStore):
             self.db.execute("DELETE FROM temp.pending_band")
             self.db.execute("DELETE FROM near_band")
             self.db.execute("DELETE FROM article")
+            self.db.execute("DELETE FROM fetch_mark")
             self.db.execute(
                 "UPDATE meta SET value = ? WHERE name = 'signature_version'", (SIGNATURE_VERSION,)
             )
