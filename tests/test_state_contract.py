@@ -11,6 +11,7 @@ import pytest
 
 from newsportal.extract.text import content_hash
 from newsportal.state import StateError, StoredArticle, near_signature
+from newsportal.state.base import FetchMark
 from tests.statestores import Backend, state_backend_fixture  # noqa: F401 (the fixture)
 
 BODY = (
@@ -188,3 +189,66 @@ def test_a_closed_store_refuses_calls_and_closing_twice_is_harmless(state_backen
     store.close()
     with pytest.raises(StateError, match="closed"):
         store.seen_url("http://a.cn/1.html")
+
+
+# --- fetch marks (issue 17) and identity (the corpus export) ------------------------------------------
+
+NOW = "2026-03-15T08:00:00+08:00"
+
+
+def test_fetch_marks_round_trip_replace_and_survive_reopening(state_backend: Backend) -> None:
+    with state_backend.open() as store:
+        assert store.fetch_mark("http://a.cn/1.html") is None
+        store.mark_fetched([])  # writes nothing
+        store.mark_fetched(
+            [
+                FetchMark("http://a.cn/1.html", NOW, "2026-03-14T20:00:00+08:00"),
+                FetchMark("http://a.cn/sitemap.xml.gz", NOW),
+                FetchMark("http://a.cn/中文.html?x=1", NOW, ""),
+            ]
+        )
+        assert store.stats().articles == 0  # a mark is no article
+    with state_backend.open() as store:
+        assert store.fetch_mark("http://a.cn/1.html") == FetchMark(
+            "http://a.cn/1.html", NOW, "2026-03-14T20:00:00+08:00"
+        )
+        assert store.fetch_mark("http://a.cn/sitemap.xml.gz") == FetchMark("http://a.cn/sitemap.xml.gz", NOW)
+        assert store.fetch_mark("http://a.cn/中文.html?x=1") == FetchMark(
+            "http://a.cn/中文.html?x=1", NOW, ""
+        )
+        assert store.fetch_mark("http://a.cn/2.html") is None
+        later = "2026-03-16T08:00:00+08:00"
+        store.mark_fetched([FetchMark("http://a.cn/1.html", later)])  # replaced, lastmod None included
+        assert store.fetch_mark("http://a.cn/1.html") == FetchMark("http://a.cn/1.html", later, None)
+        assert store.stats().details["fetch_marks"] == 3
+
+
+def test_many_marks_in_one_call(state_backend: Backend) -> None:
+    with state_backend.open() as store:
+        store.mark_fetched(
+            FetchMark(f"http://a.cn/{n}.html", NOW, f"2026-03-{n % 28 + 1:02d}") for n in range(500)
+        )
+        assert store.fetch_mark("http://a.cn/77.html") == FetchMark("http://a.cn/77.html", NOW, "2026-03-22")
+        assert store.stats().details["fetch_marks"] == 500
+
+
+def test_reset_forgets_marks_and_takes_a_new_identity(state_backend: Backend) -> None:
+    with state_backend.open() as store:
+        identity = store.identity()
+        assert identity and len(identity) >= 16
+        store.mark_fetched([FetchMark("http://a.cn/1.html", NOW)])
+        store.add(record("http://a.cn/1.html"), near_signature(BODY))
+        store.reset()
+        assert store.fetch_mark("http://a.cn/1.html") is None
+        assert store.stats().details["fetch_marks"] == 0
+        assert store.identity() not in (None, identity)
+        renewed = store.identity()
+    with state_backend.open() as store:
+        assert store.identity() == renewed
+
+
+def test_identity_is_kept_from_creation_across_connections(state_backend: Backend) -> None:
+    with state_backend.open() as first, state_backend.open() as second:
+        assert first.identity() == second.identity() is not None
+        first.add(record("http://a.cn/1.html"), near_signature(BODY))
+        assert second.identity() == first.identity()

@@ -22,7 +22,15 @@ in a key of its own:
 * ``state:band:XXXX`` STRING (65,536 buckets, the low 16 bits of a 48-bit band key): 8-byte entries, the
   key's other 32 bits and the id. A lookup reads 32 strings of ~50 entries (at 100,000 stored) and
   finds its keys with a byte search: a band costs 8 bytes, where a Redis set member would cost ~50.
-* ``state:sites`` HASH: site → articles (for ``stats``).
+* ``state:sites`` HASH: site → articles (for ``stats``);
+* ``state:mark:XXX`` HASH (4,096 buckets by SHA-1 of the URL): fetch marks (issue 17), the field the
+  URL's SHA-1 bytes 2-9 (8 bytes: a URL would cost ~60; two of 100,000 URLs share 8 bytes with a
+  chance of ~1e-9), the value ``fetched_at`` or ``fetched_at|lastmod``, both strings as given (the
+  incremental middleware compares ``fetched_at`` with its run's start as strings). ~70 bytes a mark.
+  Not in the script: a mark is one HSET, atomic on its own; a pipeline writes a batch in one trip.
+
+``state:meta`` also keeps ``store_id`` (``identity``): a random id set when the store is created (or
+found without one) and replaced by ``reset``.
 
 Why Lua: every write and every multi-key read is one script, so it is atomic across workers and costs
 one round trip. ``claim`` is the check-and-record a cluster needs: a URL, content or near-duplicate
@@ -48,6 +56,7 @@ import json
 import logging
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,7 +67,14 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from newsportal.extract.dates import CHINA_TZ
-from newsportal.state.base import NearMatch, StateError, StateStats, StateStore, StoredArticle
+from newsportal.state.base import (
+    FetchMark,
+    NearMatch,
+    StateError,
+    StateStats,
+    StateStore,
+    StoredArticle,
+)
 from newsportal.state.signature import NUM_PERM, SIG_BYTES, SIGNATURE_VERSION, NearSignature
 
 logger = logging.getLogger(__name__)
@@ -382,6 +398,10 @@ def _now() -> str:
     return datetime.now(CHINA_TZ).isoformat(timespec="seconds")
 
 
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
 def _url_bucket(url: str) -> str:
     return hashlib.sha1(url.encode("utf-8")).hexdigest()[:3]  # what the script's url_key computes
 
@@ -489,6 +509,9 @@ class RedisStateStore(StateStore):
                     f"{self.location} holds near-duplicate signatures {stored.decode()!r}, this version "
                     f"computes {SIGNATURE_VERSION!r}: run `newsportal state reset --redis-url ...`"
                 )
+            # a store made before identities is given one now; HSETNX: two workers opening a new
+            # store at once keep the same one
+            self.client.hsetnx(meta, "store_id", _new_id())
 
         self._call(check)
         self._meta_seen = True
@@ -580,6 +603,10 @@ class RedisStateStore(StateStore):
 
     # --- reads -----------------------------------------------------------------------------------
 
+    def identity(self) -> str | None:
+        value = self._call(self.client.hget, self.keys + "meta", "store_id")
+        return value.decode() if value else None
+
     def seen_url(self, canonical_url: str) -> bool:
         key = f"{self.keys}url:{_url_bucket(canonical_url)}"
         return bool(self._call(self.client.hexists, key, canonical_url))
@@ -657,6 +684,41 @@ class RedisStateStore(StateStore):
     def touch(self, canonical_url: str) -> None:
         self._call(self._run, "touch", canonical_url, _now())
 
+    # --- fetch marks -----------------------------------------------------------------------------
+
+    def _mark_slot(self, url: str) -> tuple[str, bytes]:
+        digest = hashlib.sha1(url.encode("utf-8")).digest()
+        return f"{self.keys}mark:{digest.hex()[:3]}", digest[2:10]
+
+    def fetch_mark(self, url: str) -> FetchMark | None:
+        key, slot = self._mark_slot(url)
+        value = self._call(self.client.hget, key, slot)
+        if value is None:
+            return None
+        fetched_at, sep, lastmod = value.decode("utf-8").partition("|")
+        return FetchMark(url, fetched_at, lastmod if sep else None)
+
+    def mark_fetched(self, marks: Iterable[FetchMark]) -> None:
+        """One round trip for the batch (a pipeline of HSETs, each atomic, retried whole: writing a
+        mark again is harmless). A fetched_at with ``|`` in it is refused (ValueError): it would be read
+        back cut."""
+        rows = []
+        for mark in marks:
+            if "|" in mark.fetched_at:
+                raise ValueError(f"fetch mark of {mark.url}: fetched_at {mark.fetched_at!r} has a '|'")
+            value = mark.fetched_at if mark.lastmod is None else f"{mark.fetched_at}|{mark.lastmod}"
+            rows.append((*self._mark_slot(mark.url), value.encode("utf-8")))
+        if not rows:
+            return
+
+        def send() -> None:
+            pipe = self.client.pipeline(transaction=False)
+            for key, slot, value in rows:
+                pipe.hset(key, slot, value)
+            pipe.execute()
+
+        self._call(send)
+
     # --- admin -----------------------------------------------------------------------------------
 
     def _state_keys(self) -> list[bytes]:
@@ -678,8 +740,18 @@ class RedisStateStore(StateStore):
             return sum(size or 0 for size in pipe.execute())
 
         size = self._call(sizes) if keys else 0
+        mark_keys = [key for key in keys if key.startswith((self.keys + "mark:").encode())]
+
+        def marks() -> int:  # counted here, not kept in meta: a retried batch would count twice
+            pipe = self.client.pipeline(transaction=False)
+            for key in mark_keys:
+                pipe.hlen(key)
+            return sum(pipe.execute())
+
         counts = {name: int(meta.get(name, 0)) for name in ("articles", "kept", "hashes", "signed")}
         details = {
+            "fetch_marks": self._call(marks) if mark_keys else 0,
+            "store_id": meta.get("store_id"),
             "keys": len(keys),
             "schema_version": meta.get("schema_version"),
             "signature_version": meta.get("signature_version"),
@@ -697,7 +769,8 @@ class RedisStateStore(StateStore):
         )
 
     def reset(self) -> None:
-        """Forget every key of the store (``{prefix}state:*``); the cluster's other keys stay."""
+        """Forget every key of the store (``{prefix}state:*``, fetch marks included) and take a new
+        identity; the cluster's other keys stay."""
         keys = self._state_keys()
 
         def unlink() -> None:
@@ -705,7 +778,11 @@ class RedisStateStore(StateStore):
                 self.client.unlink(*keys[start : start + 1000])
             self.client.hset(
                 self.keys + "meta",
-                mapping={"schema_version": SCHEMA_VERSION, "signature_version": SIGNATURE_VERSION},
+                mapping={
+                    "schema_version": SCHEMA_VERSION,
+                    "signature_version": SIGNATURE_VERSION,
+                    "store_id": _new_id(),
+                },
             )
 
         self._call(unlink)
