@@ -1,5 +1,6 @@
 """DedupPipeline + StatePipeline on hand-built items, with a real state store in a temporary directory
-(the crawl tests in test_dedup_crawl.py cover them end to end)."""
+or on a real redis-server (the crawl tests in test_dedup_crawl.py cover them end to end; two processes
+racing in test_dedup_race.py)."""
 
 from __future__ import annotations
 
@@ -68,9 +69,14 @@ class Pipelines:
         close_state(self.crawler)
 
 
-@pytest.fixture
-def pipelines(tmp_path: Path):
-    p = Pipelines(crawler_for(tmp_path / "state"))
+@pytest.fixture(params=["sqlite", "redis"])
+def pipelines(request: pytest.FixtureRequest, tmp_path: Path):
+    """The pipelines on each state backend: the shared one (Redis) claims atomically, SQLite checks."""
+    settings = {}
+    if request.param == "redis":
+        server = request.getfixturevalue("redis_server")
+        settings = {"NEWSPORTAL_REDIS_URL": server.url, "NEWSPORTAL_STATE_BACKEND": "redis"}
+    p = Pipelines(crawler_for(tmp_path / "state", **settings))
     yield p
     p.close()
 

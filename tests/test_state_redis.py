@@ -21,6 +21,7 @@ import redis
 
 from newsportal.extract.text import content_hash
 from newsportal.state import StateError, StoredArticle, near_signature
+from newsportal.state.base import Claim
 from newsportal.state.redis import RedisStateStore, StateUnavailable
 from newsportal.state.sqlite import SQLiteStateStore
 from tests.dedup_fixtures.labelled import MANIFEST, labelled_pairs, sample_bodies
@@ -49,8 +50,10 @@ def test_claim_decides_like_the_dedup_pipeline(store: RedisStateStore) -> None:
     body, other = story(1), story(2)
     won = store.claim(record("http://a.cn/1.html", body), near_signature(body), 0.4)
     assert (won.won, won.version) == (True, 1)
-    assert store.article("http://a.cn/1.html").content_hash == content_hash(body)
+    assert store.article("http://a.cn/1.html") is None  # claimed: plain reads wait for its add
+    assert not store.seen_url("http://a.cn/1.html") and store.find_content(content_hash(body)) is None
     store.add(record("http://a.cn/1.html", body), near_signature(body))  # written: StatePipeline confirms
+    assert store.article("http://a.cn/1.html").content_hash == content_hash(body)
     same = store.claim(record("http://a.cn/1.html", body), near_signature(body), 0.4)
     assert (same.won, same.kind, same.version) == (False, "url", 1)
     copy = store.claim(record("http://b.cn/copy.html", body), near_signature(body), 0.4)
@@ -67,9 +70,28 @@ def test_claim_decides_like_the_dedup_pipeline(store: RedisStateStore) -> None:
     # the same URL with another body: a refreshed story, stored as its next version
     refreshed = store.claim(record("http://a.cn/1.html", other), near_signature(other), 0.4)
     assert (refreshed.won, refreshed.version) == (True, 2)
+    refreshed_record = record("http://a.cn/1.html", other)
+    refreshed_record.version = 2
+    store.add(refreshed_record, near_signature(other))
     stored = store.article("http://a.cn/1.html")
     assert (stored.version, stored.content_hash) == (2, content_hash(other))
     assert store.stats().articles == 1
+
+
+def test_a_released_claim_is_won_by_the_next_claim_at_once(store: RedisStateStore) -> None:
+    """An item dropped after DedupPipeline claimed it: released, not held for the lease."""
+    body = story(3)
+    claim = store.claim(record("http://a.cn/3.html", body), near_signature(body), 0.4)
+    assert claim.won and claim.token
+    other = store.claim(record("http://b.cn/3.html", body), near_signature(body), 0.4)
+    assert (other.won, other.kind) == (False, "content")
+    store.release("http://a.cn/3.html", Claim(True, 1, token="not-this-one"))  # another's: left alone
+    assert not store.claim(record("http://b.cn/3.html", body), near_signature(body), 0.4).won
+    store.release("http://a.cn/3.html", claim)
+    assert not store.seen_url("http://a.cn/3.html")
+    again = store.claim(record("http://b.cn/3.html", body), near_signature(body), 0.4)
+    assert again.won
+    assert not store.claim(record("http://a.cn/3.html", body), near_signature(body), 0.4).won
 
 
 def test_a_claim_repeated_after_its_reply_was_lost_still_wins(store: RedisStateStore) -> None:
@@ -102,13 +124,23 @@ def test_an_unconfirmed_claim_stops_counting_after_its_lease(redis_server: Redis
         time.sleep(0.7)  # the claimer never confirmed (died before its item was written)
         again = alive.claim(record("http://b.cn/4.html", copy), near_signature(copy), 0.4, lease_s=0.5)
         assert again.won
+        # the dead worker's request, delivered again: its story was emitted meanwhile as the copy
         same_url = alive.claim(record("http://a.cn/4.html", body), near_signature(body), 0.4, lease_s=0.5)
-        assert (same_url.won, same_url.version) == (True, 1)
+        assert (same_url.won, same_url.kind, same_url.first) == (False, "near", "http://b.cn/4.html")
         # confirmed by add (the item was written): it never expires
-        alive.add(record("http://a.cn/4.html", body), near_signature(body))
+        alive.add(record("http://b.cn/4.html", copy), near_signature(copy))
         time.sleep(0.7)
-        late = alive.claim(record("http://a.cn/4.html", body), near_signature(body), 0.4, lease_s=0.5)
+        late = alive.claim(record("http://b.cn/4.html", copy), near_signature(copy), 0.4, lease_s=0.5)
         assert (late.won, late.kind) == (False, "url")
+        # a claim on a story nobody else took, abandoned: won again by its URL
+        assert dead.claim(
+            record("http://a.cn/5.html", story(5)), near_signature(story(5)), 0.4, lease_s=0.5
+        ).won
+        time.sleep(0.7)
+        again5 = alive.claim(
+            record("http://a.cn/5.html", story(5)), near_signature(story(5)), 0.4, lease_s=0.5
+        )
+        assert (again5.won, again5.version) == (True, 1)
 
 
 RACER = textwrap.dedent(

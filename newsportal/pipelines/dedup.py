@@ -22,6 +22,12 @@ counted under its kind, and in ``newsportal/kept_duplicates``). StatePipeline
 (``newsportal.pipelines.state``), last in ITEM_PIPELINES, records an item once it passed every pipeline, so
 a dropped item is never remembered as emitted. Items between the two (claimed, not yet recorded) are
 checked too, so two copies arriving together are caught even if a pipeline between them is slow.
+
+The check is the store's ``claim``. A store shared by processes (a cluster's Redis,
+``claims_atomically``) checks and records the winner in one step, so two workers meeting one story
+under two URLs at the same moment cannot both emit it; StatePipeline's ``add`` then confirms the claim.
+A claim its worker never confirmed (killed between the two) stops counting after
+NEWSPORTAL_CLUSTER_LEASE seconds, by when the frontier has given that worker's request to another.
 """
 
 from __future__ import annotations
@@ -38,7 +44,8 @@ from newsportal.extract.dates import CHINA_TZ, format_datetime
 from newsportal.extract.text import content_hash
 from newsportal.items import Article
 from newsportal.pipelines import NewsportalDrop
-from newsportal.state import NearSignature, StateStore, near_signature, state_for
+from newsportal.state import NearSignature, StateStore, StoredArticle, near_signature, state_for
+from newsportal.state.base import Claim
 from newsportal.state.signature import SIGNATURE_VERSION, is_near_duplicate
 from newsportal.workers import ExtractionPool, pool_for
 
@@ -50,6 +57,7 @@ class _Claim:
     canonical_url: str
     content_hash: str | None
     signature: NearSignature | None
+    held: Claim | None = None  # the store's claim, when it holds one (released if the item is dropped)
 
 
 class InFlight:
@@ -103,12 +111,14 @@ class DedupPipeline:
         threshold: float,
         keep_duplicates: bool,
         pool: ExtractionPool | None = None,
+        claim_lease_s: float = 30.0,
     ) -> None:
         self.crawler = crawler
         self.pool = pool
         self.store = store
         self.threshold = threshold
         self.keep_duplicates = keep_duplicates
+        self.claim_lease_s = claim_lease_s
         self.in_flight = in_flight_for(crawler)
         # The canonical URLs this run passed or found unchanged, as hash() values (8 bytes each, not
         # the URL: ~3 MB at 50,000 stories): a story met again in the same run is a url duplicate,
@@ -126,6 +136,7 @@ class DedupPipeline:
             s.getfloat("NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD"),
             s.getbool("NEWSPORTAL_KEEP_DUPLICATES"),
             pool_for(crawler),
+            s.getfloat("NEWSPORTAL_CLUSTER_LEASE", 30.0),
         )
 
     def open_spider(self) -> None:
@@ -155,33 +166,49 @@ class DedupPipeline:
         key = article.canonical_url or article.url
         if key in self.in_flight.claims:
             self._drop("url", article, "canonical URL already seen in this run")
-        stored = self.store.article(key)
-        if stored is not None:
+        claim = self.store.claim(
+            StoredArticle(
+                canonical_url=key,
+                url=article.url,
+                site=article.site,
+                title=article.title,
+                published_at=article.published_at,
+                content_hash=chash,
+                version=article.version,
+            ),
+            signature,
+            self.threshold,
+            lease_s=self.claim_lease_s,
+        )
+        kind, first = ("", "") if claim.won else (claim.kind or "", claim.first or "")
+        if kind == "url":
             with self.guard.writing():
                 self.store.touch(key)
-            if not chash or stored.content_hash == chash:
-                if hash(key) in self._this_run:
-                    self._drop("url", article, "canonical URL already seen in this run")
-                # fetched again (a refresh), body unchanged: not emitted, and not a duplicate
-                self._this_run.add(hash(key))
-                drop = NewsportalDrop(
-                    "unchanged",
-                    article.url,
-                    f"emitted before as v{stored.version}, body unchanged",
-                    stat_prefix="newsportal/refresh",
-                )
-                self.crawler.stats.inc_value(drop.stat_key)
-                raise drop
+            if hash(key) in self._this_run:
+                self._drop("url", article, "canonical URL already seen in this run")
+            # fetched again (a refresh), body unchanged: not emitted, and not a duplicate
+            self._this_run.add(hash(key))
+            drop = NewsportalDrop(
+                "unchanged",
+                article.url,
+                f"emitted before as v{claim.version}, body unchanged",
+                stat_prefix="newsportal/refresh",
+            )
+            self.crawler.stats.inc_value(drop.stat_key)
+            raise drop
+        if claim.won and claim.version > article.version:
             # The story was emitted before and its body changed since (a refreshed article, see
             # IncrementalMiddleware): emitted again as its next version.
             article = replace(
-                article, version=stored.version + 1, updated_at=format_datetime(datetime.now(CHINA_TZ))
+                article, version=claim.version, updated_at=format_datetime(datetime.now(CHINA_TZ))
             )
             self.crawler.stats.inc_value("newsportal/refresh/updated")
-            self.in_flight.claims[key] = _Claim(key, chash, signature)
+            self.in_flight.claims[key] = _Claim(key, chash, signature, claim)
             self._this_run.add(hash(key))
             return article
-        kind, first = self._find(chash, signature)
+        if not kind and not self.store.claims_atomically:
+            # this process's items not recorded yet (a shared store holds them as claims already)
+            kind, first = self.in_flight.find(chash, signature, self.threshold)
         if kind:
             if not self.keep_duplicates:
                 self._drop(kind, article, f"first copy {first}")
@@ -189,26 +216,18 @@ class DedupPipeline:
             self.crawler.stats.inc_value("newsportal/kept_duplicates")
             duplicate_stories(self.crawler)[kind].add(key)
             article = replace(article, duplicate_of=first)
-        self.in_flight.claims[key] = _Claim(key, chash, None if kind else signature)
+        self.in_flight.claims[key] = _Claim(key, chash, None if kind else signature, None if kind else claim)
         self._this_run.add(hash(key))
         return article
-
-    def _find(self, chash: str | None, signature: NearSignature | None) -> tuple[str, str]:
-        if chash:
-            first = self.store.find_content(chash)
-            if first:
-                return "content", first
-        if signature is not None:
-            match = self.store.find_near(signature, self.threshold)
-            if match:
-                return "near", match.canonical_url
-        return self.in_flight.find(chash, signature, self.threshold)
 
     def item_dropped(self, item, response=None, exception=None, **kwargs) -> None:
         # Dropped after DedupPipeline claimed it (by a later pipeline): it was not emitted.
         if not (isinstance(exception, NewsportalDrop) and exception.stat_key.startswith("newsportal/dupl")):
             key = ItemAdapter(item).get("canonical_url") or ItemAdapter(item).get("url")
-            self.in_flight.claims.pop(key, None)
+            claimed = self.in_flight.claims.pop(key, None)
+            if claimed is not None and claimed.held is not None:
+                with self.guard.writing():
+                    self.store.release(key, claimed.held)
             if key and not (isinstance(exception, NewsportalDrop) and exception.reason == "unchanged"):
                 self._this_run.discard(hash(key))
 

@@ -68,6 +68,18 @@ class NearMatch:
     similarity: float  # estimated Jaccard similarity of the two bodies' 3-gram sets
 
 
+@dataclass(frozen=True)
+class Claim:
+    """What ``StateStore.claim`` decided for a story."""
+
+    won: bool  # True: the story is new (or its body changed): emit it
+    version: int  # the version to emit (won) or the stored version (lost to the same URL)
+    kind: str | None = None  # why it lost: "url" (same body stored), "content" or "near"
+    first: str | None = None  # the first copy's canonical URL (content, near), or the URL itself
+    similarity: float | None = None  # near: the estimated Jaccard similarity
+    token: str | None = None  # a won claim the store holds (claims_atomically): what release names
+
+
 @dataclass
 class StateStats:
     backend: str
@@ -120,6 +132,46 @@ class StateStore(ABC):
             self.add(record, signature)
             count += 1
         return count
+
+    # A store shared by processes (a cluster's) sets this and makes claim one atomic check-and-record;
+    # a store of one process leaves it False: claim only checks, and the caller keeps its own unrecorded
+    # items in view (DedupPipeline's InFlight) until add records them.
+    claims_atomically: bool = False
+
+    def claim(
+        self,
+        record: StoredArticle,
+        signature: NearSignature | None,
+        threshold: float,
+        *,
+        lease_s: float = 120.0,
+    ) -> Claim:
+        """Whether the story of record (a first copy: duplicate_of None) is new.
+
+        Lost when its canonical URL is stored with the same body (``url``; an empty content hash counts
+        as the same), or a first copy has its content hash (``content``) or is a near-duplicate at or
+        above threshold (``near``). Won when it is new (version: record.version) or its URL is stored
+        with another body (version: the stored one + 1). This form only checks and writes nothing; a
+        store with ``claims_atomically`` also stores the winner as claimed, so that of two processes
+        claiming one story at once exactly one wins, and drops a claim not confirmed by ``add`` within
+        lease_s (its process died). Either way the winner calls ``add`` once the story is written."""
+        if record.duplicate_of is not None:
+            raise ValueError("claim a first copy; a kept duplicate is stored with add()")
+        stored = self.article(record.canonical_url)
+        if stored is not None:
+            if not record.content_hash or stored.content_hash == record.content_hash:
+                return Claim(False, stored.version, "url", record.canonical_url)
+            return Claim(True, stored.version + 1)
+        if record.content_hash and (first := self.find_content(record.content_hash)):
+            return Claim(False, 0, "content", first)
+        if signature is not None and (match := self.find_near(signature, threshold)):
+            return Claim(False, 0, "near", match.canonical_url, match.similarity)
+        return Claim(True, record.version)
+
+    def release(self, canonical_url: str, claim: Claim) -> None:
+        """Give up a won claim whose story was not written after all (dropped by a later pipeline):
+        its next claim wins at once, not after the lease. Nothing for a store that holds no claims."""
+        return None
 
     @abstractmethod
     def touch(self, canonical_url: str) -> None:

@@ -58,7 +58,6 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -68,6 +67,7 @@ from redis.retry import Retry
 
 from newsportal.extract.dates import CHINA_TZ
 from newsportal.state.base import (
+    Claim,
     FetchMark,
     NearMatch,
     StateError,
@@ -91,17 +91,6 @@ class StateUnavailable(ConnectionError):
     """Redis could not be reached for ``retry_for`` seconds (errno EIO), or refuses writes because it is
     out of memory (ENOSPC: ``maxmemory`` with ``noeviction``). An OSError naming the server, so a
     crawl's WriteGuard stops the run (``write_failed``) instead of losing what it could not record."""
-
-
-@dataclass(frozen=True)
-class Claim:
-    """What ``RedisStateStore.claim`` decided for a story, atomically across workers."""
-
-    won: bool  # True: the record is stored now and this worker emits the story
-    version: int  # the version stored (won) or the stored version (lost to the same URL)
-    kind: str | None = None  # why it lost: "url" (same body stored), "content" or "near"
-    first: str | None = None  # the first copy's canonical URL (content, near), or the URL itself
-    similarity: float | None = None  # near: the estimated Jaccard similarity
 
 
 _LUA = r"""
@@ -145,7 +134,12 @@ end
 local function life_value(lf)
   return lf.version .. "|" .. lf.first_seen .. "|" .. lf.last_seen .. "|" .. lf.token .. "|" .. lf.pending
 end
-local function never(id) return false end
+-- What plain reads pass over: a claim not confirmed by add yet (its story is not written yet, and
+-- may never be: dropped later, or its worker died). Only claim sees claims.
+local function unconfirmed(id)
+  local lf = life(id)
+  return lf ~= nil and lf.pending > 0
+end
 
 -- The ids of first copies with a content hash: 4-byte little-endian, ascending.
 local function ids_of(packed)
@@ -274,7 +268,7 @@ local function find_near(bs, mine, threshold, skip)
   local best, best_id = -1, nil
   for _, id in ipairs(top) do
     local v = redis.call("HGET", rec_key(id), tostring(id))
-    if v and string.sub(v, 1, 1) == "S" and not skip(id) then
+    if v and string.sub(v, 1, 1) == "S" then
       local sig = string.sub(v, 2, SIGLEN + 1)
       local m = 0
       if sig == mine then
@@ -283,7 +277,8 @@ local function find_near(bs, mine, threshold, skip)
         local other = {struct.unpack(UNPACK, sig)}
         for k = 1, NPERM do if other[k] == my[k] then m = m + 1 end end
       end
-      if m > best then best, best_id = m, id end
+      -- skip asked only of a candidate that would be the best: one HGET, not one per candidate
+      if m > best and not skip(id) then best, best_id = m, id end
     end
   end
   if best_id == nil or best / NPERM < threshold then return nil end
@@ -344,20 +339,20 @@ elseif op == "claim" then
     return lf ~= nil and lf.token ~= token and abandoned(lf)
   end
   local id = redis.call("HGET", url_key(url), url)
+  local version = tonumber(ARGV[8])
   if id then
     id = tonumber(id)
     local lf = life(id)
     if lf.token == token then return {"won", lf.version} end  -- a retry of this very claim
     local same = h == "" or old_record(id).hash == h
-    if abandoned(lf) then
-      -- claimed by a worker that died before confirming it: emitted by this one instead
-      local v = same and lf.version or lf.version + 1
-      store(v, now_ms)
-      return {"won", v}
+    if not abandoned(lf) then
+      if same or lf.pending > 0 then return {"url", lf.version, url} end
+      store(lf.version + 1, now_ms)  -- the body changed since: the story's next version
+      return {"won", lf.version + 1}
     end
-    if same or lf.pending > 0 then return {"url", lf.version, url} end
-    store(lf.version + 1, now_ms)  -- the body changed since: the story's next version
-    return {"won", lf.version + 1}
+    -- claimed by a worker that died (or released) before confirming it: judged as a new story below,
+    -- since another copy of it may have been claimed meanwhile (its own claim is skipped there)
+    version = same and lf.version or lf.version + 1
   end
   if h ~= "" then
     local first = find_content(h, skip)
@@ -368,19 +363,31 @@ elseif op == "claim" then
     local first, m = find_near(bands(ARGV[14]), string.sub(value, 2, SIGLEN + 1), tonumber(ARGV[12]), skip)
     if first then return {"near", 0, first, m} end
   end
-  store(tonumber(ARGV[8]), now_ms)
-  return {"won", tonumber(ARGV[8])}
+  store(version, now_ms)
+  return {"won", version}
 elseif op == "find_near" then
-  local first, m = find_near(bands(ARGV[5]), ARGV[3], tonumber(ARGV[4]), never)
+  local first, m = find_near(bands(ARGV[5]), ARGV[3], tonumber(ARGV[4]), unconfirmed)
   if not first then return nil end
   return {first, m}
 elseif op == "find_content" then
-  return find_content(ARGV[3], never)
+  return find_content(ARGV[3], unconfirmed)
 elseif op == "article" then
   local url = ARGV[3]
   local id = redis.call("HGET", url_key(url), url)
   if not id then return nil end
+  if unconfirmed(tonumber(id)) then return nil end
   return {redis.call("HGET", rec_key(id), id), redis.call("HGET", life_key(id), id)}
+elseif op == "release" then
+  -- this worker's claim, not confirmed, dropped after all: abandoned at once (pending 1 is older than
+  -- any lease), so the story's next claim wins; another worker's claim since is left alone
+  local url, token = ARGV[3], ARGV[4]
+  local id = redis.call("HGET", url_key(url), url)
+  if not id then return 0 end
+  local lf = life(tonumber(id))
+  if lf.token ~= token or lf.pending == 0 then return 0 end
+  lf.pending = 1
+  redis.call("HSET", life_key(tonumber(id)), id, life_value(lf))
+  return 1
 elseif op == "touch" then
   local url = ARGV[3]
   local id = redis.call("HGET", url_key(url), url)
@@ -400,10 +407,6 @@ def _now() -> str:
 
 def _new_id() -> str:
     return uuid.uuid4().hex
-
-
-def _url_bucket(url: str) -> str:
-    return hashlib.sha1(url.encode("utf-8")).hexdigest()[:3]  # what the script's url_key computes
 
 
 def _band_args(signature: NearSignature) -> bytes:
@@ -458,6 +461,8 @@ def _decode(value: bytes, life: bytes) -> StoredArticle:
 
 class RedisStateStore(StateStore):
     """The StateStore of a cluster, in Redis under ``{prefix}state:``; see the module docstring."""
+
+    claims_atomically = True  # claim is one script: check and record at once, across workers
 
     def __init__(self, url: str, prefix: str, *, retry_for: float = RETRY_FOR_S) -> None:
         """Connect to the Redis at url (``redis://host:port/db``) and open the store under prefix,
@@ -581,6 +586,7 @@ class RedisStateStore(StateStore):
             )
 
     def _run(self, op: str, *args: Any, client: Any = None) -> Any:
+        client = client if client is not None else self.client  # StateError once closed
         return self._script(keys=[self.keys + "meta"], args=[self.keys, op, *args], client=client)
 
     def _write_args(self, record: StoredArticle, signature: NearSignature | None, token: str) -> list[Any]:
@@ -608,8 +614,7 @@ class RedisStateStore(StateStore):
         return value.decode() if value else None
 
     def seen_url(self, canonical_url: str) -> bool:
-        key = f"{self.keys}url:{_url_bucket(canonical_url)}"
-        return bool(self._call(self.client.hexists, key, canonical_url))
+        return self.article(canonical_url) is not None  # the script: a claim not confirmed is not seen
 
     def article(self, canonical_url: str) -> StoredArticle | None:
         row = self._call(self._run, "article", canonical_url)
@@ -676,10 +681,14 @@ class RedisStateStore(StateStore):
         row = self._call(self._run, "claim", *args)
         kind = row[0].decode()
         if kind == "won":
-            return Claim(True, int(row[1]))
+            return Claim(True, int(row[1]), token=token)
         first = row[2].decode("utf-8") if len(row) > 2 else None
         similarity = round(int(row[3]) / NUM_PERM, 4) if len(row) > 3 else None
         return Claim(False, int(row[1]), kind, first, similarity)
+
+    def release(self, canonical_url: str, claim: Claim) -> None:
+        if claim.won and claim.token:
+            self._call(self._run, "release", canonical_url, claim.token)
 
     def touch(self, canonical_url: str) -> None:
         self._call(self._run, "touch", canonical_url, _now())
