@@ -228,7 +228,9 @@ def test_kill_a_worker_and_restart_redis_midway(tmp_path, redis_server):  # noqa
     assert not missing, f"{len(missing)} stories missing, e.g. {missing[:3]}"
     logs = "".join(w.log.read_text("utf-8") for w in workers)
     assert "from dead workers" in logs, "the dead worker's leases never came back"
-    assert "answers again" in logs, "no worker saw Redis go away"
+    # whichever part met the outage first logs it: the job's link, or the state store (whose retries
+    # block the worker until Redis is back, so the link may never see it)
+    assert "answers again" in logs or "is back after" in logs, "no worker saw Redis go away"
     job = redis_server_job(redis_server.url, target(server))
     assert job["state"] == "done" and job["exit_code"] == "0"
 
