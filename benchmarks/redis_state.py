@@ -18,7 +18,8 @@ near-duplicate signature of a synthetic body (benchmarks/dedup.py's BodyMaker: Z
 Reported:
 
 * memory per stored article: INFO memory ``used_memory`` after the fill minus before, over the count
-  (the near-duplicate index included), and its split by kind of key (MEMORY USAGE); target ≤ 1.5 KB;
+  (the near-duplicate index included, and a fetch mark per article with a sitemap lastmod, as a crawl
+  writes one for each story page), and its split by kind of key (MEMORY USAGE); target ≤ 1.5 KB;
 * near-duplicate lookup (``find_near``) at that size: client-side wall time per call, median and p99,
   round trip included, and the server's own time per script call (INFO commandstats); target < 1 ms;
 * round trips and server commands per stored article on the dedup path (seen_url, find_content,
@@ -54,7 +55,7 @@ import redis  # noqa: E402
 from dedup import BodyMaker  # noqa: E402
 
 from newsportal.extract.text import content_hash  # noqa: E402
-from newsportal.state import StoredArticle, near_signature  # noqa: E402
+from newsportal.state import FetchMark, StoredArticle, near_signature  # noqa: E402
 from newsportal.state.redis import RedisStateStore  # noqa: E402
 from newsportal.state.sqlite import SQLiteStateStore  # noqa: E402
 
@@ -63,6 +64,11 @@ PREFIX = "newsportal:bench:"
 THRESHOLD = 0.4  # the default NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD
 BATCH = 1000
 TITLE_CHARS = "江城地铁号线南段正式开通试运营市民气象台发布降温降雨过程经济市场消费投资增长服务管理建设发展"
+
+
+def fetch_marks(batch: list[tuple[StoredArticle, Any]]) -> list[FetchMark]:
+    """The mark a crawl writes for each story page it fetched: when, and under which sitemap lastmod."""
+    return [FetchMark(r.canonical_url, "2026-03-29T06:00:00+08:00", r.published_at) for r, _ in batch]
 
 
 def records(maker: BodyMaker, start: int, stop: int, kept: list[str]) -> list[tuple[StoredArticle, Any]]:
@@ -164,10 +170,12 @@ def measure(
             batch = records(maker, lo, min(stored, lo + BATCH), kept)
             started = time.perf_counter()
             store.add_many(batch)
+            store.mark_fetched(fetch_marks(batch))
             fill_s["redis"] += time.perf_counter() - started
             if sqlite is not None:
                 started = time.perf_counter()
                 sqlite.add_many(batch)
+                sqlite.mark_fetched(fetch_marks(batch))
                 fill_s["sqlite"] += time.perf_counter() - started
         if sqlite is not None:
             sqlite.flush()

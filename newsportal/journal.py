@@ -46,6 +46,9 @@ NO_RESUME = "the next run resumes nothing an interrupted run left unfinished (li
 
 # Callbacks whose requests are articles (or pages that may turn out to be one).
 ARTICLE_CALLBACKS = frozenset({"parse_article", "parse_unknown"})
+# A request whose callback reads what this process holds in memory (the backfill's held stories):
+# run by this process, never handed to another cluster worker through a shared frontier.
+PROCESS_LOCAL_META = "newsportal_process_local"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pending (

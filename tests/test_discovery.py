@@ -187,7 +187,9 @@ def test_a_story_whose_sitemap_lastmod_is_newer_is_fetched_again_whatever_its_ag
     fetched = [h.path for h in server.log if h.path.startswith("/a/")]
     assert fetched == [story]
     assert second.stat("newsportal/refresh/lastmod") == 1
-    assert second.stat("newsportal/duplicates/url") == 1  # same body: not emitted again
+    # same body: not emitted again, counted as a refresh that found it unchanged (not a duplicate)
+    assert second.stat("newsportal/refresh/unchanged") == 1
+    assert second.stat("newsportal/duplicates/url") == 0 and second.items == []
 
 
 def _dated_listing(page: int, days: list[int]) -> str:

@@ -181,8 +181,16 @@ def test_since_and_until_are_days_and_until_needs_since_and_may_not_precede_it()
     since, until = spider.date_range
     assert since == datetime(2026, 3, 1, tzinfo=CHINA_TZ) and until == datetime(2026, 4, 1, tzinfo=CHINA_TZ)
     assert PortalSpider().date_range is None
-    for bad in ({"until": "2026-03-31"}, {"since": "2026-03-02", "until": "2026-03-01"}, {"since": "March"}):
-        with pytest.raises(ValueError, match="bad spider arguments"):
+    bad_ones = {
+        "bad spider arguments: until needs since": {"until": "2026-03-31"},
+        r"bad spider arguments: until \(2026-03-01\) is before since": {
+            "since": "2026-03-02",
+            "until": "2026-03-01",
+        },
+        "bad spider argument since='March'": {"since": "March"},
+    }
+    for says, bad in bad_ones.items():
+        with pytest.raises(ValueError, match=says):
             PortalSpider(**bad)
 
 

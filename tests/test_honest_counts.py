@@ -27,6 +27,9 @@ def two_runs(sample_server: LocalServer, tmp_path_factory: pytest.TempPathFactor
         "-a", "site=sample", "-a", f"start_url={sample_server.base_url}",
         "-s", f"NEWSPORTAL_STATE_DIR={tmp / 'state'}", "-s", f"NEWSPORTAL_OUTPUT_DIR={tmp / 'output'}",
         "-s", f"LOG_FILE={tmp / 'crawl.log'}",
+        # the refreshes of listing-driven runs: with the sitemap read, the second run skips every
+        # unchanged story by its lastmod, the duplicate copy included (tests/test_discovery.py)
+        "-s", "NEWSPORTAL_DISCOVERY=False",
     ]  # fmt: skip
     for _ in range(2):
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240, check=False)
@@ -44,20 +47,21 @@ def test_second_run_counts_unchanged_refreshes_apart_from_duplicates(two_runs: P
     unchanged = second["newsportal/refresh/unchanged"]
     assert unchanged > 0  # the sample's young stories (relative dates) are fetched again
     assert unchanged == second["newsportal/refresh/requested"]  # once a story, not once a link
-    # the only duplicate left is the real one: the copy the first run dropped too
+    # the only duplicate the second run may meet is the real one: the copy the first run dropped too
+    # (the sample lists it on page 3 of a channel; an incremental run stops paging where all is known)
     dups = {k: v for k, v in second.items() if k.startswith("newsportal/duplicates/")}
-    assert dups == {"newsportal/duplicates/content": 1}
+    assert dups in ({}, {"newsportal/duplicates/content": 1})
     summaries = re.findall(
         r"\] INFO: (newsportal summary: .*)", (two_runs / "crawl.log").read_text(encoding="utf-8")
     )
     assert len(summaries) == 2
     assert "duplicates=1 (content=1) errors=" in summaries[0]
-    assert f"duplicates=1 (content=1) refreshed={unchanged} (unchanged={unchanged}) errors=" in summaries[1]
-    # the stats file names the duplicate story, for the report
-    assert first["newsportal/duplicate_stories"] == second["newsportal/duplicate_stories"]
-    assert [re.sub(r"^https?://[^/]+", "", u) for u in second["newsportal/duplicate_stories"]["content"]] == [
+    assert f"refreshed={unchanged} (unchanged={unchanged}) errors=" in summaries[1]
+    # the stats files name the duplicate story, for the report
+    assert [re.sub(r"^https?://[^/]+", "", u) for u in first["newsportal/duplicate_stories"]["content"]] == [
         "/a/1024_307.html"
     ]
+    assert second["newsportal/duplicate_stories"] in ({}, first["newsportal/duplicate_stories"])
 
 
 def test_report_counts_each_duplicate_story_once(two_runs: Path):

@@ -28,7 +28,7 @@ import pytest
 
 from newsportal.localserver import LocalServer
 from newsportal.runlock import RunLock
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SAMPLE_PORTAL
 
 SCRAPY = str(Path(sys.executable).with_name("scrapy"))
 README = ROOT / "README.md"
@@ -70,6 +70,11 @@ def sample(server: LocalServer) -> tuple[str, ...]:
 # --- quiet for cron -----------------------------------------------------------------------------
 
 
+def sample_stories() -> int:
+    """The stories a crawl of the sample portal emits: its manifest's."""
+    return len(json.loads((SAMPLE_PORTAL / "manifest.json").read_text(encoding="utf-8"))["articles"])
+
+
 def test_run_ending_0_with_a_log_file_prints_nothing(tmp_path: Path, sample_server: LocalServer):
     proc = run(crawl_cmd(tmp_path, *sample(sample_server)))
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -77,7 +82,8 @@ def test_run_ending_0_with_a_log_file_prints_nothing(tmp_path: Path, sample_serv
     log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
     assert "newsportal summary: site=sample" in log and "exit=0 (ok)" in log
     # the progress line (an INFO line by default) is logged at the close too, however short the run
-    progress = r"\[newsportal\.extensions\.progress\] INFO: progress: \{.*\"item_scraped_count\": 63"
+    scraped = f'"item_scraped_count": {sample_stories()}'
+    progress = r"\[newsportal\.extensions\.progress\] INFO: progress: \{.*" + re.escape(scraped)
     assert re.search(progress, log)
 
 
@@ -241,7 +247,7 @@ def test_progress_every_interval_visible_at_log_level_warning(tmp_path: Path, sa
     lines = [json.loads(m) for m in re.findall(r"WARNING: progress: (\{.*\})$", log, re.M)]
     assert len(lines) >= 3, log[-2000:]
     scraped = [line["stats"].get("item_scraped_count", 0) for line in lines]
-    assert scraped == sorted(scraped) and scraped[-1] == 63  # the last line: at the close
+    assert scraped == sorted(scraped) and scraped[-1] == sample_stories()  # the last line: at the close
     assert all(set(line) == {"delta", "stats"} for line in lines)
 
 

@@ -85,8 +85,9 @@ def verdict(stats: dict[str, Any], max_error_rate: float, max_bot_wall_rate: flo
         return "bot_wall"
     listings = int(stats.get("newsportal/pages/listing", 0))
     article_links = int(stats.get("newsportal/links/article", 0))
-    articles_seen = int(stats.get("newsportal/pages/article", 0)) + int(
-        stats.get("newsportal/skipped/stored", 0)
+    articles_seen = sum(  # as newsportal.monitoring.suites.articles_seen
+        int(stats.get(key, 0))
+        for key in ("newsportal/pages/article", "newsportal/skipped/stored", "newsportal/skipped/lastmod")
     )
     if listings and not article_links and not articles_seen:
         return "no_article_links"

@@ -25,9 +25,13 @@ logger = logging.getLogger(__name__)
 
 
 def articles_seen(stats: dict[str, Any]) -> int:
-    """Article pages parsed plus stored articles not fetched again: what the portal offered, the same
-    from an incremental run to the next (items emitted are not: an unchanged portal emits none)."""
-    return int(stats.get("newsportal/pages/article", 0)) + int(stats.get("newsportal/skipped/stored", 0))
+    """Article pages parsed plus stored articles not fetched again (known from an earlier run, or
+    unchanged by their sitemap lastmod): what the portal offered, the same from an incremental run to
+    the next (items emitted are not: an unchanged portal emits none)."""
+    return sum(
+        int(stats.get(key, 0))
+        for key in ("newsportal/pages/article", "newsportal/skipped/stored", "newsportal/skipped/lastmod")
+    )
 
 
 def coverage_drops(

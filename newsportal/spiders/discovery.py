@@ -60,6 +60,7 @@ from newsportal.extract.dates import CHINA_TZ, parse_datetime
 from newsportal.extract.links import canon_url
 from newsportal.extract.pagekind import url_kind
 from newsportal.extract.select import rule_values
+from newsportal.journal import PROCESS_LOCAL_META
 
 # Sources go ahead of listings, behind the articles they give (so the queue drains as it fills).
 SOURCE_PRIORITY = 50
@@ -128,7 +129,13 @@ class DiscoverySources:
                     callback=self.parse_held,
                     errback=self.held_failed,
                     # its status does not matter: the callback runs on a 404 too
-                    meta={"dont_obey_robotstxt": True, "handle_httpstatus_all": True},
+                    # the held stories are this worker's (in a cluster each worker holds what the
+                    # sources it read gave): the request must run here
+                    meta={
+                        "dont_obey_robotstxt": True,
+                        "handle_httpstatus_all": True,
+                        PROCESS_LOCAL_META: True,
+                    },
                     dont_filter=True,
                     priority=SOURCE_PRIORITY,
                 )

@@ -135,6 +135,8 @@ def parse_arguments(spargs: dict[str, Any]) -> PortalArgs:
             if err["type"] == "extra_forbidden":
                 hint = closest(name, known)
                 problems.append(f"unknown spider argument {name}{hint}; known arguments: {', '.join(known)}")
+            elif not err["loc"]:  # a rule over several arguments (until needs since)
+                problems.append(f"bad spider arguments: {err['msg'].removeprefix('Value error, ')}")
             else:
                 why = err["msg"].removeprefix("Value error, ")
                 problems.append(f"bad spider argument {name}={err.get('input')!r}: {why}")

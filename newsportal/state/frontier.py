@@ -40,7 +40,7 @@ from scrapy.core.scheduler import BaseScheduler
 from scrapy.utils.request import request_from_dict
 
 from newsportal.durability import guard_for
-from newsportal.journal import ARTICLE_CALLBACKS, callback_name
+from newsportal.journal import ARTICLE_CALLBACKS, PROCESS_LOCAL_META, callback_name
 from newsportal.scheduler import JournalingScheduler
 from newsportal.state.dupefilter import RedisDupeFilter
 from newsportal.state.job import FRONTIER_GROUP, Cluster, cluster_for
@@ -137,10 +137,11 @@ class RedisFrontier(BaseScheduler):
         for queue in self._waiting.values():
             queue.clear()
         self._handed.clear()
-        if self._memory:
+        lost = [r for r in self._memory if not r.meta.get(PROCESS_LOCAL_META)]
+        if lost:
             # a request that could not be pickled cannot outlive this worker: counted and named
-            self.stats.inc_value("newsportal/dropped/unserializable", len(self._memory))
-            for request in self._memory:
+            self.stats.inc_value("newsportal/dropped/unserializable", len(lost))
+            for request in lost:
                 logger.warning(
                     "request %s could not be queued in Redis and is lost with this worker", request
                 )
@@ -153,6 +154,9 @@ class RedisFrontier(BaseScheduler):
         if not request.dont_filter and self.df.seen_locally(request):
             self.df.log(request, self.spider)
             return False
+        if request.meta.get(PROCESS_LOCAL_META):
+            self._memory.append(request)  # its callback needs this worker's memory: run here
+            return True
         try:
             payload = pickle.dumps(request.to_dict(spider=self.spider), protocol=4)
         except (ValueError, pickle.PicklingError, AttributeError, TypeError):
