@@ -25,8 +25,8 @@ min, pages below 0.5), then per field precision/recall in %: title, date (to the
 minute), author, 来源; time per page: CPU time (``time.process_time``, the headline) and wall time, each
 the fastest of ``--repeat`` passes over all pages after a warm-up, every tool in this one process,
 decoding included for every tool; the speed-up over trafilatura is the ratio of CPU times. "–" means
-the tool does not extract that field or the set does not label it. Exits 1 when newsportal misses a target of issue 4 on the shared set; the targets of
-issue 13 are listed, not enforced.
+the tool does not extract that field or the set does not label it. Exits 1 when newsportal misses a
+target of issue 4 on the shared set; the targets of issue 13 are listed, not enforced.
 """
 
 from __future__ import annotations
