@@ -17,6 +17,8 @@ import re
 
 from parsel import Selector
 
+from newsportal.extract.select import strings
+
 # A wall notice is short; the shortest real pages (a 快讯, a video page's caption, a 404 page with a
 # site map) still carry more visible text than this once the navigation is counted.
 MAX_WALL_TEXT_CHARS = 400
@@ -86,7 +88,7 @@ def visible_text(sel: Selector, limit: int) -> str | None:
     """The page's visible text without whitespace, or None once it is longer than limit."""
     text: list[str] = []
     size = 0
-    for node in sel.xpath(_VISIBLE_TEXT).getall():
+    for node in strings(sel, _VISIBLE_TEXT):
         part = _SPACE.sub("", node)
         size += len(part)
         if size > limit:
@@ -106,7 +108,7 @@ def bot_wall(sel: Selector) -> str | None:
         text = visible_text(sel, MAX_WALL_TEXT_CHARS)
         if text is None:
             return None
-        title = _SPACE.sub("", " ".join(sel.xpath("//title//text()").getall()))
+        title = _SPACE.sub("", " ".join(strings(sel, "//title//text()")))
         words = (title + " " + text).lower()
         if any(p.replace(" ", "") in words for p in RATE_LIMIT_PHRASES):
             return "rate_limited"
@@ -122,15 +124,16 @@ def bot_wall(sel: Selector) -> str | None:
 
 
 def _has_widget(sel: Selector) -> bool:
-    attrs = sel.xpath(
+    attrs = strings(
+        sel,
         "//*[self::div or self::form or self::input or self::iframe or self::script or self::img]"
-        "/@*[name()='class' or name()='id' or name()='src' or name()='name']"
-    ).getall()
+        "/@*[name()='class' or name()='id' or name()='src' or name()='name']",
+    )
     return any(_WIDGET.search(a) for a in attrs)
 
 
 def _cookie_and_reload(sel: Selector) -> bool:
-    for script in sel.xpath("//script[not(@src)]/text()").getall():
+    for script in strings(sel, "//script[not(@src)]/text()"):
         if _SETS_COOKIE.search(script) and _RELOADS.search(script):
             return True
     return False

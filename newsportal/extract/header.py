@@ -20,6 +20,7 @@ from parsel import Selector
 
 from newsportal.extract.dates import parse_datetime
 from newsportal.extract.density import is_hidden
+from newsportal.extract.select import strings
 from newsportal.extract.text import normalize_space, split_boilerplate, strip_title
 
 ZONE_SEGMENTS = 30
@@ -114,7 +115,7 @@ def find_headline(
     """(headline, its element). The headline is the longest heading-like element text that the
     document title contains (the <title> adds site names, og:title is sometimes cut at a quote);
     without one, og:title / meta title, else the <title> without its site suffix."""
-    doc_titles = [normalize_space(v) for q in _DOC_TITLE_QUERIES for v in sel.css(q).getall()]
+    doc_titles = [normalize_space(v) for q in _DOC_TITLE_QUERIES for v in strings(sel, q)]
     doc_titles = [t for t in doc_titles if t]
     best: tuple[str, object] | None = None
     nodes = [n.root for n in sel.xpath(_HEADLINE_QUERY)]
@@ -365,14 +366,14 @@ def page_site_names(sel: Selector, url: str | None = None) -> tuple[str, ...]:
             names.append(value)
 
     for query in _SITE_NAME_QUERIES:
-        for value in sel.css(query).getall():
+        for value in strings(sel, query):
             add(value)
-    for raw in sel.css('script[type="application/ld+json"]::text').getall():
+    for raw in strings(sel, 'script[type="application/ld+json"]::text'):
         if match := _PUBLISHER.search(raw):
             add(match.group("name"))
-    for value in sel.xpath(_LOGO_QUERY).getall():
+    for value in strings(sel, _LOGO_QUERY):
         add(value)
-    for text in sel.xpath(_COPYRIGHT_QUERY).getall()[:6]:
+    for text in strings(sel, _COPYRIGHT_QUERY)[:6]:
         for pattern in _COPYRIGHT_OWNER:
             for match in pattern.finditer(text):
                 add(match.group("name"))
