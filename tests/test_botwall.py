@@ -102,3 +102,22 @@ def test_odd_markup_is_not_a_wall_and_does_not_raise():
         b"<html><body>" * 3000,
     ):
         assert bot_wall(make_selector(body)[0]) is None
+
+
+@pytest.mark.parametrize("limit", [3, 12, 400])
+def test_visible_text_walk_is_the_query(limit):
+    """The tree walk (stops at limit) gives what the XPath query of visible text nodes gives: tails
+    after a script or comment count, script/style/template content and comment text do not."""
+    from newsportal.extract.article import make_selector
+    from newsportal.extract.botwall import _SPACE, _VISIBLE_TEXT, visible_text
+    from newsportal.extract.select import strings
+
+    html = (
+        "<html><head><title>t</title></head><body>a<script>x</script>b<!-- c -->d<style>e</style>"
+        "<template>f</template><p>g <b>h</b> i</p>j<?pi z?>k</body></html>"
+    )
+    sel, _ = make_selector(html.encode())
+    parts = [_SPACE.sub("", t) for t in strings(sel, _VISIBLE_TEXT)]
+    expected = "".join(parts) if len("".join(parts)) <= limit else None
+    assert visible_text(sel, limit) == expected
+    assert limit < 12 or expected == "abdghijk"

@@ -333,3 +333,24 @@ def test_real_year_less_baijiahao_dates_use_the_crawl_reference(shown, now, expe
 )
 def test_date_in_chinese_numerals_as_official_documents_write_it(text, expected):
     assert parse_datetime(text, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        """<script>var pubtime = "2020-01-02 10:00"; 'publish_time':'1567837800'</script>""",
+        """<script>{"PubDate":"2020-01-02","datePublished" : "2021-03-04T05:06"}</script>""",
+        "xpubtime: 2020-01-02 publish_timeX=2020 ctime=1567837800123 \u212atime",
+        "İ pubtime: 2020-01-02",  # lower() makes this page longer: offsets would not line up
+        "publi\u017fh_time: 2020-01-02 10:00",  # a long s, matched to 's' by re.IGNORECASE
+        "'pubtime''pubtime': '2020-01-02' \"news_time\"=\"2020-05-06 07:08\"",
+    ],
+)
+def test_script_key_values_finds_what_the_pattern_finds(html):
+    from newsportal.extract.dates import _SCRIPT_KEY_VALUE, _script_key_values
+
+    def spans(matches):
+        return [(m.start(), m.end(), m.group("value")) for m in matches]
+
+    assert spans(_script_key_values(html)) == spans(_SCRIPT_KEY_VALUE.finditer(html))
+    assert spans(_SCRIPT_KEY_VALUE.finditer(html))  # every case has a match to find

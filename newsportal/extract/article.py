@@ -50,7 +50,7 @@ from newsportal.extract.header import (
     zone_source,
     zone_source_guess,
 )
-from newsportal.extract.select import Rule, all_values, first_value, rule_values, select
+from newsportal.extract.select import Rule, all_values, first_value, rule_values, select, strings
 from newsportal.extract.text import (
     is_posted_line,
     normalize_space,
@@ -322,7 +322,7 @@ def _names_under_headline(
         title or "",
         *(
             normalize_space(t)
-            for t in sel.css("head title::text, meta[property='og:title']::attr(content)").getall()
+            for t in strings(sel, "head title::text, meta[property='og:title']::attr(content)")
         ),
     ]
     if not header.after_headline:
@@ -536,7 +536,7 @@ _DATE_IN_SEGMENT = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s
 
 def _jsonld_value(sel: Selector, key: str) -> str | None:
     """key from the first JSON-LD object that has it (NewsArticle and friends)."""
-    for raw in sel.css('script[type="application/ld+json"]::text').getall():
+    for raw in strings(sel, 'script[type="application/ld+json"]::text'):
         try:
             data = json.loads(raw)
         except (ValueError, RecursionError):  # not JSON; nested deeper than the json module goes

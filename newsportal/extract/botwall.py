@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
 from parsel import Selector
+
+from newsportal.extract.select import strings
 
 # A wall notice is short; the shortest real pages (a 快讯, a video page's caption, a 404 page with a
 # site map) still carry more visible text than this once the navigation is counted.
@@ -84,14 +87,54 @@ _VISIBLE_TEXT = "//body//text()[not(ancestor::script) and not(ancestor::style) a
 
 def visible_text(sel: Selector, limit: int) -> str | None:
     """The page's visible text without whitespace, or None once it is longer than limit."""
+    root = sel.root
+    bodies = list(root.iter("body")) if isinstance(root, etree._Element) else []
+    if len(bodies) == 1 and not any(_tag(a) in _HIDING for a in bodies[0].iterancestors()):
+        return _walk_visible_text(bodies[0], limit)
     text: list[str] = []
     size = 0
-    for node in sel.xpath(_VISIBLE_TEXT).getall():
+    for node in strings(sel, _VISIBLE_TEXT):
         part = _SPACE.sub("", node)
         size += len(part)
         if size > limit:
             return None
         text.append(part)
+    return "".join(text)
+
+
+_HIDING = frozenset(["script", "style", "template"])
+
+
+def _tag(el) -> str:
+    return el.tag if isinstance(el.tag, str) else ""
+
+
+def _walk_visible_text(body, limit: int) -> str | None:
+    """visible_text of a page with one <body>: the text nodes _VISIBLE_TEXT selects, in document
+    order, read by walking the tree, which can stop once limit is passed (a real page passes it in
+    its first lines; the query reads every text node of the page first)."""
+    text: list[str] = []
+    size = 0
+    # Pre-order over an explicit stack; ("tail", el) entries give el's tail after its subtree.
+    stack: list[tuple[bool, object]] = [(False, body)]
+    while stack:
+        is_tail, el = stack.pop()
+        if is_tail:
+            value = el.tail
+        else:
+            tag = _tag(el)
+            if el is not body:
+                stack.append((True, el))  # a tail is text of the parent, shown even after a <script>
+            if not tag or tag in _HIDING:
+                continue  # a comment's or PI's content is no text node; hidden content is not shown
+            stack.extend((False, child) for child in reversed(el))
+            value = el.text
+        if value:
+            part = _SPACE.sub("", value)
+            size += len(part)
+            if size > limit:
+                return None
+            text.append(part)
     return "".join(text)
 
 
@@ -106,7 +149,7 @@ def bot_wall(sel: Selector) -> str | None:
         text = visible_text(sel, MAX_WALL_TEXT_CHARS)
         if text is None:
             return None
-        title = _SPACE.sub("", " ".join(sel.xpath("//title//text()").getall()))
+        title = _SPACE.sub("", " ".join(strings(sel, "//title//text()")))
         words = (title + " " + text).lower()
         if any(p.replace(" ", "") in words for p in RATE_LIMIT_PHRASES):
             return "rate_limited"
@@ -122,15 +165,16 @@ def bot_wall(sel: Selector) -> str | None:
 
 
 def _has_widget(sel: Selector) -> bool:
-    attrs = sel.xpath(
+    attrs = strings(
+        sel,
         "//*[self::div or self::form or self::input or self::iframe or self::script or self::img]"
-        "/@*[name()='class' or name()='id' or name()='src' or name()='name']"
-    ).getall()
+        "/@*[name()='class' or name()='id' or name()='src' or name()='name']",
+    )
     return any(_WIDGET.search(a) for a in attrs)
 
 
 def _cookie_and_reload(sel: Selector) -> bool:
-    for script in sel.xpath("//script[not(@src)]/text()").getall():
+    for script in strings(sel, "//script[not(@src)]/text()"):
         if _SETS_COOKIE.search(script) and _RELOADS.search(script):
             return True
     return False

@@ -16,10 +16,12 @@ from datetime import datetime
 from functools import cached_property
 from urllib.parse import urlsplit
 
+from lxml import etree
 from parsel import Selector
 
 from newsportal.extract.dates import parse_datetime
 from newsportal.extract.density import is_hidden
+from newsportal.extract.select import strings
 from newsportal.extract.text import normalize_space, split_boilerplate, strip_title
 
 ZONE_SEGMENTS = 30
@@ -31,9 +33,13 @@ _SENTENCE = re.compile(r"[，。！？；]")
 _SENTENCE_MIN = 40
 
 # Elements a headline sits in: headings, and elements whose class or id says title.
+# The class and id test runs over attribute nodes (the same elements as //*[contains(@class, ...)],
+# in half the time: libxml2 then tests only elements that have the attribute).
 _HEADLINE_QUERY = (
-    "//h1 | //h2 | //h3 | //*[contains(@class,'title') or contains(@class,'Title') or contains(@id,'title')]"
+    "//h1 | //h2 | //h3 | (//@class[contains(.,'title') or contains(.,'Title')] | //@id[contains(.,'title')])"
+    "/.."
 )
+_HEADLINE_XPATH = etree.XPath(_HEADLINE_QUERY)
 _HEADLINE_MAX = 80
 _DOC_TITLE_QUERIES = (
     "head title::text",
@@ -114,10 +120,15 @@ def find_headline(
     """(headline, its element). The headline is the longest heading-like element text that the
     document title contains (the <title> adds site names, og:title is sometimes cut at a quote);
     without one, og:title / meta title, else the <title> without its site suffix."""
-    doc_titles = [normalize_space(v) for q in _DOC_TITLE_QUERIES for v in sel.css(q).getall()]
+    doc_titles = [normalize_space(v) for q in _DOC_TITLE_QUERIES for v in strings(sel, q)]
     doc_titles = [t for t in doc_titles if t]
     best: tuple[str, object] | None = None
-    nodes = [n.root for n in sel.xpath(_HEADLINE_QUERY)]
+    root = sel.root
+    nodes = (
+        _HEADLINE_XPATH(root)
+        if isinstance(root, etree._Element)
+        else [n.root for n in sel.xpath(_HEADLINE_QUERY)]
+    )
     for node in nodes:
         text = normalize_space(" ".join(node.itertext()))
         if not (4 <= len(text) <= _HEADLINE_MAX) or not any(text in t for t in doc_titles):
@@ -365,14 +376,14 @@ def page_site_names(sel: Selector, url: str | None = None) -> tuple[str, ...]:
             names.append(value)
 
     for query in _SITE_NAME_QUERIES:
-        for value in sel.css(query).getall():
+        for value in strings(sel, query):
             add(value)
-    for raw in sel.css('script[type="application/ld+json"]::text').getall():
+    for raw in strings(sel, 'script[type="application/ld+json"]::text'):
         if match := _PUBLISHER.search(raw):
             add(match.group("name"))
-    for value in sel.xpath(_LOGO_QUERY).getall():
+    for value in strings(sel, _LOGO_QUERY):
         add(value)
-    for text in sel.xpath(_COPYRIGHT_QUERY).getall()[:6]:
+    for text in strings(sel, _COPYRIGHT_QUERY)[:6]:
         for pattern in _COPYRIGHT_OWNER:
             for match in pattern.finditer(text):
                 add(match.group("name"))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from parsel import Selector
 
 from newsportal.extract.pagekind import is_listing_page_of, url_kind
-from newsportal.extract.select import rule_values
+from newsportal.extract.select import rule_values, strings
 from newsportal.sites.base import Site
 from newsportal.urls import absolute, canonical_url, refused_link
 
@@ -55,7 +55,7 @@ def page_links(sel: Selector, url: str, site: Site) -> PageLinks:
             if (target := canon(href)) and not site.is_article_url(target):
                 seen.add(target)
                 out.pagination.append(target)
-    for href in sel.css("a::attr(href)").getall():
+    for href in strings(sel, "a::attr(href)"):
         target = canon(href)
         if target is None:
             continue

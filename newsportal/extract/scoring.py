@@ -291,7 +291,8 @@ class Summary:
     body_f1_mean: float
     body_f1_min: float
     rates: dict[str, Rate]
-    ms_per_page: float | None = None
+    ms_per_page: float | None = None  # wall time
+    cpu_ms_per_page: float | None = None  # CPU time of the process (time.process_time)
     fields: frozenset[str] = frozenset(FIELDS)  # the fields the tool extracts at all; others print "–"
     low_pages: int = 0  # pages with body F1 below LOW_F1
 
@@ -316,7 +317,14 @@ class Summary:
 LOW_F1 = 0.5
 
 
-def summarize(name: str, scores: list[PageScore], *, seconds: float | None = None, fields=None) -> Summary:
+def summarize(
+    name: str,
+    scores: list[PageScore],
+    *,
+    seconds: float | None = None,
+    cpu_seconds: float | None = None,
+    fields=None,
+) -> Summary:
     f1s = [s.body_f1 for s in scores] or [0.0]
     return Summary(
         name=name,
@@ -325,6 +333,7 @@ def summarize(name: str, scores: list[PageScore], *, seconds: float | None = Non
         body_f1_min=min(f1s),
         rates={name_: rate(getattr(s, name_) for s in scores) for name_ in FIELDS},
         ms_per_page=1000 * seconds / len(scores) if seconds is not None and scores else None,
+        cpu_ms_per_page=1000 * cpu_seconds / len(scores) if cpu_seconds is not None and scores else None,
         fields=frozenset(fields or FIELDS),
         low_pages=sum(f < LOW_F1 for f in f1s),
     )
@@ -333,7 +342,7 @@ def summarize(name: str, scores: list[PageScore], *, seconds: float | None = Non
 def format_table(rows: list[Summary]) -> str:
     """A fixed-width table: one row per tool; each field as precision/recall in %."""
     head = f"{'extractor':<24} {'pages':>5} {'F1 mean':>7} {'F1 min':>6} {'<0.5':>4}"
-    head += "".join(f" {name + ' P/R':>11}" for name in FIELDS) + f" {'ms/page':>7}"
+    head += "".join(f" {name + ' P/R':>11}" for name in FIELDS) + f" {'CPU ms':>6} {'wall ms':>7}"
     lines = [head, "-" * len(head)]
 
     def pct(value: float | None) -> str:
@@ -346,10 +355,11 @@ def format_table(rows: list[Summary]) -> str:
         return f" {pct(r.precision) + '/' + pct(r.recall):>11}"
 
     for row in rows:
+        cpu = f"{row.cpu_ms_per_page:>6.1f}" if row.cpu_ms_per_page is not None else f"{'–':>6}"
         ms = f"{row.ms_per_page:>7.1f}" if row.ms_per_page is not None else f"{'–':>7}"
         lines.append(
             f"{row.name:<24} {row.pages:>5} {row.body_f1_mean:>7.3f} {row.body_f1_min:>6.3f} "
-            f"{row.low_pages:>4}" + "".join(cell(row, name) for name in FIELDS) + f" {ms}"
+            f"{row.low_pages:>4}" + "".join(cell(row, name) for name in FIELDS) + f" {cpu} {ms}"
         )
     return "\n".join(lines)
 

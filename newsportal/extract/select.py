@@ -86,6 +86,16 @@ def _evaluate(root: etree._Element, query: str) -> list:
     return result if isinstance(result, list) else [result]
 
 
+def strings(sel: Selector, query: str) -> list[str]:
+    """What ``sel.xpath(query).getall()`` gives for a query selecting text or attribute values, from
+    the compiled query: parsel would wrap each of a page's thousands of text nodes in a Selector only
+    to read its string back."""
+    root = sel.root
+    if isinstance(root, etree._Element):
+        return [str(v) for v in _evaluate(root, query)]
+    return sel.xpath(query).getall()
+
+
 def node_text(node: Selector) -> str:
     """Visible text of a node (a string node is itself), whitespace normalised, one line."""
     return _value_text(node.root)
