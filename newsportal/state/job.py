@@ -450,7 +450,7 @@ class ClusterWorker:
             raise NotConfigured("contract checks are not cluster work")
         cluster = cluster_for(crawler)
         if cluster is None:
-            raise NotConfigured("NEWSPORTAL_REDIS_URL is not set: a local crawl")
+            raise NotConfigured  # a local crawl: no message, so Scrapy does not warn about it
         from newsportal.state.output import ClusterOutput
 
         ClusterOutput(crawler, cluster)  # connected to item_scraped now: before StatePipeline

@@ -104,7 +104,7 @@ class ClusterPoliteness:
     def from_crawler(cls, crawler: Any) -> ClusterPoliteness:
         cluster = cluster_for(crawler)
         if cluster is None:
-            raise NotConfigured("NEWSPORTAL_REDIS_URL is not set: Scrapy's per-process limits")
+            raise NotConfigured  # a local crawl keeps Scrapy's per-process limits; no message, no warning
         return cls(crawler, cluster)
 
     def engine_started(self) -> None:
