@@ -20,6 +20,17 @@ from urllib.parse import urlsplit
 from newsportal.sites import DEFAULT_SITE
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (another user's counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
 class LockHeld(RuntimeError):
     """Another live process holds the lock."""
 

@@ -39,6 +39,7 @@ from scrapy.squeues import PickleFifoDiskQueue
 
 from newsportal.durability import guard_for
 from newsportal.journal import ARTICLE_CALLBACKS, callback_name, journal_for
+from newsportal.runlock import pid_alive
 from newsportal.state import state_dir
 
 logger = logging.getLogger(__name__)
@@ -150,18 +151,6 @@ def _new_frontier_dir(parent: Path) -> Path:
     parent.mkdir(parents=True, exist_ok=True)
     for old in parent.glob("*-*"):
         pid = old.name.split("-", 1)[0]
-        if old.is_dir() and pid.isdigit() and not _alive(int(pid)):
+        if old.is_dir() and pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=parent))
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -14,7 +14,6 @@ users' processes and files it cannot parse are left alone.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from pathlib import Path
 
@@ -24,19 +23,11 @@ from scrapy.exceptions import NotConfigured
 # Scrapy's own answer to "where do job files go" (a private module: the one place that says it).
 from scrapy.utils._remote_control import job_files_dir
 
+from newsportal.runlock import pid_alive
+
 logger = logging.getLogger(__name__)
 
 _JOB_FILE = re.compile(r"^\.?(?P<pid>\d+)-[0-9a-f]+\.json(?:\.tmp)?$")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's live process
-        return True
-    return True
 
 
 def remove_stale_job_files(directory: Path) -> list[Path]:
@@ -49,7 +40,7 @@ def remove_stale_job_files(directory: Path) -> list[Path]:
         return removed
     for path in entries:
         match = _JOB_FILE.match(path.name)
-        if match is None or _alive(int(match.group("pid"))):
+        if match is None or pid_alive(int(match.group("pid"))):
             continue
         try:
             path.unlink()

@@ -43,6 +43,7 @@ from scrapy.exporters import JsonLinesItemExporter
 
 from newsportal.durability import guard_for
 from newsportal.feeds import PART_SUFFIX, run_id, site_label
+from newsportal.runlock import pid_alive
 from newsportal.state.job import WRITER_GROUP, Cluster
 
 logger = logging.getLogger(__name__)
@@ -219,20 +220,8 @@ class ClusterOutput:
         pattern = re.compile(rf"-{host}-(\d+)\.jsonl{re.escape(PART_SUFFIX)}$")
         for part in folder.glob(f"*.jsonl{PART_SUFFIX}"):
             m = pattern.search(part.name)
-            if m is None or _alive(int(m[1])):
+            if m is None or pid_alive(int(m[1])):
                 continue
             part.rename(part.with_name(part.name + ABANDONED_SUFFIX))
             self.stats.inc_value("newsportal/cluster/abandoned_parts")
             logger.warning("cluster: %s of a dead worker moved aside (its items were claimed)", part)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
