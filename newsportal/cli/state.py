@@ -96,14 +96,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"newsportal state: no state store in {directory}/ (nothing stored yet)", file=sys.stderr)
         return 2 if args.action == "stats" else 0
     if args.action == "reset":
-        if not args.yes:
-            try:
-                answer = input(f"Forget every article stored in {directory / DB_NAME}? [y/N] ")
-            except EOFError:  # no terminal to ask: not confirmed
-                answer = ""
-            if answer.strip().lower() not in ("y", "yes"):
-                print("newsportal state: not reset", file=sys.stderr)
-                return 1
+        if not args.yes and not _confirmed(f"Forget every article stored in {directory / DB_NAME}?"):
+            print("newsportal state: not reset", file=sys.stderr)
+            return 1
         try:
             store = SQLiteStateStore(directory, check_signature=False)
         except StateError as exc:  # not ours to reset: the person moves it aside, as the message says
@@ -171,14 +166,9 @@ def run_redis(args: argparse.Namespace, url: str) -> int:
                 file=sys.stderr,
             )
             return EXIT_CODES["lock_held"]
-        if not args.yes:
-            try:
-                answer = input(f"Forget every article stored for {target} in {url}? [y/N] ")
-            except EOFError:  # no terminal to ask: not confirmed
-                answer = ""
-            if answer.strip().lower() not in ("y", "yes"):
-                print("newsportal state: not reset", file=sys.stderr)
-                return 1
+        if not args.yes and not _confirmed(f"Forget every article stored for {target} in {url}?"):
+            print("newsportal state: not reset", file=sys.stderr)
+            return 1
     try:
         # retry_for 0: a command reports a Redis that does not answer instead of waiting for it
         store = RedisStateStore(url, prefix, retry_for=0)
@@ -213,3 +203,12 @@ def _print_stats(stats, as_json: bool) -> None:
     ]
     for label, value in rows:
         print(f"{label:<20} {value}")
+
+
+def _confirmed(question: str) -> bool:
+    """Ask on the terminal; no terminal to ask (EOF) is not a yes."""
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
