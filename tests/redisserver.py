@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -102,6 +103,30 @@ class RedisServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def race(url: str, script: str, argvs: list[list[str]], *, cwd: Path, timeout: float = 120) -> list[str]:
+    """Start one ``python -c script url *argv`` per argv; each prints "ready" and waits for the key
+    "go", which is set once all are ready, so they run at the same moment. Their outputs, after each
+    exited 0."""
+    import redis  # the tests' client; this module is also imported where only the server is wanted
+
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, url, *argv], cwd=cwd, stdout=subprocess.PIPE, text=True
+        )
+        for argv in argvs
+    ]
+    try:
+        for proc in procs:
+            assert proc.stdout.readline().strip() == "ready"
+        redis.Redis.from_url(url).set("go", 1)
+        outputs = [proc.communicate(timeout=timeout)[0] for proc in procs]
+    finally:
+        for proc in procs:
+            proc.kill()
+    assert [proc.returncode for proc in procs] == [0] * len(procs)
+    return outputs
 
 
 @pytest.fixture

@@ -8,14 +8,10 @@ feed in a crawl: with a check and a later record (no claim) both racers would em
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
-import redis
-
-from tests.redisserver import RedisServer
+from tests.redisserver import RedisServer, race
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,24 +60,9 @@ def test_two_workers_racing_the_same_stories_emit_each_exactly_once(
     redis_server: RedisServer, tmp_path: Path
 ) -> None:
     count, workers = 90, ("w1", "w2")
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", RACER, redis_server.url, name, str(count), str(tmp_path / name)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for name in workers
-    ]
-    try:
-        for proc in procs:
-            assert proc.stdout.readline().strip() == "ready"
-        redis.Redis.from_url(redis_server.url).set("go", 1)
-        outputs = [proc.communicate(timeout=120)[0] for proc in procs]
-    finally:
-        for proc in procs:
-            proc.kill()
-    assert [proc.returncode for proc in procs] == [0, 0]
+    outputs = race(
+        redis_server.url, RACER, [[name, str(count), str(tmp_path / name)] for name in workers], cwd=ROOT
+    )
     emitted: dict[int, int] = {}
     for out in outputs:
         rows = [json.loads(line) for line in out.splitlines()]

@@ -25,7 +25,7 @@ from newsportal.state.base import Claim
 from newsportal.state.redis import RedisStateStore, StateUnavailable
 from newsportal.state.sqlite import SQLiteStateStore
 from tests.dedup_fixtures.labelled import MANIFEST, labelled_pairs, sample_bodies
-from tests.redisserver import RedisServer
+from tests.redisserver import RedisServer, race
 from tests.statestores import story
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,24 +179,7 @@ RACER = textwrap.dedent(
 
 def test_workers_racing_the_same_stories_emit_each_exactly_once(redis_server: RedisServer) -> None:
     count, workers = 150, ("w1", "w2", "w3")
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", RACER, redis_server.url, name, str(count)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for name in workers
-    ]
-    try:
-        for proc in procs:
-            assert proc.stdout.readline().strip() == "ready"
-        redis.Redis.from_url(redis_server.url).set("go", 1)
-        outputs = [proc.communicate(timeout=120)[0] for proc in procs]
-    finally:
-        for proc in procs:
-            proc.kill()
-    assert [proc.returncode for proc in procs] == [0, 0, 0]
+    outputs = race(redis_server.url, RACER, [[name, str(count)] for name in workers], cwd=ROOT)
     winners: dict[int, int] = {}
     kinds: dict[int, set] = {}
     for out in outputs:
