@@ -19,23 +19,9 @@ import pytest
 from newsportal.cli import main as cli_main
 from newsportal.state import StoredArticle, near_signature, open_state
 from newsportal.state.sqlite import DB_NAME, SQLiteStateStore
+from tests.statestores import BODY, OTHER, record
 
 ROOT = Path(__file__).resolve().parents[1]
-BODY = (
-    "3月14日上午9时，江城地铁5号线南段正式开通试运营，首趟列车从南湖站驶出，车厢里坐满了赶早体验的市民。\n"
-    "5号线南段全长约18公里，设站12座，串联起南部新城、大学园区和高新产业园三个人口密集片区。\n"
-    "运营公司介绍，试运营初期早晚高峰行车间隔为4分30秒，平峰时段为7分钟，首末班车时间分别为6时和23时。"
-)
-OTHER = (
-    "市气象台发布消息，本周后半程受冷空气影响，全市将有一次明显降温降雨过程，最低气温跌至8℃。\n"
-    "气象部门提醒，降温幅度较大，市民注意及时添衣，雨天出行注意交通安全。"
-)
-
-
-def record(url: str, body: str = BODY, **fields) -> StoredArticle:
-    from newsportal.extract.text import content_hash
-
-    return StoredArticle(canonical_url=url, site="sample", content_hash=content_hash(body), **fields)
 
 
 def test_store_lives_in_the_state_dir_in_wal_mode(tmp_path: Path) -> None:
