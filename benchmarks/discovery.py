@@ -35,14 +35,8 @@ from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parents[1]
-BENCH = ROOT / "benchmarks"
-RESULTS = BENCH / "results"
-PYTHON = Path(sys.executable)
-SCRAPY = PYTHON.with_name("scrapy")
-
-sys.path.insert(0, str(BENCH))
-from crawl import engine_settings, machine  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from crawl import BENCH, PYTHON, RESULTS, ROOT, SCRAPY, engine_settings, machine
 
 TARGET = 1.5
 
