@@ -48,6 +48,9 @@ KEY = "newsportal_article_key"
 # callbacks of the URL sources (newsportal.spiders.discovery): the stories they yield came from them
 SOURCE_CALLBACKS = ("parse_sitemap", "parse_feed", "parse_held")
 DECISION_CACHE = 8192  # article URLs whose skip / fetch decision is remembered
+# Stories' fetch marks written together, not one store transaction per item; the rest at idle. Marks
+# lost to a kill cost a fetch again next run, nothing else: the sitemaps are marked after them.
+MARK_BATCH = 256
 
 
 def article_key(request: Request) -> str | None:
@@ -102,6 +105,7 @@ class IncrementalMiddleware:
         # sitemaps read, marked once every request they led to is done (the engine is idle): a run that
         # stops before (a full disk, a kill) leaves them unmarked, so the next run reads them again
         self._sitemap_marks: dict[str, str | None] = {}
+        self._story_marks: list[FetchMark] = []  # stories done, not yet marked (MARK_BATCH)
         crawler.signals.connect(self.item_done, signal=signals.item_scraped)
         crawler.signals.connect(self.item_done, signal=signals.item_dropped)
         crawler.signals.connect(self._mark_sitemaps, signal=signals.spider_idle)
@@ -205,6 +209,7 @@ class IncrementalMiddleware:
 
     def _mark_sitemaps(self) -> None:
         guard = guard_for(self.crawler)
+        self._flush_story_marks()  # first: a sitemap is marked only after the stories it led to
         if not self._sitemap_marks or guard.failed:
             return
         now = datetime.now(CHINA_TZ).isoformat(timespec="seconds")
@@ -215,8 +220,17 @@ class IncrementalMiddleware:
 
     def _mark(self, url: str, lastmod: str | None) -> None:
         now = datetime.now(CHINA_TZ).isoformat(timespec="seconds")
-        with guard_for(self.crawler).writing():
-            self.store.mark_fetched([FetchMark(url, now, lastmod)])
+        self._story_marks.append(FetchMark(url, now, lastmod))
+        if len(self._story_marks) >= MARK_BATCH:
+            self._flush_story_marks()
+
+    def _flush_story_marks(self) -> None:
+        guard = guard_for(self.crawler)
+        if not self._story_marks or guard.failed:
+            return
+        marks, self._story_marks = self._story_marks, []
+        with guard.writing():
+            self.store.mark_fetched(marks)
 
     def _young(self, stored: StoredArticle) -> bool:
         when = stored.published_at or stored.first_seen
