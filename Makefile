@@ -20,7 +20,7 @@ crawl: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadgroup  # two processes: see tests/conftest.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
