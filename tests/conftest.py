@@ -3,6 +3,14 @@
 ``sample_server`` serves ``samples/portal/`` as a plain static host would: a directory serves its
 index.html, ``.html`` goes out as ``text/html`` without a charset (the GBK channel declares its
 charset only in <meta>), ``/robots.txt`` is the portal's own, a missing file is a 404.
+
+Tests in two processes: `make test` runs ``pytest -n 2 --dist loadfile`` (pytest-xdist). Each test file
+runs whole in one process, so a module- or session-scoped crawl (``sample_crawl``, the ``two_runs`` of
+test_dedup_crawl.py and test_honest_counts.py, ``crawled_dir``...) runs once per file, as in a serial
+run; two files run side by side. Hence every server and redis-server a test starts listens on a free
+port (port 0, ``free_port()``) and writes under its own tmp_path. (``--dist loadgroup`` would keep
+chosen tests apart, but xdist 3.8 marks its groups in ``item._nodeid``, which pytest 9 no longer
+reads: the groups are silently ignored.) A plain ``pytest`` stays serial.
 """
 
 from __future__ import annotations
@@ -95,33 +103,3 @@ def sample_crawl(sample_server: LocalServer, tmp_path_factory: pytest.TempPathFa
         spider_args={"site": "sample", "start_url": sample_server.base_url},
     )
 
-
-# --- two test processes (pytest-xdist) --------------------------------------------------------------
-# `make test` runs `pytest -n 2 --dist loadgroup`: two processes, tests handed out one at a time, except
-# that the tests of one xdist_group all run in one process, one after the other. Groups here:
-# * a module whose module- or session-scoped fixture crawls or scores (once per process that needs it):
-#   its tests stay in one process, so the crawl runs once, as in a serial run;
-# * "many-processes": the tests that run several crawls at once (cluster workers, a cron run beside its
-#   lock-holder, Scrapyd and its job) or time a run against another: one at a time, never two of them
-#   side by side on two cores.
-# Every server a test starts listens on a free port (port 0 or free_port()), so the two processes
-# never collide; a plain `pytest` run (serial) ignores the marks.
-_SHARED_FIXTURE_MODULES = {
-    "test_dedup_crawl.py",  # two_runs: two crawls of the sample portal
-    "test_export.py",  # crawled_dir: a crawl of the sample portal
-    "test_extraction_devset.py",  # ours, generic_only: the shared pages scored
-    "test_generic_crawl.py",  # unseen: a crawl of a portal no profile knows
-    "test_honest_counts.py",  # two_runs: two crawls of the sample portal
-    "test_near_duplicates.py",  # outcomes: the dedup fixtures scored
-    "test_sample_crawl.py",  # sample_crawl: a crawl of the sample portal
-}
-_MANY_PROCESSES = {"test_cluster.py", "test_cron.py", "test_scrapyd.py"}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        module = item.path.name
-        if module in _MANY_PROCESSES:
-            item.add_marker(pytest.mark.xdist_group("many-processes"))
-        elif module in _SHARED_FIXTURE_MODULES:
-            item.add_marker(pytest.mark.xdist_group(module.removesuffix(".py")))
