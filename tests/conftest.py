@@ -102,4 +102,3 @@ def sample_crawl(sample_server: LocalServer, tmp_path_factory: pytest.TempPathFa
         tmp_path_factory.mktemp("sample-crawl"),
         spider_args={"site": "sample", "start_url": sample_server.base_url},
     )
-
