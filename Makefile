@@ -20,7 +20,7 @@ crawl: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q -n 2 --dist loadfile  # two processes: see "Tests in two processes" in tests/conftest.py
+	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder  # two processes: see tests/conftest.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
