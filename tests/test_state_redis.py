@@ -268,21 +268,24 @@ WRITER = textwrap.dedent(
 
 def test_redis_killed_mid_write_loses_no_acknowledged_write(redis_server: RedisServer) -> None:
     total = 600
+    # Unbuffered bytes: a buffered reader's readline() reads ahead, and communicate() reads the pipe
+    # itself, so lines read ahead were lost (a flaky "102 != 100" when the writer ran ahead).
     proc = subprocess.Popen(
         [sys.executable, "-c", WRITER, redis_server.url, str(total)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
+        bufsize=0,
     )
     try:
         acked = [int(proc.stdout.readline()) for _ in range(100)]
         redis_server.kill()  # kill -9, while the writer is adding
         time.sleep(0.7)
         redis_server.start()
-        out, err = proc.communicate(timeout=120)
+        out_bytes, err_bytes = proc.communicate(timeout=120)
     finally:
         proc.kill()
+    out, err = out_bytes.decode(), err_bytes.decode()
     acked += [int(line) for line in out.split()]
     assert proc.returncode == 0, err
     assert acked == list(range(total))  # every add returned, in order: none failed, none skipped
