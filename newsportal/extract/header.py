@@ -706,21 +706,6 @@ def trailing_byline(paragraphs: list[str]) -> str | None:
 # The place a story was filed from, after the writers' names: "上海报道", "发自北京", "报道".
 _FILED_FROM = re.compile(r"(?:^|\s)(?:[\u4e00-\u9fff]{2,6}报道|报道|发自[\u4e00-\u9fff]{2,6})$")
 
-# A wire story's opening: "新华社拉萨2月12日电（记者 格桑边觉）", "本报北京讯（记者 张三 通讯员 李四）".
-_OPENING_DATELINE = re.compile(
-    r"^[^，。！？；（(]{0,30}?(?:电|讯|报道)\s*[（(](?P<inner>[^（()）]{2,40})[)）]"
-)
-
-
-def opening_dateline_byline(paragraphs: list[str]) -> str | None:
-    """The reporters a wire-style dateline names in brackets at the start of the first paragraph
-    ("新华社拉萨电（记者 格桑边觉）记者近日从……" → 格桑边觉); labelled names only (记者, 作者, 文/)."""
-    for paragraph in paragraphs[:2]:
-        if match := _OPENING_DATELINE.match(paragraph):
-            return byline_in([match.group("inner")])
-    return None
-
-
 # Words that head a body's first lines and are no one's name.
 _NOT_A_NAME_LINE = re.compile(
     r"摘要|前言|引言|导语|导读|正文|内容|简介|概要|提要|按语|编者|附件|附录|图片|视频|目录|全文|原文|注释|"
