@@ -145,8 +145,6 @@ def find_headline(
             if normalize_space(" ".join(candidate.itertext())) == stripped:
                 node = candidate
                 break
-    if node is None and stripped and (shown := _shown_head(sel, stripped)):
-        return shown
     og = [t for t in doc_titles[1:] if len(t) >= len(stripped)]
     return (stripped or (og[0] if og else None)) or None, node
 
@@ -244,34 +242,6 @@ def _set_off(el) -> bool:
             return True
         el = el.getparent()
     return False
-
-
-# Where a title may be cut: "标题 - 站名", "标题——频道", "标题 | 站名", "标题_站名".
-_TITLE_CUT = re.compile(r"\s+[-–—|｜]+\s+|\s*(?:——|_|[|｜])\s*")
-_SHOWN_TEXTS = (
-    "//body//text()[not(ancestor::a or ancestor::script or ancestor::style or ancestor::title)]"
-    "[normalize-space()]"
-)
-
-
-def _shown_head(sel: Selector, title: str) -> tuple[str, object] | None:
-    """(head, its element) when the page shows, as a text of its own outside links, the part of
-    title before one of its separators while it nowhere shows the whole title: the page's headline,
-    the rest a site or channel name ("河流与城市的记忆 - 清河文学论坛" with "河流与城市的记忆" in a
-    <strong>). A headline that itself holds a dash is shown whole, and so kept whole."""
-    cuts = [m.start() for m in _TITLE_CUT.finditer(title)]
-    if not cuts:
-        return None
-    shown: dict[str, object] = {}
-    for text in sel.root.xpath(_SHOWN_TEXTS):
-        shown.setdefault(normalize_space(str(text)), text.getparent())
-    if title in shown:
-        return None
-    for cut in reversed(cuts):
-        head = title[:cut].strip()
-        if len(head) >= 4 and head in shown:
-            return head, shown[head]
-    return None
 
 
 # --- the title without what is not the headline -------------------------------------------------
