@@ -41,7 +41,6 @@ from newsportal.extract.header import (
     find_header,
     is_title_label,
     names_under_headline,
-    opening_dateline_byline,
     plausible_author,
     staff_names,
     trailing_byline,
@@ -250,7 +249,6 @@ def extract_from_selector(
         fields.author
         or clean_author(cleaned.author)
         or edge_byline(paragraphs)
-        or opening_dateline_byline(fields.paragraphs)
         or trailing_byline(fields.paragraphs)
         or closing_author
         or clean_author(plausible_author(_jsonld_value(sel, "author")))
