@@ -362,3 +362,42 @@ def test_parse_count_reads_counts_with_chinese_units(text, expected):
 @pytest.mark.parametrize("text", ["", "阅读", "暂无评论"])
 def test_parse_count_without_a_number_is_none(text):
     assert parse_count(text) is None
+
+
+def test_hash_stable_characters_are_their_own_nfkc_and_compose_with_nothing():
+    import re
+    import unicodedata
+
+    from newsportal.extract.text import _HASH_STABLE_LINE, _INVISIBLE
+
+    stable = [chr(c) for c in range(0x110000) if _HASH_STABLE_LINE.fullmatch(chr(c))]
+    assert len(stable) > 20_000  # ASCII, the CJK ideographs, Chinese punctuation
+    for char in stable:
+        assert unicodedata.normalize("NFKC", char) == char
+        assert unicodedata.combining(char) == 0 and not unicodedata.decomposition(char)
+        assert not _INVISIBLE.match(char) and (char == " " or not re.match(r"\s", char))
+    # no two of them compose: no character's canonical decomposition is a pair of stable characters
+    stable_set = set(stable)
+    for code in range(0x110000):
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            assert not {chr(int(p, 16)) for p in parts} <= stable_set, hex(code)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "今天，气温２５℃。\n第二段…\u3000结束",
+        "ΑΣ\nΑλλά ΟΔΟΣ\nabc",  # a final sigma at a line's end before letters: lowered as one text
+        "e\u0301 combining\ncafe\u0301\n①②\n\u200b零宽\n\n",
+        "普通一行，只有常用字。\n第二行“引号”《书名》——破折号·间隔号",
+    ],
+)
+def test_normalize_for_hash_line_by_line_is_nfkc_of_the_whole(body):
+    import re
+    import unicodedata
+
+    from newsportal.extract.text import _INVISIBLE, fold_full_width, normalize_for_hash
+
+    whole = _INVISIBLE.sub("", unicodedata.normalize("NFKC", fold_full_width(body)))
+    assert normalize_for_hash(body) == re.sub(r"\s+", "", whole).lower()

@@ -449,14 +449,31 @@ def fold_full_width(text: str) -> str:
     return points.tobytes().decode("utf-32-le")
 
 
+# Characters NFKC leaves as they are and that never compose with a neighbour (no decomposition,
+# combining class 0, not the first of a composite pair): printable ASCII, the CJK Unified
+# Ideographs and the common Chinese punctuation; neither invisible (_INVISIBLE) nor whitespace but
+# the space. tests/test_text.py checks every one against unicodedata.
+_HASH_STABLE_CHARS = (
+    " -~\u4e00-\u9fff\u3001\u3002\u300a-\u3011\u3014\u3015\u201c\u201d\u2018\u2019\u2014\u00b7"
+)
+_HASH_STABLE_LINE = re.compile(f"[{_HASH_STABLE_CHARS}]*")
+
+
 def normalize_for_hash(body: str) -> str:
     """The body as compared for duplicates: NFKC (full- and half-width forms equal), no whitespace
     or zero-width characters, Latin lowercased."""
-    # Full-width ASCII forms first, as NFKC maps them: what is left of a Chinese body then passes
-    # NFKC's quick check, where the full-width punctuation would send all of it through the
-    # decomposition (4x the cost). NFKC of the folded text is NFKC of the text.
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", fold_full_width(body or "")))
-    return _SPACES.sub("", text).lower()
+    # Full-width ASCII forms first, as NFKC maps them: NFKC of the folded text is NFKC of the text.
+    # Then line by line: NFKC never joins across a newline (a starter nothing composes with), so a
+    # line of stable characters only is its own NFKC. Most lines of a Chinese body are, and
+    # unicodedata's quick check alone costs about as much as reading the whole body twice.
+    parts = []
+    for line in fold_full_width(body or "").split("\n"):
+        if _HASH_STABLE_LINE.fullmatch(line):
+            parts.append(line.replace(" ", ""))
+        else:
+            parts.append(_SPACES.sub("", _INVISIBLE.sub("", unicodedata.normalize("NFKC", line))))
+    # lowercased as a whole: str.lower reads a final sigma's next letter, which may open the next line
+    return "".join(parts).lower()
 
 
 def content_hash(body: str) -> str:
