@@ -401,3 +401,42 @@ def test_normalize_for_hash_line_by_line_is_nfkc_of_the_whole(body):
 
     whole = _INVISIBLE.sub("", unicodedata.normalize("NFKC", fold_full_width(body)))
     assert normalize_for_hash(body) == re.sub(r"\s+", "", whole).lower()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "版权所有 某某网",
+        "版权归某某日报社所有",
+        "独家所有",
+        "未经本网书面授权，不得转载",
+        "严禁任何形式转载",
+        "转载请注明出处",
+        "如有侵权请联系",
+        "侵权必删除",
+        "追究其法律责任",
+        "© 2026",
+        "(C) 2026 某某网",
+        "COPYRIGHT 2026",
+        "CopyrIght",
+        "copyr\u0131ght",  # a dotless i: IGNORECASE takes it for "i"
+        "All Rights Reserved",
+        "京ICP备12345678号",
+        "图片来自网络",
+        "本文图片均来源于互联网",
+    ],
+)
+def test_every_copyright_phrase_passes_the_anchor_check(line):
+    from newsportal.extract.text import _COPYRIGHT, _may_be_copyright
+
+    assert _COPYRIGHT.search(line)
+    assert _may_be_copyright(line)
+
+
+def test_the_anchor_check_lets_no_copyright_match_through_on_our_lines():
+    from newsportal.extract.text import _COPYRIGHT, _may_be_copyright
+
+    lines = [line for page in (Path(__file__).parent / "pages").rglob("*.html") for line in
+             page.read_text(encoding="utf-8", errors="replace").splitlines()]  # fmt: skip
+    matched = [line for line in lines if _COPYRIGHT.search(line)]
+    assert matched and all(_may_be_copyright(line) for line in matched)

@@ -136,6 +136,18 @@ _COPYRIGHT = re.compile(
 )
 _NOTICE_MAX = 300
 _COPYRIGHT_MAX = 100
+# What a _COPYRIGHT match must start with (its branches' first characters; "(c)", "copyright",
+# "all rights reserved", "ICP" in any case, with the dotted and dotless i that IGNORECASE also
+# takes for "i"). A line with none of them has no match: the regex, whose grouped and
+# case-insensitive branches leave it trying every branch at every character, is not run on it.
+_COPYRIGHT_ANCHORS = ("版权", "独家所有", "未经", "转载", "侵权", "追究", "图片", "©", "(")
+_COPYRIGHT_LATIN = re.compile("[cCaAiI\u0130\u0131]")
+
+
+def _may_be_copyright(line: str) -> bool:
+    return any(anchor in line for anchor in _COPYRIGHT_ANCHORS) or _COPYRIGHT_LATIN.search(line) is not None
+
+
 # Share bars and page furniture that end up as paragraphs of their own.
 _SHARE_WORDS = frozenset((
     "分享到", "分享至", "分享", "微信", "微博", "新浪微博", "腾讯微博", "朋友圈", "微信朋友圈", "QQ",
@@ -202,7 +214,7 @@ def _boilerplate_values(line: str) -> dict[str, str | None] | None:
         return {}
     if len(line) <= _NOTICE_MAX and _NOTICE.search(line):
         return {}
-    if len(line) <= _COPYRIGHT_MAX and _COPYRIGHT.search(line):
+    if len(line) <= _COPYRIGHT_MAX and _may_be_copyright(line) and _COPYRIGHT.search(line):
         return {}
     if len(line) <= _NOTICE_MAX and _is_disclaimer(line):
         return {}
@@ -240,7 +252,8 @@ def is_posted_line(line: str) -> bool:
 
 # Phrases of a site's disclaimer: a paragraph made of several of them is a 声明 without its label.
 _DISCLAIMER = re.compile(
-    r"不代表本(?:网|站|平台|号|刊)|(?:观点|立场)仅代表作者|对其真实性负责|与本(?:网|站|平台)联系|第一时间(?:删除|处理)"
+    # every branch opens with a literal character, so the regex skips to where one of them stands
+    r"不代表本(?:网|站|平台|号|刊)|观点仅代表作者|立场仅代表作者|对其真实性负责|与本(?:网|站|平台)联系|第一时间(?:删除|处理)"
     r"|仅供(?:读者)?参考|不构成(?:任何)?投资建议|信息发布平台|信息存储空间服务|传递更多信息"
 )
 
@@ -250,7 +263,7 @@ def _is_disclaimer(line: str) -> bool:
     found = len(_DISCLAIMER.findall(line))
     if found >= 2:
         return True
-    return found + len(_COPYRIGHT.findall(line)) >= 2
+    return found + (len(_COPYRIGHT.findall(line)) if _may_be_copyright(line) else 0) >= 2
 
 
 def _unbracket(line: str) -> str:
