@@ -440,3 +440,14 @@ def test_the_anchor_check_lets_no_copyright_match_through_on_our_lines():
              page.read_text(encoding="utf-8", errors="replace").splitlines()]  # fmt: skip
     matched = [line for line in lines if _COPYRIGHT.search(line)]
     assert matched and all(_may_be_copyright(line) for line in matched)
+
+
+def test_normalize_space_takes_every_whitespace_character_the_regex_takes():
+    import re
+
+    from newsportal.extract.text import _INVISIBLE
+
+    chars = (chr(c) for c in range(0x110000))
+    spaces = "".join(c for c in chars if (re.match(r"\s", c) or c.isspace()) and not _INVISIBLE.match(c))
+    text = f"{spaces}甲{spaces}乙 丙{spaces}"
+    assert normalize_space(text) == "甲 乙 丙" == re.sub(r"\s+", " ", text).strip()
