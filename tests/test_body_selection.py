@@ -148,3 +148,21 @@ def test_class_word_queries_select_what_they_selected_before(query):
         assert _attribute_first(query) == query
     else:
         assert _attribute_first(query) != query and "//@" in _attribute_first(query)
+
+
+# --- class 1: the document's own elements are never furniture -------------------------------------
+
+
+def test_a_state_class_on_body_leaves_the_article_to_the_density_finder(monkeypatch):
+    from pathlib import Path
+
+    from newsportal.extract import density
+    from newsportal.extract.article import make_selector
+
+    page = Path(__file__).parent / "pages" / "short_post" / "state_class_on_body.html"
+    sel, _ = make_selector(page.read_bytes())
+    # the finder itself picks the story (the page-level fixture alone would pass through the
+    # sentence fallback: the rule would not be pinned)
+    assert density.find_body(sel).root.tag == "article"
+    monkeypatch.setattr(density, "_DOCUMENT_TAGS", frozenset())
+    assert density.find_body(sel) is None  # what the rule prevents: <body class="u-has-nav-bar">

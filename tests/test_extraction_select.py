@@ -36,3 +36,36 @@ def test_strings_are_what_parsel_gives(query):
     assert parsel(sel)  # every query selects something on this page
     node = sel.css("div.x")[0]  # below the document: relative queries stay relative
     assert strings(node, query) == parsel(node)
+
+
+_HEAD_TAGS_PAGE = """<html><head><meta name="keywords" content="一,二"><meta name="Keywords" content="大写">
+<meta property="og:url" content="https://a.example/1"><meta name="author"><base href="https://a.example/">
+<link rel="canonical" href="//a.example/1"><link rel="alternate" href="/m/1"><link rel="alternate"></head>
+<body><meta name="keywords" content="三">
+<div><link rel="canonical" href="/body-canonical"></div></body></html>"""
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'meta[name="keywords"]::attr(content)',  # one in <head>, one in <body>: both, in document order
+        'meta[name="author"]::attr(content)',  # no content attribute: nothing
+        'link[rel="canonical"]::attr(href)',
+        'link[rel="alternate"]::attr(href)',
+        "base::attr(href)",
+        'meta[name="nothing"]::attr(content)',
+        "meta::attr(name)",
+    ],
+)
+def test_meta_link_base_attributes_from_the_index_are_what_xpath_gives(query):
+    from lxml import etree
+
+    from newsportal.extract.select import _CSS, _compiled_query, _TagAttributeQuery
+
+    sel, _ = make_selector(_HEAD_TAGS_PAGE.encode("utf-8"))
+    assert isinstance(_compiled_query(query), _TagAttributeQuery)  # the index answers it
+    assert strings(sel, query) == etree.XPath(_CSS.css_to_xpath(query))(sel.root)
+    for node in (sel.css("body")[0], sel.css("div")[0]):  # below the document: relative, own index
+        assert strings(node, query) == etree.XPath(_CSS.css_to_xpath(query))(node.root)
+    other, _ = make_selector(_HEAD_TAGS_PAGE.encode("utf-8"))  # another page: its own index
+    assert strings(other, query) == etree.XPath(_CSS.css_to_xpath(query))(other.root)

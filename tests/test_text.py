@@ -362,3 +362,92 @@ def test_parse_count_reads_counts_with_chinese_units(text, expected):
 @pytest.mark.parametrize("text", ["", "阅读", "暂无评论"])
 def test_parse_count_without_a_number_is_none(text):
     assert parse_count(text) is None
+
+
+def test_hash_stable_characters_are_their_own_nfkc_and_compose_with_nothing():
+    import re
+    import unicodedata
+
+    from newsportal.extract.text import _HASH_STABLE_LINE, _INVISIBLE
+
+    stable = [chr(c) for c in range(0x110000) if _HASH_STABLE_LINE.fullmatch(chr(c))]
+    assert len(stable) > 20_000  # ASCII, the CJK ideographs, Chinese punctuation
+    for char in stable:
+        assert unicodedata.normalize("NFKC", char) == char
+        assert unicodedata.combining(char) == 0 and not unicodedata.decomposition(char)
+        assert not _INVISIBLE.match(char) and (char == " " or not re.match(r"\s", char))
+    # no two of them compose: no character's canonical decomposition is a pair of stable characters
+    stable_set = set(stable)
+    for code in range(0x110000):
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            assert not {chr(int(p, 16)) for p in parts} <= stable_set, hex(code)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "今天，气温２５℃。\n第二段…\u3000结束",
+        "ΑΣ\nΑλλά ΟΔΟΣ\nabc",  # a final sigma at a line's end before letters: lowered as one text
+        "e\u0301 combining\ncafe\u0301\n①②\n\u200b零宽\n\n",
+        "普通一行，只有常用字。\n第二行“引号”《书名》——破折号·间隔号",
+    ],
+)
+def test_normalize_for_hash_line_by_line_is_nfkc_of_the_whole(body):
+    import re
+    import unicodedata
+
+    from newsportal.extract.text import _INVISIBLE, fold_full_width, normalize_for_hash
+
+    whole = _INVISIBLE.sub("", unicodedata.normalize("NFKC", fold_full_width(body)))
+    assert normalize_for_hash(body) == re.sub(r"\s+", "", whole).lower()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "版权所有 某某网",
+        "版权归某某日报社所有",
+        "独家所有",
+        "未经本网书面授权，不得转载",
+        "严禁任何形式转载",
+        "转载请注明出处",
+        "如有侵权请联系",
+        "侵权必删除",
+        "追究其法律责任",
+        "© 2026",
+        "(C) 2026 某某网",
+        "COPYRIGHT 2026",
+        "CopyrIght",
+        "copyr\u0131ght",  # a dotless i: IGNORECASE takes it for "i"
+        "All Rights Reserved",
+        "京ICP备12345678号",
+        "图片来自网络",
+        "本文图片均来源于互联网",
+    ],
+)
+def test_every_copyright_phrase_passes_the_anchor_check(line):
+    from newsportal.extract.text import _COPYRIGHT, _may_be_copyright
+
+    assert _COPYRIGHT.search(line)
+    assert _may_be_copyright(line)
+
+
+def test_the_anchor_check_lets_no_copyright_match_through_on_our_lines():
+    from newsportal.extract.text import _COPYRIGHT, _may_be_copyright
+
+    lines = [line for page in (Path(__file__).parent / "pages").rglob("*.html") for line in
+             page.read_text(encoding="utf-8", errors="replace").splitlines()]  # fmt: skip
+    matched = [line for line in lines if _COPYRIGHT.search(line)]
+    assert matched and all(_may_be_copyright(line) for line in matched)
+
+
+def test_normalize_space_takes_every_whitespace_character_the_regex_takes():
+    import re
+
+    from newsportal.extract.text import _INVISIBLE
+
+    chars = (chr(c) for c in range(0x110000))
+    spaces = "".join(c for c in chars if (re.match(r"\s", c) or c.isspace()) and not _INVISIBLE.match(c))
+    text = f"{spaces}甲{spaces}乙 丙{spaces}"
+    assert normalize_space(text) == "甲 乙 丙" == re.sub(r"\s+", " ", text).strip()

@@ -334,42 +334,36 @@ def furniture_in(container) -> list:
 
 def _text_sizes(container) -> dict[object, tuple[int, int]]:
     """(text characters, of which inside links) of every element under container (container
-    included; skipped tags count nothing and are not listed), in post-order over an explicit stack."""
+    included; skipped tags count nothing and are not listed). One pass of lxml's iterwalk (the tree
+    walked in C, no recursion), each open element a flat frame [in a link, total, link]; a skipped
+    element's frame is None (its tail still counts for its parent), a comment's or processing
+    instruction's tail counts for the element it stands in."""
     sizes: dict[object, tuple[int, int]] = {}
-    # A frame: [element, in a link, its children, total so far, link so far]
-    stack: list[list] = []
-
-    def open_(el, in_link: bool) -> list | None:
-        tag = _tag(el)
-        if tag in _SKIP:
-            return None
-        in_link = in_link or tag == "a"
-        total = len((el.text or "").strip()) if tag else 0
-        return [el, in_link, iter(el), total, total if in_link else 0]
-
-    top = open_(container, False)
-    if top is None:
+    if _tag(container) in _SKIP:
         return sizes
-    stack.append(top)
-    while stack:
-        frame = stack[-1]
-        child = next(frame[2], None)
-        if child is not None:
-            opened = open_(child, frame[1])
-            if opened is not None:
-                stack.append(opened)
-            else:
-                _add_tail(frame, child, 0, 0)
+    walker = etree.iterwalk(container, events=("start", "end", "comment", "pi"))
+    stack: list[list | None] = []
+    for event, el in walker:
+        if event == "start":
+            tag = el.tag.lower()
+            if tag in _SKIP:
+                walker.skip_subtree()
+                stack.append(None)
+                continue
+            in_link = tag == "a" or (bool(stack) and stack[-1][0])
+            total = len((el.text or "").strip())
+            stack.append([in_link, total, total if in_link else 0])
             continue
-        stack.pop()
-        el, _, _, total, link = frame
-        sizes[el] = (total, link)
+        if event == "end":
+            frame = stack.pop()
+            total, link = (0, 0) if frame is None else (frame[1], frame[2])
+            if frame is not None:
+                sizes[el] = (total, link)
+        else:  # a comment or processing instruction: only its tail counts, in the open element
+            total = link = 0
         if stack:
-            _add_tail(stack[-1], el, total, link)
+            parent = stack[-1]
+            tail = len((el.tail or "").strip())
+            parent[1] += total + tail
+            parent[2] += link + (tail if parent[0] else 0)
     return sizes
-
-
-def _add_tail(frame: list, child, total: int, link: int) -> None:
-    tail = len((child.tail or "").strip())
-    frame[3] += total + tail
-    frame[4] += link + (tail if frame[1] else 0)

@@ -67,10 +67,61 @@ def _attribute_first(xpath: str) -> str:
     return f"({elements}){rest}" if rest.startswith("[") else elements + rest
 
 
+# An attribute of <meta>, <link> or <base> elements, chosen by another attribute's exact value:
+# meta[name="keywords"]::attr(content), link[rel="canonical"]::attr(href), base::attr(href), as
+# parsel translates them. A page asks some twenty of these; each XPath walks the whole tree.
+_TAG_ATTRIBUTE = re.compile(
+    r"^descendant-or-self::(meta|link|base)(?:\[@([\w:-]+) = '([^']*)'\])?/@([\w:-]+)$"
+)
+_INDEXED_TAGS = ("meta", "link", "base")
+
+
+class _TagAttributeQuery:
+    """One of those queries, answered from the page's <meta>, <link> and <base> elements, found in
+    one walk per tree and kept (_tag_index): the same strings in the same (document) order as the
+    XPath. Only attribute values are answered this way, never elements, so no query that selects
+    nodes to remove (a profile's body_strip, run on a copy that is then changed) goes through it."""
+
+    __slots__ = ("attribute", "path", "tag", "value", "wanted")
+
+    def __init__(self, xpath: str, match: re.Match[str]) -> None:
+        self.path = xpath
+        self.tag, self.attribute, self.value, self.wanted = match.groups()
+
+    def __call__(self, root) -> list[str]:
+        out = []
+        for el in _tag_index(root)[self.tag]:
+            got = el.get(self.wanted)
+            if got is not None and (self.attribute is None or el.get(self.attribute) == self.value):
+                out.append(got)
+        return out
+
+
+# The last tree's index: one page is read by many queries in a row. The tree is held (lxml elements
+# take no weak references) until the next page's first such query replaces it; a page's tree is not
+# changed after it is parsed (the body is stripped on a copy).
+_last_index: tuple[object, dict[str, list]] | None = None
+
+
+def _tag_index(root) -> dict[str, list]:
+    global _last_index
+    last = _last_index
+    if last is not None and last[0] is root:
+        return last[1]
+    index: dict[str, list] = {tag: [] for tag in _INDEXED_TAGS}
+    for el in root.iter(*_INDEXED_TAGS):
+        index[el.tag].append(el)
+    _last_index = (root, index)
+    return index
+
+
 @lru_cache(maxsize=2048)
-def _compiled_query(query: str) -> etree.XPath:
+def _compiled_query(query: str) -> etree.XPath | _TagAttributeQuery:
     try:
         xpath = _attribute_first(query) if is_xpath(query) else _CSS.css_to_xpath(query)
+        match = _TAG_ATTRIBUTE.match(xpath)
+        if match is not None:
+            return _TagAttributeQuery(xpath, match)
         namespaces = {prefix: uri for prefix, uri in _EXSLT.items() if f"{prefix}:" in xpath}
         return etree.XPath(xpath, namespaces=namespaces, smart_strings=False)
     except Exception as exc:  # cssselect and lxml raise several types for bad queries
