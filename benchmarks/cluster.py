@@ -32,18 +32,23 @@ line. Exits 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psutil
 import redis
 import scrapy
 
@@ -51,11 +56,13 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 SCRAPY = Path(sys.executable).with_name("scrapy")
 sys.path.insert(0, str(ROOT))
+from newsportal.state.job import target_name  # noqa: E402
 from tests.portalserver import PortalServer, SyntheticPortal  # noqa: E402
 from tests.redisserver import RedisServer  # noqa: E402
 
 LATENCY = 0.05
 SCALING_CONCURRENCY = 1  # requests in flight per worker in the scaling runs
+MANY_CONCURRENCY = 1  # requests in flight per crawl in the many-portals runs (each is latency-bound)
 TARGET_2 = 1.8
 TARGET_3 = 2.5
 
@@ -83,22 +90,81 @@ def worker_command(start_url: str, redis_url: str, work: Path, name: str, **sett
 
 
 class Process:
-    """A worker process; its CPU time once it has exited (os.wait4)."""
+    """A worker process: when it started and exited (time.monotonic, the portal server's clock) and
+    its CPU time once it has exited (os.wait4)."""
 
     def __init__(self, cmd: list[str]) -> None:
+        self.started = time.monotonic()
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.cpu = 0.0
+        self.ended = 0.0
         self.code: int | None = None
 
     def wait(self) -> int:
         _, status, usage = os.wait4(self.proc.pid, 0)
+        self.ended = time.monotonic()
         self.proc.returncode = self.code = os.waitstatus_to_exitcode(status)
         self.cpu = usage.ru_utime + usage.ru_stime
         return self.code
 
 
+class CpuSampler:
+    """Each worker's CPU time (user + system, psutil) every PERIOD seconds while it runs, so that the CPU
+    of its crawling (first request to last answer) can be told from its start-up's and its end's."""
+
+    PERIOD = 0.05
+
+    def __init__(self, procs: list[Process]) -> None:
+        self.samples: list[list[tuple[float, float]]] = [[(p.started, 0.0)] for p in procs]
+        self._procs = [psutil.Process(p.proc.pid) for p in procs]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.PERIOD):
+            for samples, proc in zip(self.samples, self._procs, strict=True):
+                with contextlib.suppress(psutil.Error):
+                    times = proc.cpu_times()
+                    samples.append((time.monotonic(), times.user + times.system))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def at(self, worker: int, when: float) -> float:
+        """Worker's CPU seconds at monotonic time when (the last sample before it)."""
+        return max((cpu for t, cpu in self.samples[worker] if t <= when), default=0.0)
+
+
+def wait_all(procs: list[Process]) -> list[int]:
+    """Wait for every process at once (each exit time is its own)."""
+    threads = [threading.Thread(target=p.wait) for p in procs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return [p.code for p in procs]
+
+
 def commands(r: redis.Redis) -> int:
     return int(r.info("stats")["total_commands_processed"])
+
+
+def server_cpu_s(r: redis.Redis) -> float:
+    cpu = r.info("cpu")
+    return float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"])
+
+
+def own_cpu_s() -> float:
+    """This process's CPU (the portal servers' threads; the workers are children, not counted here)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def command_calls(r: redis.Redis) -> dict[str, int]:
+    """Calls per command so far (INFO commandstats: those run inside Lua scripts count too)."""
+    return {name[len("cmdstat_") :]: int(v["calls"]) for name, v in r.info("commandstats").items()}
 
 
 def scaling(articles: int, workers: int, work: Path) -> dict:
@@ -106,78 +172,186 @@ def scaling(articles: int, workers: int, work: Path) -> dict:
     work.mkdir(parents=True)
     with RedisServer(work / "redis") as rs, PortalServer(portal, latency=LATENCY) as server:
         r = redis.Redis.from_url(rs.url)
-        before = commands(r)
+        before, calls_before, redis_cpu_before = commands(r), command_calls(r), server_cpu_s(r)
+        own_before = own_cpu_s()
         # One request at a time per worker: at 2, one worker already used ~40 % of a core here, so three
         # workers with the portal server and Redis were capped by the machine's two cores (1.75x).
         settings = {"CONCURRENT_REQUESTS": str(SCALING_CONCURRENCY), "CONCURRENT_REQUESTS_PER_DOMAIN": "64"}
+        launched = time.monotonic()
+        # each worker its own User-Agent: the server's log tells them apart
         procs = [
-            Process(worker_command(server.base_url, rs.url, work, f"w{i}", **settings))
+            Process(
+                worker_command(server.base_url, rs.url, work, f"w{i}", USER_AGENT=f"bench-w{i}", **settings)
+            )
             for i in range(workers)
         ]
-        codes = [p.wait() for p in procs]
+        sampler = CpuSampler(procs)
+        codes = wait_all(procs)
+        sampler.stop()
         used = commands(r) - before
+        calls = command_calls(r)
+        redis_cpu = server_cpu_s(r) - redis_cpu_before
         r.close()
         log = list(server.log)
+        own = own_cpu_s() - own_before
     pages = len(log)
-    span = max(h.end for h in log) - min(h.start for h in log)
+    first, last = min(h.start for h in log), max(h.end for h in log)
+    span = last - first
+    per_worker = []
+    crawling_cpu = 0.0
+    for i, p in enumerate(procs):
+        mine = [h for h in log if h.agent == f"bench-w{i}"]
+        begin, end = (min(h.start for h in mine), max(h.end for h in mine)) if mine else (p.ended, p.ended)
+        crawling_cpu += sampler.at(i, end) - sampler.at(i, begin)
+        per_worker.append(
+            {
+                "pages": len(mine),
+                # from the launch of all workers: this one's first request, its last answer, its exit
+                "first_request_s": round(begin - launched, 2),
+                "last_response_s": round(end - launched, 2),
+                "exit_s": round(p.ended - launched, 2),
+                "cpu_s": round(p.cpu, 2),
+                # its CPU before its first request (start-up, joining) and while it crawled
+                "start_cpu_s": round(sampler.at(i, begin), 2),
+                "crawling_cpu_s": round(sampler.at(i, end) - sampler.at(i, begin), 2),
+            }
+        )
+    # the window when every worker was crawling: from the last one's first request to the first one's
+    # last answer (a worker that got no page does not count)
+    crawled = [w for w in per_worker if w["pages"]]
+    all_in = min(w["last_response_s"] for w in crawled) - max(w["first_request_s"] for w in crawled)
+    all_in_pages = sum(
+        1
+        for h in log
+        if max(w["first_request_s"] for w in crawled) <= h.start - launched
+        and h.end - launched <= min(w["last_response_s"] for w in crawled)
+    )
+    by_command = {
+        k: round((v - calls_before.get(k, 0)) / pages, 2)
+        for k, v in sorted(calls.items())
+        if v - calls_before.get(k, 0) > 0 and k != "info"
+    }
     return {
         "workers": workers,
         "pages": pages,
         "seconds": round(span, 2),
         "pages_s": round(pages / span, 1),
+        # the whole job: from the launch of the workers to the last exit (start-up, seeding, the
+        # NEWSPORTAL_CLUSTER_IDLE wait at the end included)
+        "job_wall_s": round(max(p.ended for p in procs) - launched, 2),
+        "job_pages_s": round(pages / (max(p.ended for p in procs) - launched), 1),
+        "first_request_s": round(first - launched, 2),
+        "all_in_s": round(all_in, 2),
+        "all_in_pages_s": round(all_in_pages / all_in, 1) if all_in > 0 else None,
+        # the workers' CPU over the pages: all of it (start-up and end included), and only while
+        # each crawled (first request to last answer); redis-server's and the portal server's beside
         "cpu_ms_per_page": round(1000 * sum(p.cpu for p in procs) / pages, 2),
+        "crawling_cpu_ms_per_page": round(1000 * crawling_cpu / pages, 2),
+        "redis_server_cpu_ms_per_page": round(1000 * redis_cpu / pages, 2),
+        "portal_server_cpu_ms_per_page": round(1000 * own / pages, 2),
         "redis_commands_per_page": round(used / pages, 1),
+        "redis_calls_per_page": by_command,
+        "per_worker": per_worker,
         "exit_codes": codes,
         "max_in_flight": server.max_in_flight,
     }
 
 
 def many_portals(portals: int, articles: int, machines: int, work: Path, parallel: int = 2) -> dict:
-    """W machines run the portal list, `parallel` crawls at a time each, from different offsets."""
+    """W machines crawl the portals together, `parallel` crawls at a time each (a crawl: one worker
+    process, one portal, MANY_CONCURRENCY requests in flight), on a new Redis and new states.
+
+    Each crawl slot ("lane") takes, in its own order (each machine starts at another place in the list),
+    the first portal whose job has not started, else the first whose job runs (it joins it: the
+    cluster's per-domain limit then binds across workers), and stops when every job is done. A portal
+    whose job is done is not crawled again: an incremental re-run would add pages that are not the
+    job's. One that started anyway (a join that came just after the job's end) is counted."""
     work.mkdir(parents=True)
     servers = [
         PortalServer(SyntheticPortal(articles), host=f"127.0.0.{2 + i}", latency=LATENCY)
         for i in range(portals)
     ]
+    targets = {s.host: target_name({"start_url": s.base_url}) for s in servers}
     codes: list[int] = []
+    crawls: list[dict] = []
     lock = threading.Lock()
     try:
         with RedisServer(work / "redis") as rs:
+            r = redis.Redis.from_url(rs.url)
 
-            def machine(m: int, lane: int) -> None:
-                order = [servers[(m * portals // machines + k) % portals] for k in range(portals)]
-                for k, server in enumerate(order):
-                    if k % parallel != lane:
-                        continue
+            def state(server: PortalServer) -> str:
+                value = r.hget(f"newsportal:{targets[server.host]}:job", "state")
+                return value.decode() if value else ""
+
+            def pick(order: list[PortalServer]) -> PortalServer | None:
+                while True:
+                    with lock:  # one lane decides at a time: two lanes never both seed a portal
+                        states = [state(s) for s in order]
+                        if all(
+                            st == "done" or s.host in abandoned for st, s in zip(states, order, strict=True)
+                        ):
+                            return None
+                        for server, st in zip(order, states, strict=True):
+                            if not st and server.host not in starting | abandoned:
+                                starting.add(server.host)
+                                sent[server.host] += 1
+                                return server
+                        running = [s for s, st in zip(order, states, strict=True) if st == "running"]
+                        if running:  # the job with the fewest workers sent to it
+                            server = min(running, key=lambda s: sent[s.host])
+                            sent[server.host] += 1
+                            return server
+                    time.sleep(0.2)  # the rest are starting up: join them once they run
+
+            starting: set[str] = set()
+            sent: Counter[str] = Counter()  # crawls sent to each portal
+            abandoned: set[str] = set()  # a crawl ended there without a job (it could not start one)
+
+            def lane(m: int, k: int) -> None:
+                offset = (m * portals // machines + k * portals // (machines * parallel)) % portals
+                order = [servers[(offset + j) % portals] for j in range(portals)]
+                n = 0
+                while (server := pick(order)) is not None:
+                    name = f"m{m}-{k}-{n}-{server.host}"
+                    n += 1
                     # The portals are one generator's pages: the same stories at every host. Each gets a
                     # state of its own, so that cross-portal dedup does not drop them as copies.
                     cmd = worker_command(
-                        server.base_url, rs.url, work, f"m{m}-{server.host}",
-                        CONCURRENT_REQUESTS="8", CONCURRENT_REQUESTS_PER_DOMAIN="2",
+                        server.base_url, rs.url, work, name,
+                        CONCURRENT_REQUESTS=str(MANY_CONCURRENCY), CONCURRENT_REQUESTS_PER_DOMAIN="2",
                         NEWSPORTAL_STATE_DIR=str(work / f"state-{server.host}"),
                         NEWSPORTAL_REDIS_STATE_PREFIX=f"newsportal:state:{server.host}:",
                     )  # fmt: skip
-                    code = Process(cmd).wait()
+                    proc = Process(cmd)
+                    code = proc.wait()
+                    log = (work / f"{name}.log").read_text("utf-8", "replace")
                     with lock:
+                        if not state(server):
+                            abandoned.add(server.host)
                         codes.append(code)
+                        crawls.append({"host": server.host, "seeded": "cluster: started job" in log})
 
             threads = [
-                threading.Thread(target=machine, args=(m, lane))
-                for m in range(machines)
-                for lane in range(parallel)
+                threading.Thread(target=lane, args=(m, k)) for m in range(machines) for k in range(parallel)
             ]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
+            r.close()
         hits = [h for s in servers for h in s.log]
         pages = len(hits)
         span = max(h.end for h in hits) - min(h.start for h in hits)
+        jobs = sum(c["seeded"] for c in crawls)
         return {
             "machines": machines,
+            "crawls_at_a_time": machines * parallel,
             "pages": pages,
             "seconds": round(span, 2),
             "pages_s": round(pages / span, 1),
+            "crawl_processes": len(crawls),
+            "joined_a_running_job": len(crawls) - jobs,
+            "incremental_reruns": jobs - portals,  # jobs started beyond one per portal
             "max_in_flight_one_portal": max(s.max_in_flight for s in servers),
             "exit_codes": sorted(set(codes)),
         }
