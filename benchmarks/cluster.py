@@ -1,6 +1,6 @@
 """A cluster on a real Redis: how it scales with workers, how it shares politeness, what it costs Redis.
 
-    .venv/bin/python benchmarks/cluster.py            # the figures (several minutes)
+    .venv/bin/python benchmarks/cluster.py            # the figures (about 20 minutes here)
     .venv/bin/python benchmarks/cluster.py --quick    # smaller portals, about a minute
 
 Every crawl is real: ``scrapy crawl portal -a site=sample -a start_url=... -s NEWSPORTAL_REDIS_URL=...``
@@ -12,14 +12,22 @@ requests it was answering at once.
 * **Scaling**: one portal answering after 50 ms, per-domain limits far above what is used
   (CONCURRENT_REQUESTS_PER_DOMAIN 64), a low CONCURRENT_REQUESTS per worker (1): each worker is
   latency-bound, so the machine's two cores do not cap the speed-up. 1, 2 and 3 workers crawl the
-  same portal (a new Redis, a new state each time). Pages/s = the server's requests over the time
-  from its first to its last request; speed-up against 1 worker (targets: >= 1.8 with 2, >= 2.5 with
-  3); CPU per page = the workers' user + system time (os.wait4) over the pages.
+  same portal (a new Redis, a new state each time), launched together. Pages/s = the server's
+  requests over the time from its first request to its last answer (start-up before it and the
+  NEWSPORTAL_CLUSTER_IDLE wait after it are not the cluster's crawling); speed-up against 1 worker
+  (targets: >= 1.8 with 2, >= 2.5 with 3). Beside it: the whole job's wall time (launch to last exit)
+  and pages/s over it; each worker's first request, last answer and exit (the server logs each
+  worker's User-Agent), its stalls (>= STALL s between an answer and its next request); pages/s
+  while every worker crawled; CPU per page = the workers' user + system time (os.wait4) over the
+  pages, and only the CPU each spent between its first request and its last answer (psutil samples),
+  redis-server's and the portal server's (this process) beside it.
 * **Many portals**: 20 portals x 500 articles (``--quick``: 6 x 150), each on its own host
-  (127.0.0.2, .3, ...), 50 ms latency, CONCURRENT_REQUESTS_PER_DOMAIN 2. W machines (W = 1, 2, 3)
-  each run the list of portals as their cron would, two crawls at a time, each machine starting
-  at another place in the list; a machine that reaches a portal whose job runs joins it. Pages/s
-  over all portals, and the most requests in flight at any one portal (must be <= 2).
+  (127.0.0.2, .3, ...), 50 ms latency, CONCURRENT_REQUESTS_PER_DOMAIN 2, CONCURRENT_REQUESTS 1 per
+  crawl (latency-bound), the same settings for every W. W machines (W = 1, 2, 3), two crawls at a
+  time each, on a new Redis and new states: each crawl slot takes, from its own place in the list,
+  the first portal whose job has not started, else joins a running one; a portal whose job is done
+  is not crawled again (see ``many_portals``). Pages/s over all portals, the most requests in flight
+  at any one portal (must be <= 2), crawl processes, joins and incremental re-runs (must be 0).
 * **Redis commands per page**: ``total_commands_processed`` (INFO) over the scaling runs' pages.
 * **Redis costs of the state store** (memory per stored article, near-duplicate lookup time): the
   Redis state store's own measurement, see ``state_store_costs`` (a marked hook).
@@ -34,6 +42,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import itertools
 import json
 import os
 import platform
@@ -62,6 +71,10 @@ from tests.redisserver import RedisServer  # noqa: E402
 
 LATENCY = 0.05
 SCALING_CONCURRENCY = 1  # requests in flight per worker in the scaling runs
+STALL = 0.2  # seconds without a request of a worker between two of its pages: it starved
+# a crawl joins a running job only while this many requests wait in its frontier: one that starts
+# after the job's end (a start-up takes seconds here) would begin an incremental re-run instead
+JOIN_MIN_WAITING = 100
 MANY_CONCURRENCY = 1  # requests in flight per crawl in the many-portals runs (each is latency-bound)
 TARGET_2 = 1.8
 TARGET_3 = 2.5
@@ -203,6 +216,9 @@ def scaling(articles: int, workers: int, work: Path) -> dict:
         mine = [h for h in log if h.agent == f"bench-w{i}"]
         begin, end = (min(h.start for h in mine), max(h.end for h in mine)) if mine else (p.ended, p.ended)
         crawling_cpu += sampler.at(i, end) - sampler.at(i, begin)
+        mine.sort(key=lambda h: h.start)
+        idle = [b.start - a.end for a, b in itertools.pairwise(mine)]
+        stalls = [g for g in idle if g >= STALL]
         per_worker.append(
             {
                 "pages": len(mine),
@@ -212,6 +228,10 @@ def scaling(articles: int, workers: int, work: Path) -> dict:
                 "exit_s": round(p.ended - launched, 2),
                 "cpu_s": round(p.cpu, 2),
                 # its CPU before its first request (start-up, joining) and while it crawled
+                # time between one answer and this worker's next request: median, and stalls (>= STALL)
+                "gap_median_ms": round(1000 * sorted(idle)[len(idle) // 2], 1) if idle else None,
+                "stalls": len(stalls),
+                "stalled_s": round(sum(stalls), 2),
                 "start_cpu_s": round(sampler.at(i, begin), 2),
                 "crawling_cpu_s": round(sampler.at(i, end) - sampler.at(i, begin), 2),
             }
@@ -283,6 +303,14 @@ def many_portals(portals: int, articles: int, machines: int, work: Path, paralle
                 value = r.hget(f"newsportal:{targets[server.host]}:job", "state")
                 return value.decode() if value else ""
 
+            def waiting(server: PortalServer) -> int:
+                """Requests waiting in the portal's running job's frontier."""
+                prefix = f"newsportal:{targets[server.host]}:"
+                job = r.hget(prefix + "job", "id")
+                if job is None:
+                    return 0
+                return sum(r.xlen(f"{prefix}{job.decode()}:frontier:{band}") for band in ("a", "l"))
+
             def pick(order: list[PortalServer]) -> PortalServer | None:
                 while True:
                     with lock:  # one lane decides at a time: two lanes never both seed a portal
@@ -296,7 +324,11 @@ def many_portals(portals: int, articles: int, machines: int, work: Path, paralle
                                 starting.add(server.host)
                                 sent[server.host] += 1
                                 return server
-                        running = [s for s, st in zip(order, states, strict=True) if st == "running"]
+                        running = [
+                            s
+                            for s, st in zip(order, states, strict=True)
+                            if st == "running" and waiting(s) >= JOIN_MIN_WAITING
+                        ]
                         if running:  # the job with the fewest workers sent to it
                             server = min(running, key=lambda s: sent[s.host])
                             sent[server.host] += 1
@@ -317,7 +349,7 @@ def many_portals(portals: int, articles: int, machines: int, work: Path, paralle
                     # The portals are one generator's pages: the same stories at every host. Each gets a
                     # state of its own, so that cross-portal dedup does not drop them as copies.
                     cmd = worker_command(
-                        server.base_url, rs.url, work, name,
+                        server.base_url, rs.url, work, name, USER_AGENT=f"bench-{name}",
                         CONCURRENT_REQUESTS=str(MANY_CONCURRENCY), CONCURRENT_REQUESTS_PER_DOMAIN="2",
                         NEWSPORTAL_STATE_DIR=str(work / f"state-{server.host}"),
                         NEWSPORTAL_REDIS_STATE_PREFIX=f"newsportal:state:{server.host}:",
@@ -329,7 +361,9 @@ def many_portals(portals: int, articles: int, machines: int, work: Path, paralle
                         if not state(server):
                             abandoned.add(server.host)
                         codes.append(code)
-                        crawls.append({"host": server.host, "seeded": "cluster: started job" in log})
+                        crawls.append(
+                            {"name": name, "host": server.host, "seeded": "cluster: started job" in log}
+                        )
 
             threads = [
                 threading.Thread(target=lane, args=(m, k)) for m in range(machines) for k in range(parallel)
@@ -339,7 +373,18 @@ def many_portals(portals: int, articles: int, machines: int, work: Path, paralle
             for t in threads:
                 t.join()
             r.close()
-        hits = [h for s in servers for h in s.log]
+        # a job started after a portal's first (a join that came after its end): its pages are not
+        # this measurement's (an incremental re-run re-reads listings); counted apart
+        seeded = sorted((c for c in crawls if c["seeded"]), key=lambda c: c["name"])
+        first_job: dict[str, str] = {}
+        for s in servers:
+            starts = {h.agent: h.start for h in reversed(s.log)}  # each crawl's first request here
+            names = [c["name"] for c in seeded if c["host"] == s.host and f"bench-{c['name']}" in starts]
+            if names:
+                first_job[s.host] = min(names, key=lambda n: starts[f"bench-{n}"])
+        rerun_agents = {f"bench-{c['name']}" for c in seeded if first_job.get(c["host"]) != c["name"]}
+        all_hits = [h for s in servers for h in s.log]
+        hits = [h for h in all_hits if h.agent not in rerun_agents]
         pages = len(hits)
         span = max(h.end for h in hits) - min(h.start for h in hits)
         jobs = sum(c["seeded"] for c in crawls)
@@ -352,6 +397,7 @@ def many_portals(portals: int, articles: int, machines: int, work: Path, paralle
             "crawl_processes": len(crawls),
             "joined_a_running_job": len(crawls) - jobs,
             "incremental_reruns": jobs - portals,  # jobs started beyond one per portal
+            "rerun_pages_not_counted": len(all_hits) - pages,
             "max_in_flight_one_portal": max(s.max_in_flight for s in servers),
             "exit_codes": sorted(set(codes)),
         }
@@ -383,6 +429,8 @@ def main() -> int:
     scale_articles = args.scaling_articles or (300 if args.quick else 1000)
     many = tuple(args.many) if args.many else ((6, 150) if args.quick else (20, 500))
     load_before = os.getloadavg()
+    began = time.monotonic()
+    took: dict[str, float] = {}
     work = Path(tempfile.mkdtemp(prefix="newsportal-cluster-bench-"))
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
@@ -392,10 +440,13 @@ def main() -> int:
             run["speedup"] = round(run["pages_s"] / base, 2)
             print(
                 f"scaling: {run['workers']} worker(s): {run['pages']} pages in {run['seconds']} s = "
-                f"{run['pages_s']} pages/s, speed-up {run['speedup']}, {run['cpu_ms_per_page']} ms CPU/page, "
+                f"{run['pages_s']} pages/s, speed-up {run['speedup']} (all crawling: {run['all_in_pages_s']} "
+                f"pages/s; whole job {run['job_wall_s']} s = {run['job_pages_s']} pages/s), CPU/page "
+                f"{run['cpu_ms_per_page']} ms ({run['crawling_cpu_ms_per_page']} while crawling), "
                 f"{run['redis_commands_per_page']} Redis commands/page, exits {run['exit_codes']}",
                 flush=True,
             )
+        took["scaling_s"] = round(time.monotonic() - began, 1)
         portals = []
         for m in (1, 2, 3):
             run = many_portals(*many, m, work / f"many-{m}")
@@ -403,11 +454,16 @@ def main() -> int:
             print(
                 f"many portals ({many[0]} x {many[1]}): {run['machines']} machine(s): "
                 f"{run['pages']} pages in {run['seconds']} s = {run['pages_s']} pages/s, "
-                f"most in flight at one portal {run['max_in_flight_one_portal']}, exits {run['exit_codes']}",
+                f"most in flight at one portal {run['max_in_flight_one_portal']}, "
+                f"{run['crawl_processes']} crawls ({run['joined_a_running_job']} joins, "
+                f"{run['incremental_reruns']} re-runs), exits {run['exit_codes']}",
                 flush=True,
             )
+        took["many_portals_s"] = round(time.monotonic() - began - took["scaling_s"], 1)
         with RedisServer(work / "redis-state") as rs:
             state = state_store_costs(rs.url)
+        took["state_store_s"] = round(time.monotonic() - began - sum(took.values()), 1)
+        took["total_s"] = round(time.monotonic() - began, 1)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     figures = {
@@ -418,23 +474,30 @@ def main() -> int:
         "speedup_3": runs[2]["speedup"],
         "cpu_ms_per_page_1": runs[0]["cpu_ms_per_page"],
         "cpu_ms_per_page_3": runs[2]["cpu_ms_per_page"],
+        "crawling_cpu_ms_per_page_1": runs[0]["crawling_cpu_ms_per_page"],
+        "crawling_cpu_ms_per_page_3": runs[2]["crawling_cpu_ms_per_page"],
+        "job_wall_s": [r["job_wall_s"] for r in runs],
         "redis_commands_per_page": round(
             sum(r["redis_commands_per_page"] * r["pages"] for r in runs) / sum(r["pages"] for r in runs), 1
         ),
         "many_pages_s": [r["pages_s"] for r in portals],
         "many_max_in_flight_one_portal": max(r["max_in_flight_one_portal"] for r in portals),
+        "many_incremental_reruns": sum(r["incremental_reruns"] for r in portals),
     }
     met = {
         "speedup_2": figures["speedup_2"] >= TARGET_2,
         "speedup_3": figures["speedup_3"] >= TARGET_3,
         "per_domain_limit": figures["many_max_in_flight_one_portal"] <= 2,
         "many_grows": figures["many_pages_s"][0] < figures["many_pages_s"][1] < figures["many_pages_s"][2],
+        "many_no_rerun": figures["many_incremental_reruns"] == 0,
         "all_exit_0": all(set(r["exit_codes"]) == {0} for r in runs)
         and all(r["exit_codes"] == [0] for r in portals),
     }
     result = {
         "benchmark": "cluster",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(["benchmarks/cluster.py", *sys.argv[1:]]),
+        "duration": took,
         "machine": {
             "cores": os.cpu_count(),
             "load_average_before": [round(x, 2) for x in load_before],
@@ -450,7 +513,13 @@ def main() -> int:
                 "CONCURRENT_REQUESTS": SCALING_CONCURRENCY,
                 "CONCURRENT_REQUESTS_PER_DOMAIN": 64,
             },
-            "many_portals": {"portals": many[0], "articles": many[1], "CONCURRENT_REQUESTS_PER_DOMAIN": 2},
+            "many_portals": {
+                "portals": many[0],
+                "articles": many[1],
+                "crawls_at_a_time_per_machine": 2,
+                "CONCURRENT_REQUESTS": MANY_CONCURRENCY,
+                "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+            },
         },
         "targets": {"speedup_2": TARGET_2, "speedup_3": TARGET_3, "many_max_in_flight_one_portal": 2},
         "scaling": runs,
