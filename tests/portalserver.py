@@ -6,7 +6,8 @@ benchmarks/cluster.py.
 * ``pages``: a ``benchmarks.synthetic_portal.SyntheticPortal`` (pages rendered from their URL) or
   a directory (a static site such as samples/portal: a directory serves its index.html);
 * ``latency``: seconds each answer waits before it is sent (a slow portal, far away);
-* ``log``: one ``Hit`` (path, start, end) per request, and ``max_in_flight``: the most requests
+* ``log``: one ``Hit`` (path, start, end, agent: its User-Agent, which tells a benchmark's workers
+  apart) per request, and ``max_in_flight``: the most requests
   it was answering at once (received, not yet answered): what a portal sees of a crawler's
   concurrency, across all of a cluster's workers.
 
@@ -33,6 +34,7 @@ from synthetic_portal import SyntheticPortal  # noqa: E402
 __all__ = ["Hit", "PortalServer", "SyntheticPortal"]
 
 _REQUEST_LINE = re.compile(rb"^([A-Z]+) (\S+) HTTP/1\.([01])\r\n", re.ASCII)
+_USER_AGENT = re.compile(rb"\r\nuser-agent: *([^\r]*)", re.ASCII | re.IGNORECASE)
 _TYPES = {".html": "text/html", ".txt": "text/plain", ".json": "application/json", ".jpg": "image/jpeg"}
 
 
@@ -41,6 +43,7 @@ class Hit:
     path: str
     start: float
     end: float = 0.0
+    agent: str = ""
 
 
 class _Protocol(asyncio.Protocol):
@@ -70,6 +73,8 @@ class _Protocol(asyncio.Protocol):
             return
         self.busy = True
         hit = self.server._begin(m[2].decode("latin-1"))
+        agent = _USER_AGENT.search(head)
+        hit.agent = agent[1].decode("latin-1") if agent else ""
         close = m[3] == b"0" or b"\r\nconnection: close" in head.lower()
         asyncio.get_running_loop().call_later(self.server.latency, self._answer, hit, m[1], close)
 

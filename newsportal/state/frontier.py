@@ -18,7 +18,10 @@
     response went through the callback and every item it gave was handed to the job's output (or
     dropped), or its failure through the errback; a redirect or a retry is queued as a new entry
     first. Scrapy 2.19 sends no signal for that moment; its engine keeps the requests in progress in
-    a set (``engine._slot.inprogress``) that it leaves exactly then, so that set is what is read;
+    a set (``engine._slot.inprogress``) that it leaves exactly then, so that set is what is read.
+    Finished entries are acknowledged with the next read (one pipeline: one round trip, not one a
+    page), or once BATCH of them or ACK_DELAY seconds have gathered, and always before the worker
+    says it is quiet (the job's end) or closes: later, never sooner;
   - a dead worker's leases return to the living through newsportal.state.job (liveness claims);
   - when this worker stops before the job is done (SIGTERM), what it leased and did not finish is
     queued again (a copy XADDed and the old entry acknowledged, one Lua step).
@@ -51,6 +54,7 @@ __all__ = ["Frontier", "JournalingScheduler", "RedisFrontier"]
 
 ARTICLE_BAND = frozenset({*ARTICLE_CALLBACKS, "parse_article_page"})
 EMPTY_READ_PAUSE = 0.2  # seconds between reads of a frontier found empty
+ACK_DELAY = 0.5  # seconds a finished entry may wait for a read to be acknowledged with
 
 # Acknowledge finished entries: XACK and XDEL (an empty stream is an empty frontier), and note the time.
 _ACK = """
@@ -115,7 +119,9 @@ class RedisFrontier(BaseScheduler):
         self._requeue_script = r.register_script(_REQUEUE)
         # leased, not yet handed to the engine: articles first
         self._waiting: dict[str, deque[tuple[Request, _Lease]]] = {s: deque() for s in self.streams}
-        self._handed: dict[Request, _Lease] = {}  # handed to the engine, not acknowledged yet
+        self._handed: dict[Request, _Lease] = {}  # handed to the engine, not finished yet
+        self._finished: list[_Lease] = []  # finished, to acknowledge (with the next read)
+        self._finished_since = 0.0
         self._last_empty = 0.0
         self.spider: Any = None
         self._memory: deque[Request] = deque()
@@ -130,9 +136,10 @@ class RedisFrontier(BaseScheduler):
         self.df.open()
 
     def close(self, reason: str) -> None:
-        self._ack_finished()  # nothing after a failed write: what it handled goes back to the frontier
+        self._ack_finished(force=True)  # nothing after a failed write: back to the frontier instead
         leases = [lease for _, lease in (x for q in self._waiting.values() for x in q)]
-        leases += list(self._handed.values())
+        leases += list(self._handed.values()) + self._finished
+        self._finished = []
         self._requeue(leases)
         for queue in self._waiting.values():
             queue.clear()
@@ -174,11 +181,13 @@ class RedisFrontier(BaseScheduler):
         return True
 
     def next_request(self) -> Request | None:
-        self._ack_finished()
         if self._memory:
+            self._ack_finished()
             return self._memory.popleft()
         if not any(self._waiting.values()) and time.monotonic() - self._last_empty >= EMPTY_READ_PAUSE:
-            self._read()
+            self._read()  # the finished entries' acknowledgement goes with it
+        else:
+            self._ack_finished()
         for stream in self.streams:
             queue = self._waiting[stream]
             if queue:
@@ -192,15 +201,27 @@ class RedisFrontier(BaseScheduler):
     # --- leases ------------------------------------------------------------------------------
 
     def quiet(self) -> bool:
-        """Nothing leased here: nothing waiting locally, nothing in the engine."""
-        self._ack_finished()
-        return not self._handed and not self.has_pending_requests()
+        """Nothing leased here: nothing waiting locally, nothing in the engine, nothing finished and not
+        acknowledged."""
+        self._ack_finished(force=True)
+        return not self._handed and not self._finished and not self.has_pending_requests()
 
     def _read(self) -> None:
+        """Lease up to BATCH entries; the finished entries are acknowledged in the same round trip."""
         me = self.cluster.worker
-        got = self.cluster.link.call(
-            lambda r: r.xreadgroup(FRONTIER_GROUP, me, {s: ">" for s in self.streams}, count=self.batch)
-        )
+        self._collect_finished()
+        acks = [] if self.guard.failed else self._take_finished()
+
+        def step(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            for stream, ids in acks:
+                self._ack_script(keys=[stream, self.activity], args=[FRONTIER_GROUP, *ids], client=pipe)
+            pipe.xreadgroup(FRONTIER_GROUP, me, {s: ">" for s in self.streams}, count=self.batch)
+            return pipe.execute()[-1]
+
+        got = self.cluster.link.call(step)
+        for _, ids in acks:
+            self.stats.inc_value("newsportal/cluster/acked", len(ids))
         n = 0
         for stream, entries in got or []:
             stream = stream.decode() if isinstance(stream, bytes) else stream
@@ -231,25 +252,46 @@ class RedisFrontier(BaseScheduler):
         for stream in self.streams:
             self._take(stream, self.cluster.claim_dead(stream, FRONTIER_GROUP))
 
-    def _ack_finished(self) -> None:
-        if not self._handed or self.guard.failed:
+    def _collect_finished(self) -> None:
+        """Move the requests the engine is done with from handed to finished (no Redis call)."""
+        if not self._handed:
             return
         slot = getattr(self.crawler.engine, "_slot", None) if self.crawler.engine else None
         inprogress = slot.inprogress if slot is not None else set()
         done = [request for request in self._handed if request not in inprogress]
         if done:
-            self._ack([self._handed.pop(request) for request in done])
+            if not self._finished:
+                self._finished_since = time.monotonic()
+            self._finished.extend(self._handed.pop(request) for request in done)
+
+    def _take_finished(self) -> list[tuple[str, list[bytes]]]:
+        """The finished entries by stream, forgotten here (the caller acknowledges them)."""
+        by_stream = [
+            (stream, [lease.entry for lease in self._finished if lease.stream == stream])
+            for stream in self.streams
+        ]
+        self._finished = []
+        return [(stream, ids) for stream, ids in by_stream if ids]
+
+    def _ack_finished(self, *, force: bool = False) -> None:
+        self._collect_finished()
+        if not self._finished or self.guard.failed:
+            return
+        if force or len(self._finished) >= self.batch or time.monotonic() - self._finished_since >= ACK_DELAY:
+            for stream, ids in self._take_finished():
+                self._ack_ids(stream, ids)
 
     def _ack(self, leases: list[_Lease]) -> None:
         for stream in self.streams:
             ids = [lease.entry for lease in leases if lease.stream == stream]
             if ids:
-                self.cluster.link.call(
-                    lambda r, s=stream, i=ids: self._ack_script(
-                        keys=[s, self.activity], args=[FRONTIER_GROUP, *i], client=r
-                    )
-                )
-                self.stats.inc_value("newsportal/cluster/acked", len(ids))
+                self._ack_ids(stream, ids)
+
+    def _ack_ids(self, stream: str, ids: list[bytes]) -> None:
+        self.cluster.link.call(
+            lambda r: self._ack_script(keys=[stream, self.activity], args=[FRONTIER_GROUP, *ids], client=r)
+        )
+        self.stats.inc_value("newsportal/cluster/acked", len(ids))
 
     def _requeue(self, leases: list[_Lease]) -> None:
         for stream in self.streams:
