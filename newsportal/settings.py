@@ -262,3 +262,5 @@ NEWSPORTAL_ARCHIVE_DAYS = 2  # without -a since: date archive pages of this many
 NEWSPORTAL_STOP_PAGING_WHEN_KNOWN = True
 # A backfill (-a since) drops stories the page dates outside the range (newsportal/dropped/out_of_range).
 ITEM_PIPELINES["newsportal.pipelines.daterange.DateRangePipeline"] = 250
+# robots.txt downloaded once: the response discovery read is given to Scrapy's RobotsTxtMiddleware
+DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "newsportal.spiders.discovery.RobotsTxtOnce": 60}
