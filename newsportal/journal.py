@@ -110,15 +110,17 @@ class Journal:
                     raise
             self._began = 0.0
 
-    def add(self, url: str, request: dict[str, Any]) -> bool:
-        """Journal a request; False when its URL is pending already (the row is left as it is).
-        OSError naming the file when the write fails (the row is not journaled then)."""
+    def add(self, url: str, request: dict[str, Any] | bytes) -> bool:
+        """Journal a request (its dict, or that dict pickled with protocol 4 as Scrapy's disk queues
+        write it); False when its URL is pending already (the row is left as it is). OSError naming
+        the file when the write fails (the row is not journaled then)."""
+        blob = request if isinstance(request, bytes) else pickle.dumps(request, protocol=4)
         with as_os_error(self.path):
             try:
                 self._write()
                 cursor = self._db.execute(
                     "INSERT OR IGNORE INTO pending (url, request, added) VALUES (?, ?, ?)",
-                    (url, pickle.dumps(request, protocol=4), time.time()),
+                    (url, blob, time.time()),
                 )
             except sqlite3.Error:
                 self._failed()

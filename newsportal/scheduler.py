@@ -25,17 +25,19 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import inspect
 import logging
 import os
 import shutil
 import struct
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Any
 
 from scrapy import Request
 from scrapy.core.scheduler import Scheduler
-from scrapy.squeues import PickleFifoDiskQueue
+from scrapy.squeues import PickleFifoDiskQueue, _pickle_serialize, _PickleFifoSerializationDiskQueue
 
 from newsportal.durability import guard_for
 from newsportal.journal import ARTICLE_CALLBACKS, callback_name, journal_for
@@ -45,6 +47,41 @@ from newsportal.state import state_dir
 logger = logging.getLogger(__name__)
 
 FRONTIER_DIR = "frontier"
+
+# The record the crawl's disk queue wrote for the request being enqueued, by crawler: (request, its
+# pickled Request.to_dict), the bytes the resume journal keeps for an article request too (its row is
+# that same pickle), so the two share one to_dict and one pickle. Taken by JournalingScheduler at once.
+_LAST_RECORD: weakref.WeakKeyDictionary[Any, tuple[Request, bytes]] = weakref.WeakKeyDictionary()
+
+
+class _SpiderMethods:
+    """Stands for the spider in ``Request.to_dict``, which names a request's callback and errback by
+    walking ``inspect.getmembers(spider, inspect.ismethod)``: every attribute of the spider, its
+    properties evaluated, twice a request (~50 µs of each article request on PortalSpider). This
+    holds what that walk finds, taken once: the same names bound to the same methods, in the same
+    order, so to_dict gives the same dict. A callback it does not hold (a method set on the instance
+    later, a wrapper) raises ValueError, and the caller asks the spider itself (``_to_dict``)."""
+
+    def __init__(self, spider: Any) -> None:
+        methods = inspect.getmembers(spider, inspect.ismethod)
+        # In the instance's own dict, which getattr reads before the methods of this class (dunder
+        # methods of the spider included: getmembers lists its __init__, __repr__...).
+        self.__dict__.update(methods)
+        self.__dict__["_names"] = [name for name, _ in methods]
+
+    def __dir__(self) -> list[str]:
+        return list(self._names)
+
+
+def _to_dict(request: Request, spider: Any, table: _SpiderMethods | None) -> dict[str, Any]:
+    """``request.to_dict(spider=spider)``, its callback and errback named from the spider's method
+    table (``_SpiderMethods``): the same dict, the same ValueError for a callback the spider lacks."""
+    if table is not None:
+        try:
+            return request.to_dict(spider=table)  # type: ignore[arg-type]
+        except ValueError:
+            pass
+    return request.to_dict(spider=spider)
 
 
 class FrontierDiskQueue(PickleFifoDiskQueue):
@@ -56,7 +93,19 @@ class FrontierDiskQueue(PickleFifoDiskQueue):
 
     def __init__(self, crawler: Any, key: str) -> None:
         super().__init__(crawler, key)
+        self.crawler = crawler
         self.guard = guard_for(crawler)
+        self._methods: _SpiderMethods | None = None  # taken at the first push (the spider is set then)
+
+    def _serialized_push(self, request: Request) -> None:
+        """What Scrapy's push does (the request's to_dict, pickled by its _pickle_serialize: ValueError
+        for an unserializable one, as there), its record kept for the journal (_LAST_RECORD)."""
+        if self._methods is None and self.spider is not None:
+            self._methods = _SpiderMethods(self.spider)
+        record = _pickle_serialize(_to_dict(request, self.spider, self._methods))
+        # the layer under Scrapy's serializing one: the bytes written as they are
+        super(_PickleFifoSerializationDiskQueue, self).push(record)
+        _LAST_RECORD[self.crawler] = (request, record)
 
     def close(self) -> None:
         with self.guard.writing(self.path):
@@ -67,7 +116,7 @@ class FrontierDiskQueue(PickleFifoDiskQueue):
         headf, start = self.headf, os.fstat(self.headf.fileno()).st_size
         info = {"size": self.info["size"], "head": list(self.info["head"])}
         try:
-            super().push(request)
+            self._serialized_push(request)
             if self.headf is headf:  # two syscalls on the open file, not an open of it per push
                 fd = headf.fileno()
                 _check_record(os.pread(fd, 4, start), os.fstat(fd).st_size - start, head)
@@ -95,6 +144,7 @@ def _check_record(header: bytes, written: int, chunk: Path) -> None:
 class JournalingScheduler(Scheduler):
     _frontier: Path | None = None
     _disk_failed = False  # a push to the disk queue failed: the memory queue from then on
+    _methods: _SpiderMethods | None = None  # the spider's, for the journal's records
 
     def open(self, spider: Any) -> Any:
         if not self.dqdir and self.crawler is not None:
@@ -130,12 +180,14 @@ class JournalingScheduler(Scheduler):
 
     def enqueue_request(self, request: Request) -> bool:
         accepted = super().enqueue_request(request)
+        last = _LAST_RECORD.pop(self.crawler, None)  # the disk queue's record of this request, if any
         # a redirect continues a request journaled under its first URL (middlewares.article_key)
         if accepted and callback_name(request) in ARTICLE_CALLBACKS and not request.meta.get("redirect_urls"):
             journal = journal_for(self.crawler)
             if journal is not None:
                 try:
-                    data = request.to_dict(spider=self.crawler.spider)
+                    # the disk queue's record when that is where it went (else the memory queue)
+                    data = last[1] if last and last[0] is request else self._record(request)
                 except ValueError:
                     # a callback that is not the spider's own method (a wrapper): it cannot be
                     # resumed by name; the crawl goes on, the next run's listings find it again
@@ -144,6 +196,12 @@ class JournalingScheduler(Scheduler):
                 with guard_for(self.crawler).writing(journal.path):
                     journal.add(request.url, data)
         return accepted
+
+    def _record(self, request: Request) -> bytes:
+        spider = self.crawler.spider
+        if self._methods is None and spider is not None:
+            self._methods = _SpiderMethods(spider)
+        return _pickle_serialize(_to_dict(request, spider, self._methods))
 
 
 def _new_frontier_dir(parent: Path) -> Path:

@@ -196,7 +196,8 @@ EXTENSIONS["spidermon.contrib.scrapy.extensions.Spidermon"] = 400
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["newsportal.monitoring.suites.RunHealthSuite"]
 SPIDERMON_ENGINE_STOP_MONITORS = ["newsportal.monitoring.suites.NotifySuite"]
 SPIDERMON_VALIDATION_SCHEMAS = ["newsportal.monitoring.ARTICLE_SCHEMA"]
-ITEM_PIPELINES["spidermon.contrib.scrapy.pipelines.ItemValidationPipeline"] = 850  # what is emitted
+# what is emitted; Spidermon's pipeline with the schema compiled once (newsportal.monitoring.validation)
+ITEM_PIPELINES["newsportal.monitoring.validation.ItemValidationPipeline"] = 850
 NEWSPORTAL_MONITOR_FIELDS = ["title", "body", "published_at", "author", "source", "images"]
 NEWSPORTAL_MONITOR_HISTORY = 5  # the site's recent runs (that ran to their end) compared with
 NEWSPORTAL_MONITOR_MIN_ITEMS = 10  # runs with fewer items (articles seen) are too small to judge
@@ -261,3 +262,5 @@ NEWSPORTAL_ARCHIVE_DAYS = 2  # without -a since: date archive pages of this many
 NEWSPORTAL_STOP_PAGING_WHEN_KNOWN = True
 # A backfill (-a since) drops stories the page dates outside the range (newsportal/dropped/out_of_range).
 ITEM_PIPELINES["newsportal.pipelines.daterange.DateRangePipeline"] = 250
+# robots.txt downloaded once: the response discovery read is given to Scrapy's RobotsTxtMiddleware
+DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "newsportal.spiders.discovery.RobotsTxtOnce": 60}

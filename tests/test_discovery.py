@@ -70,6 +70,9 @@ def test_crawl_finds_every_manifest_story_including_sitemap_only_and_feed_only(t
     assert set(only["sitemap"]) | set(only["feed"]) <= set(paths(run.items))
     fetched = {h.path for h in server.log}
     assert {"/robots.txt", "/sitemap_index.xml.gz", "/sitemaps/articles.xml", "/sitemaps/news.xml"} <= fetched
+    # read once: Scrapy's RobotsTxtMiddleware is given the response discovery read for its Sitemap: lines
+    assert [h.path for h in server.log].count("/robots.txt") == 1
+    assert run.stat("robotstxt/response_count") == 1
     assert {"/rss.xml", "/tech/atom.xml"} <= fetched  # discovered through <link rel="alternate">
     assert {"/archive/20260315.html", "/archive/20260314.html"} <= fetched  # NEWSPORTAL_ARCHIVE_DAYS=2
     assert (

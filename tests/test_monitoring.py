@@ -302,3 +302,52 @@ def test_spidermons_error_lines_for_failed_monitors_are_not_crawl_errors() -> No
     }
     assert verdict(small, max_error_rate=0.2) == "degraded"
     assert verdict({**small, "log_count/ERROR": 4}, max_error_rate=0.2) == "too_many_errors"
+
+
+def test_the_compiled_schema_gives_spidermons_own_stats_and_errors() -> None:
+    """The project's ItemValidationPipeline (the schema compiled once, newsportal.monitoring.validation)
+    counts and names exactly what Spidermon's counts, for valid items and for each kind of fault,
+    a tuple where the schema wants an array included (fastjsonschema would take it)."""
+    from dataclasses import replace
+
+    from scrapy.utils.project import get_project_settings
+    from scrapy.utils.test import get_crawler
+    from spidermon.contrib.scrapy.pipelines import ItemValidationPipeline as Spidermons
+
+    from newsportal.items import Article
+    from newsportal.monitoring.validation import ItemValidationPipeline
+
+    settings = get_project_settings().copy_to_dict()
+    settings["TWISTED_REACTOR_ENABLED"] = False
+    assert settings["ITEM_PIPELINES"]["newsportal.monitoring.validation.ItemValidationPipeline"] == 850
+    good = Article(
+        url="http://127.0.0.1/a/1_2.html",
+        title="标题",
+        body="正文" * 20,
+        published_at="2026-03-14T20:02:59+08:00",
+        images=[{"url": "http://127.0.0.1/i.jpg", "caption": None}],
+        tags=["经济"],
+        read_count=12,
+    )
+    items = [
+        good,
+        replace(good, published_at="昨天 12:30"),
+        replace(good, read_count="很多"),  # type: ignore[arg-type]
+        replace(good, tags=("经济",)),  # type: ignore[arg-type]
+        replace(good, url="not a url"),
+        replace(good, images=[{"url": 3}]),  # type: ignore[list-item]
+        replace(good, is_original=1),  # type: ignore[arg-type]
+        good,
+    ]
+    found = []
+    for cls in (Spidermons, ItemValidationPipeline):
+        crawler = get_crawler(settings_dict=settings)
+        crawler.stats.open_spider()
+        pipeline = cls.from_crawler(crawler)
+        for item in items:
+            assert pipeline.process_item(item) is item
+        found.append(crawler.stats.get_stats())
+    assert found[0] == found[1]
+    assert found[1]["spidermon/validation/items/errors"] == 6
+    compiled = pipeline.validators["Item"][0]
+    assert compiled._compiled is not None  # the project's schema is compiled

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from scrapy import Request, Spider
 from scrapy.utils.test import get_crawler
 
@@ -76,3 +77,69 @@ def test_jobdir_keeps_scrapys_own_queue(tmp_path: Path):
     scheduler.close("finished")
     assert (tmp_path / "job" / "requests.queue" / "active.json").exists()
     assert not (tmp_path / "state" / FRONTIER_DIR).exists()
+
+
+def test_requests_are_recorded_as_scrapy_records_them_and_the_journal_keeps_that_record(tmp_path: Path):
+    """The frontier's records (and the journal's rows, the same bytes) name callbacks from a table of
+    the spider's methods taken once, not by walking the spider per request: the same dicts as
+    Request.to_dict(spider=spider), the same ValueError for a callback the spider does not have."""
+    from newsportal.scheduler import _SpiderMethods, _to_dict
+    from newsportal.spiders.portal import PortalSpider
+
+    spider = PortalSpider(site="sample")
+    table = _SpiderMethods(spider)
+    requests = [
+        spider._article_request("http://x.test/a/1.html", 2),
+        Request("http://x.test/l/", callback=spider.parse_listing, errback=spider.listing_failed),
+        Request("http://x.test/u/", callback=spider.parse_unknown, errback=spider.page_failed),
+        Request("http://x.test/p/", callback=spider.parse_article_page, errback=spider.article_page_failed),
+        Request("http://x.test/s/", callback=spider.parse_sitemap, errback=spider.source_failed),
+        Request("http://x.test/n/"),
+    ]
+    for request in requests:
+        assert _to_dict(request, spider, table) == request.to_dict(spider=spider)
+    stranger = Request("http://x.test/w/", callback=lambda response: None)
+    with pytest.raises(ValueError):
+        _to_dict(stranger, spider, table)
+
+
+class _ArticleSpider(Spider):
+    name = "articles"
+
+    def parse_article(self, response):  # pragma: no cover - never fetched
+        return None
+
+    def article_failed(self, failure):  # pragma: no cover - never fetched
+        return None
+
+
+def test_the_journal_keeps_the_record_the_frontier_wrote(tmp_path: Path):
+    import pickle
+
+    from newsportal.journal import journal_for
+
+    crawler = get_crawler(
+        _ArticleSpider,
+        {
+            "NEWSPORTAL_STATE_DIR": str(tmp_path),
+            "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.ScrapyPriorityQueue",
+            "SCHEDULER_DISK_QUEUE": "newsportal.scheduler.FrontierDiskQueue",
+            "NEWSPORTAL_RESUME": True,
+        },
+    )
+    crawler.spider = spider = crawler._create_spider()
+    scheduler = JournalingScheduler.from_crawler(crawler)
+    scheduler.open(spider)
+    request = Request("http://x.test/a/1.html", callback=spider.parse_article, errback=spider.article_failed)
+    assert scheduler.enqueue_request(request)
+    journal = journal_for(crawler)
+    (row,) = journal._db.execute("SELECT request FROM pending").fetchall()
+    assert pickle.loads(row[0]) == request.to_dict(spider=spider)
+    again = scheduler.next_request()
+    assert (again.url, again.callback, again.errback) == (
+        request.url,
+        spider.parse_article,
+        spider.article_failed,
+    )
+    scheduler.close("finished")
+    journal.close()

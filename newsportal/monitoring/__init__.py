@@ -6,7 +6,8 @@ person told when a run needs one.
   ``newsportal/coverage/<field>`` for the fields we watch (``NEWSPORTAL_MONITOR_FIELDS``), 0.0 for a
   field no item had. A run crawls one site, so its stats file (``output/<site>/<run>.stats.json``)
   is the coverage of that run and that site.
-* **Schema validation** – Spidermon's ``ItemValidationPipeline`` checks every emitted item against
+* **Schema validation** – Spidermon's ``ItemValidationPipeline`` (the schema compiled once:
+  ``validation``) checks every emitted item against
   ``ARTICLE_SCHEMA``, the JSON Schema ``newsportal schema`` prints (``spidermon/validation/*`` stats).
 * **A rotting profile** – ``suites.RunHealthSuite`` runs when the spider closes and compares the run
   with the site's recent runs (``history.SiteHistory``); what fell is recorded in the stats

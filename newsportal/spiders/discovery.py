@@ -40,6 +40,7 @@ from urllib.parse import urljoin, urlsplit
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
+from scrapy.http.request import NO_CALLBACK
 from twisted.python.failure import Failure
 
 from newsportal.discovery import (
@@ -397,9 +398,42 @@ class DiscoverySources:
         self.logger.warning("%s: %s (%s)", what, url, detail)  # type: ignore[attr-defined]
 
 
+# --- robots.txt read once ----------------------------------------------------------------------------
+
+
+class RobotsTxtOnce:
+    """A downloader middleware: Scrapy's RobotsTxtMiddleware asks for robots.txt with its own request
+    (once per host, when the first request that obeys it comes), after discovery read the same file for
+    its ``Sitemap:`` lines (``parse_robots``, the run's first request). The response discovery got is
+    kept by origin and given to RobotsTxtMiddleware's request instead of a second download; once given,
+    it is forgotten. When discovery's response is not there yet (or there is none: the profile names
+    its sitemaps, NEWSPORTAL_DISCOVERY is off), Scrapy downloads as it always did."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, Response] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RobotsTxtOnce:
+        return cls()
+
+    def process_request(self, request: Request) -> Response | None:
+        if request.callback is NO_CALLBACK and request.meta.get("dont_obey_robotstxt"):
+            kept = self._kept.pop(request.url, None)
+            if kept is not None:
+                return kept.replace(request=request)
+        return None
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        # discovery's robots.txt request (its URL as asked: RobotsTxtMiddleware asks the same one)
+        if getattr(request.callback, "__name__", "") == "parse_robots":
+            url = (request.meta.get("redirect_urls") or [request.url])[0]
+            self._kept[url] = response
+        return response
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
 
 
-__all__ = ["PAGINATION_META", "SOURCE_PRIORITY", "DiscoverySources"]
+__all__ = ["PAGINATION_META", "SOURCE_PRIORITY", "DiscoverySources", "RobotsTxtOnce"]
