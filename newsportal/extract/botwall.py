@@ -90,10 +90,16 @@ def visible_text(sel: Selector, limit: int) -> str | None:
     root = sel.root
     bodies = list(root.iter("body")) if isinstance(root, etree._Element) else []
     if len(bodies) == 1 and not any(_tag(a) in _HIDING for a in bodies[0].iterancestors()):
-        return _walk_visible_text(bodies[0], limit)
+        return _joined_within(_walk_visible_text(bodies[0]), limit)
+    return _joined_within(strings(sel, _VISIBLE_TEXT), limit)
+
+
+def _joined_within(nodes, limit: int) -> str | None:
+    """The text nodes without whitespace, joined; None as soon as they pass limit characters (nodes
+    is read lazily, so a walk stops there)."""
     text: list[str] = []
     size = 0
-    for node in strings(sel, _VISIBLE_TEXT):
+    for node in nodes:
         part = _SPACE.sub("", node)
         size += len(part)
         if size > limit:
@@ -109,12 +115,10 @@ def _tag(el) -> str:
     return el.tag if isinstance(el.tag, str) else ""
 
 
-def _walk_visible_text(body, limit: int) -> str | None:
-    """visible_text of a page with one <body>: the text nodes _VISIBLE_TEXT selects, in document
-    order, read by walking the tree, which can stop once limit is passed (a real page passes it in
+def _walk_visible_text(body):
+    """The text nodes _VISIBLE_TEXT selects in a page with one <body>, in document order, yielded by
+    walking the tree, which can stop once visible_text's limit is passed (a real page passes it in
     its first lines; the query reads every text node of the page first)."""
-    text: list[str] = []
-    size = 0
     # Pre-order over an explicit stack; ("tail", el) entries give el's tail after its subtree.
     stack: list[tuple[bool, object]] = [(False, body)]
     while stack:
@@ -130,12 +134,7 @@ def _walk_visible_text(body, limit: int) -> str | None:
             stack.extend((False, child) for child in reversed(el))
             value = el.text
         if value:
-            part = _SPACE.sub("", value)
-            size += len(part)
-            if size > limit:
-                return None
-            text.append(part)
-    return "".join(text)
+            yield value
 
 
 def bot_wall(sel: Selector) -> str | None:
