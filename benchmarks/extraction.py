@@ -47,12 +47,15 @@ from newsportal.extract.scoring import (
     FIELDS,
     SHARED,
     WILD,
+    Erratum,
     LabelConventions,
     LabelledPage,
     PageScore,
     Summary,
+    apply_errata,
     devset_dir,
     format_table,
+    load_errata,
     load_pages,
     missed_portal_targets,
     missed_targets,
@@ -205,6 +208,9 @@ def page_detail(scores: list[PageScore]) -> str:
 
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# Labels of the shared set that contradict the set's own labelling rules, each with the text the page
+# shows (newsportal.extract.scoring.Erratum; checked against the page before it is applied).
+LABEL_ERRATA = Path(__file__).resolve().parent / "label-errata.json"
 
 
 def _key(name: str) -> str:
@@ -232,7 +238,11 @@ def _figures(set_name: str, rows: list[Summary]) -> dict[str, float | int | bool
 
 
 def score_set(
-    set_name: str, pages: list[LabelledPage], conventions: LabelConventions, repeat: int
+    set_name: str,
+    pages: list[LabelledPage],
+    conventions: LabelConventions,
+    repeat: int,
+    errata: list[Erratum] = (),
 ) -> tuple[list[Summary], dict[str, tuple[Summary, list[PageScore]]]]:
     runs: dict[str, tuple[Summary, list[PageScore]]] = {}
     runs["newsportal"] = run_one("newsportal", newsportal_extractor, pages, None, conventions, repeat)
@@ -241,6 +251,16 @@ def score_set(
         extractor, fields = factory()
         runs[name] = run_one(name, extractor, pages, fields, conventions, repeat)
     rows = [runs["newsportal"][0], runs["generic"][0]]
+    if errata:
+        # The same predictions scored against the labels with their errata (LABEL_ERRATA): a row of its
+        # own below the strict one, which stays the first figure.
+        fixed, _ = apply_errata(pages, errata)
+        for key, name in (("newsportal", "newsportal"), ("generic", "generic")):
+            rescored = [
+                score_page(page, s.predicted, conventions)
+                for page, s in zip(fixed, runs[key][1], strict=True)
+            ]
+            rows.append(summarize(f"{name}, label errata", rescored))
     if set_name == "shared":
         generic_scores = runs["generic"][1]
         for label, part in (("tune", False), ("unseen", True)):
@@ -289,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
             unknown = {p.portal for p in pages} - SCORE_PORTALS - TUNE_PORTALS
             if unknown:
                 print(f"portals in neither part of the split: {sorted(unknown)}", file=sys.stderr)
-        rows, runs = score_set(set_name, pages, conventions, args.repeat)
+        errata = load_errata(LABEL_ERRATA) if set_name == "shared" else []
+        rows, runs = score_set(set_name, pages, conventions, args.repeat, errata)
         portals = len({p.portal for p in pages})
         print(
             f"== {set_name}: {len(pages)} labelled pages from {directory}"
@@ -320,6 +341,15 @@ def main(argv: list[str] | None = None) -> int:
         if set_name == "shared":
             missed += missed_targets(ours, generic)
             issue13 += [f"shared {m}" for m in missed_portal_targets(ours)]
+            if errata:
+                fixed = next(r for r in rows if r.name == "newsportal, label errata")
+                errata_missed = missed_portal_targets(fixed)
+                print(
+                    f"with the {len(errata)} label errata of {LABEL_ERRATA.name} "
+                    f"({', '.join(f'{e.page}.{e.field}' for e in errata)}): "
+                    + ("every portal-page target met" if not errata_missed else "; ".join(errata_missed))
+                )
+                issue13 += [f"shared {m}" for m in errata_missed]
             unseen = next(r for r in rows if r.name == "generic, unseen portals")
             issue13 += [f"shared {m}" for m in missed_portal_targets(unseen)]
         else:

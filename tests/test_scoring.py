@@ -5,8 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from newsportal.extract.dates import CHINA_TZ
-from newsportal.extract.scoring import SHARED, WILD, LabelledPage, rate, score_page, summarize
+from newsportal.extract.scoring import (
+    SHARED,
+    WILD,
+    Erratum,
+    LabelledPage,
+    apply_errata,
+    devset_dir,
+    load_errata,
+    load_pages,
+    rate,
+    score_page,
+    summarize,
+)
+from tests.conftest import require_shared
 
 
 def _page(**labels: str) -> LabelledPage:
@@ -79,3 +94,53 @@ def test_author_lists_compare_as_sets_of_names() -> None:
 def test_summary_recall_is_the_issue_4_figure() -> None:
     scores = [score_page(_page(title="甲"), {"title": "甲"}), score_page(_page(title="乙"), {"title": None})]
     assert summarize("x", scores).title == 0.5
+
+
+def _shown_page(tmp_path: Path, html: str, **labels: str) -> LabelledPage:
+    path = tmp_path / "p.html"
+    path.write_text(html, encoding="utf-8")
+    fields = {"title": "", "publish_time": "", "author": "", "source": "", "body": "正文第一段。"}
+    return LabelledPage(name="p", html_path=path, url="", portal="x", **(fields | labels))
+
+
+_HEAD_LINE = "<html><body><h1>标题</h1><p>2026-03-14&nbsp;20:02\n 来源：某某日报</p><p>正文第一段。</p>"
+
+
+def _erratum(**changes: str) -> Erratum:
+    entry = {
+        "page": "p",
+        "field": "source",
+        "label": "",
+        "shown": "2026-03-14 20:02 来源：某某日报",
+        "value": "某某日报",
+        "why": "the 来源 value shown",
+    }
+    return Erratum(**(entry | changes))
+
+
+def test_an_erratum_the_page_bears_out_corrects_the_label(tmp_path: Path) -> None:
+    page = _shown_page(tmp_path, _HEAD_LINE)
+    fixed, applied = apply_errata([page], [_erratum()])
+    assert (fixed[0].source, applied) == ("某某日报", ["p.source"])
+    assert page.source == ""  # the strict labels are left as they were
+    assert rate([score_page(fixed[0], {"source": "某某日报"}).source]).precision == 1.0
+
+
+def test_an_erratum_the_page_does_not_show_is_refused(tmp_path: Path) -> None:
+    page = _shown_page(tmp_path, "<html><body><script>var s='来源：某某日报'</script><p>正文第一段。</p>")
+    with pytest.raises(ValueError, match="does not show"):
+        apply_errata([page], [_erratum(shown="来源：某某日报")])
+
+
+def test_a_stale_erratum_is_refused(tmp_path: Path) -> None:
+    page = _shown_page(tmp_path, _HEAD_LINE, source="某某日报")
+    with pytest.raises(ValueError, match="stale"):
+        apply_errata([page], [_erratum()])
+
+
+def test_the_benchmark_errata_hold_on_the_shared_pages() -> None:
+    require_shared(devset_dir())
+    pages = load_pages(devset_dir())
+    errata = load_errata(Path(__file__).resolve().parents[1] / "benchmarks" / "label-errata.json")
+    _, applied = apply_errata(pages, errata)
+    assert len(applied) == len(errata) >= 1

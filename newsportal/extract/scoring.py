@@ -32,7 +32,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from statistics import mean
@@ -123,6 +123,74 @@ def load_pages(directory: Path) -> list[LabelledPage]:
             )
         )
     return pages
+
+
+@dataclass(frozen=True)
+class Erratum:
+    """A label that contradicts its set's own labelling rules, with the evidence on the page.
+
+    ``shown`` is text the page itself shows (compared after whitespace is collapsed) and ``value`` the
+    label the README's rule gives for it; ``label`` is the label as it stands, so an erratum the
+    labels' owners have since fixed is reported as stale instead of applied twice."""
+
+    page: str
+    field: str
+    label: str
+    shown: str
+    value: str
+    why: str
+
+
+_ERRATA_FIELDS = frozenset({"title", "publish_time", "author", "source"})
+
+
+def load_errata(path: Path) -> list[Erratum]:
+    """The errata in a JSON list of objects with Erratum's keys; [] when path does not exist."""
+    if not path.is_file():
+        return []
+    return [Erratum(**entry) for entry in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def shown_text(html: bytes) -> str:
+    """A page's text as a reader sees it, whitespace collapsed (scripts and styles left out)."""
+    from lxml import html as lxml_html
+
+    from newsportal.extract.encoding import decode_html
+
+    text, _ = decode_html(html)
+    root = lxml_html.document_fromstring(text)
+    for node in root.iter("script", "style", "noscript"):
+        node.text = None
+    return _WHITESPACE.sub(" ", root.text_content())
+
+
+def apply_errata(
+    pages: list[LabelledPage], errata: Iterable[Erratum]
+) -> tuple[list[LabelledPage], list[str]]:
+    """pages with each erratum's value in place of the label it corrects, and the errata applied.
+
+    An erratum is applied only where the evidence holds: its page is in the set, the label still reads
+    ``label``, and the page shows ``shown``. Otherwise ValueError says which and why: a correction
+    that cannot be checked against the page is not made."""
+    by_name = {page.name: page for page in pages}
+    applied: list[str] = []
+    for erratum in errata:
+        page = by_name.get(erratum.page)
+        if page is None:
+            raise ValueError(f"erratum for {erratum.page}: no such page in the set")
+        if erratum.field not in _ERRATA_FIELDS:
+            raise ValueError(f"erratum for {erratum.page}: {erratum.field!r} is not a corrected field")
+        current = getattr(page, erratum.field)
+        if current != erratum.label:
+            raise ValueError(
+                f"erratum for {erratum.page}.{erratum.field} is stale: the label reads {current!r},"
+                f" not {erratum.label!r}"
+            )
+        if _WHITESPACE.sub(" ", erratum.shown).strip() not in shown_text(page.read_bytes()):
+            raise ValueError(f"erratum for {erratum.page}: the page does not show {erratum.shown!r}")
+        by_name[page.name] = replace(page, **{erratum.field: erratum.value})
+        applied.append(f"{erratum.page}.{erratum.field}")
+    return [by_name[page.name] for page in pages], applied
 
 
 def trigrams(text: str) -> Counter[str]:
