@@ -17,6 +17,10 @@ Rows, in one process over the same pages:
   halves of ``SPLIT`` below: rules are tuned on the first half only, the second is only scored;
 * ``newsportal, look half`` / ``check half`` (and GNE's, the peer to beat there): the wild set
   split by page name (``in_wild_look_half``): rules may be written looking at the first half only;
+* ``newsportal, label errata`` / ``generic, label errata`` (shared set): the same answers scored
+  against the labels corrected by ``label-errata.json``: labels that contradict the set's own README
+  (e.g. an empty 来源 on a page that shows one), each with the text the page shows, which is checked
+  on the page before the correction is made. The strict rows stay the first figures;
 * the peers: trafilatura, GNE, readability-lxml (``pip install -e '.[bench]'``; a missing peer is an
   error, not a shorter table).
 
