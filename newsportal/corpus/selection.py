@@ -4,8 +4,8 @@ A row holds numbers only (hashes, version, crawl time, position, whether the fil
 a whole Arrow batch at a time: about 60 bytes a record however long its body. When near duplicates are
 computed (not reused from the crawl), each body's MinHash values go to a temporary file (384 bytes a
 record, read back only for candidate pairs) and its 32 band keys, cut to 32 bits, to another (128
-bytes a record, read back one band at a time): memory stays flat. The signatures are computed by one
-process per core (a fork each, fed a batch's bodies), as the crawl computes them in its workers.
+bytes a record, read back one band at a time): memory stays flat. The signatures are computed a
+batch at a time (``signature_values``) by one thread per core, while the reading goes on.
 
 Rules, in order:
 1. Latest version: of the records sharing a canonical URL the highest ``version`` wins (ties: the
@@ -52,7 +52,7 @@ THRESHOLD = default_settings.NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD  # the crawl's 
 _NO_TIME = -(2**62)
 _MAX_GROUP = 64  # stories sharing one band key compared with at most this many earlier ones
 _OUTSIDE = -2  # duplicate_of: the crawl's first copy is not among the runs read
-_POOL_MIN_BODIES = 256  # fewer bodies in a batch: signed in this process
+_POOL_MIN_BODIES = 256  # fewer bodies in a batch: signed by one thread
 _MAX_WORKERS = 4
 _VERIFY_PAIRS = 8192  # candidate pairs verified at once (~10 MB of temporaries)
 _SLICE_PAIRS = 131072  # candidate pairs screened at once (~25 MB of low bytes)
@@ -149,6 +149,7 @@ class CorpusIndex:
         # each MinHash value's low byte (screening candidates): read back whole, once, by select()
         self._low_file = tempfile.TemporaryFile(prefix="newsportal-export-") if self.compute else None  # noqa: SIM115
         self._pool: Any = None
+        self._pending: Any = None  # the last batch's signatures, being computed: (futures, rows)
         self._n = 0
         self._chunks_at_file: tuple[int, int] = (0, 0)
 
@@ -157,12 +158,14 @@ class CorpusIndex:
 
     def start_file(self) -> None:
         """Remember where this file's rows begin (``drop_file`` forgets them)."""
+        self._store_pending()
         self._chunks_at_file = (len(self._story), self._n)
         if self._signatures is not None:
             self._signatures.seek(self._n * NUM_PERM * 4)
 
     def drop_file(self) -> None:
         """Forget the rows added since ``start_file`` (the file is read again another way)."""
+        self._store_pending()
         chunks, n = self._chunks_at_file
         for column in self._columns():
             del column[chunks:]
@@ -189,6 +192,8 @@ class CorpusIndex:
         from newsportal.corpus.columns import timestamps
 
         m = batch.num_rows
+        # signed by the pool's threads while this thread works on and reads the next batch
+        pending = self._sign(batch.column("body").to_pylist()) if self.compute else None
         self._story.append(hash_strings(pc.coalesce(batch.column("canonical_url"), batch.column("url"))))
         self._version.append(batch.column("version").to_numpy().astype(np.int64))
         crawled = timestamps(batch.column("crawled_at")).cast("int64").fill_null(_NO_TIME)
@@ -211,32 +216,44 @@ class CorpusIndex:
         if self.accepts is not None:
             self._accepted.append(np.fromiter((self.accepts(r) for r in batch.to_pylist()), bool, m))
         if self.compute:
-            values, has = self._signature_values(batch.column("body").to_pylist())
-            self._signatures.write(values.astype("<u4").tobytes())
-            self._has_sig.append(has)
-            self._low_file.write((values & 0xFF).astype(np.uint8).tobytes())
-            self._low_bytes.append(m)
-            self._bands.append((self._band_file.tell(), m))
-            self._band_file.write(
-                np.ascontiguousarray(band_keys_matrix(values).astype(np.uint32).T).tobytes()
-            )
+            self._store_pending()  # the last batch's, now this thread has done its work for this one
+            self._pending = pending
         self._n += m
 
-    def _signature_values(self, bodies: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
-        """``signature_values`` of the bodies, split over one process per core when there are many."""
+    def _sign(self, bodies: list[str | None]) -> tuple[list[Any], int]:
+        """``signature_values`` of the bodies started on the pool's threads, a part each: numpy
+        releases the GIL while it hashes, so the threads use every core (a process pool would copy
+        the bodies to the workers and back, and its workers' memory is the export's too)."""
         workers = min(os.cpu_count() or 1, _MAX_WORKERS)
-        if workers < 2 or len(bodies) < _POOL_MIN_BODIES:
-            return signature_values(bodies)
         if self._pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+            from concurrent.futures import ThreadPoolExecutor
 
-            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-        step = -(-len(bodies) // workers)
-        parts = list(
-            self._pool.map(signature_values, [bodies[i : i + step] for i in range(0, len(bodies), step)])
-        )
-        return np.concatenate([v for v, _ in parts]), np.concatenate([h for _, h in parts])
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="newsportal-sign")
+        parts = workers if len(bodies) >= _POOL_MIN_BODIES else 1
+        step = -(-len(bodies) // parts) or 1
+        futures = [
+            self._pool.submit(signature_values, bodies[i : i + step]) for i in range(0, len(bodies), step)
+        ]
+        return futures, len(bodies)
+
+    def _store_pending(self) -> None:
+        """Write the last batch's signatures (waiting for them): values, low bytes, band keys."""
+        if self._pending is None:
+            return
+        futures, m = self._pending
+        self._pending = None
+        parts = [future.result() for future in futures]
+        if parts:
+            values = np.concatenate([v for v, _ in parts])
+            has = np.concatenate([h for _, h in parts])
+        else:
+            values, has = np.zeros((0, NUM_PERM), dtype=np.uint32), np.zeros(0, dtype=bool)
+        self._signatures.write(values.astype("<u4").tobytes())
+        self._has_sig.append(has)
+        self._low_file.write((values & 0xFF).astype(np.uint8).tobytes())
+        self._low_bytes.append(m)
+        self._bands.append((self._band_file.tell(), m))
+        self._band_file.write(np.ascontiguousarray(band_keys_matrix(values).astype(np.uint32).T).tobytes())
 
     def _band_column(self, band: int) -> np.ndarray:
         """Every row's key of one band, read back from the band file."""
@@ -251,6 +268,7 @@ class CorpusIndex:
         return np.concatenate(column) if column else np.zeros(0, dtype=dtype)
 
     def select(self, keep_duplicates: bool = False) -> Selection:
+        self._store_pending()
         result = Selection(records=len(self), near_reused=bool(self.reuse))
         n = len(self)
         if n == 0:
@@ -416,6 +434,7 @@ class CorpusIndex:
             if file is not None:
                 file.close()
                 setattr(self, name, None)
+        self._pending = None
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
