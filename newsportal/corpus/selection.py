@@ -55,7 +55,8 @@ _OUTSIDE = -2  # duplicate_of: the crawl's first copy is not among the runs read
 _POOL_MIN_BODIES = 256  # fewer bodies in a batch: signed by one thread
 _MAX_WORKERS = 4
 _VERIFY_PAIRS = 8192  # candidate pairs verified at once (~10 MB of temporaries)
-_SLICE_PAIRS = 131072  # candidate pairs screened at once (~25 MB of low bytes)
+_SLICE_PAIRS = 131072  # candidate pairs screened at once (~13 MB of low bits)
+_LOW_BYTES = NUM_PERM // 2  # a story's screening bits: each MinHash value's low 4 bits
 
 
 def hash_strings(column: Any) -> np.ndarray:
@@ -146,7 +147,7 @@ class CorpusIndex:
         )
         # each batch's band keys cut to 32 bits, band by band: (BANDS, m) uint32
         self._band_file = tempfile.TemporaryFile(prefix="newsportal-export-") if self.compute else None  # noqa: SIM115
-        # each MinHash value's low byte (screening candidates): read back whole, once, by select()
+        # each MinHash value's low 4 bits (screening candidates): read back whole, once, by select()
         self._low_file = tempfile.TemporaryFile(prefix="newsportal-export-") if self.compute else None  # noqa: SIM115
         self._pool: Any = None
         self._pending: Any = None  # the last batch's signatures, being computed: (futures, rows)
@@ -176,7 +177,7 @@ class CorpusIndex:
             offset = sum(rows for _, rows in self._bands) * BANDS * 4
             self._band_file.seek(offset)
             self._band_file.truncate()
-            self._low_file.seek(n * NUM_PERM)
+            self._low_file.seek(n * _LOW_BYTES)
             self._low_file.truncate()
 
     def _columns(self) -> list[list[np.ndarray]]:
@@ -237,7 +238,7 @@ class CorpusIndex:
         return futures, len(bodies)
 
     def _store_pending(self) -> None:
-        """Write the last batch's signatures (waiting for them): values, low bytes, band keys."""
+        """Write the last batch's signatures (waiting for them): values, low bits, band keys."""
         if self._pending is None:
             return
         futures, m = self._pending
@@ -250,7 +251,8 @@ class CorpusIndex:
             values, has = np.zeros((0, NUM_PERM), dtype=np.uint32), np.zeros(0, dtype=bool)
         self._signatures.write(values.astype("<u4").tobytes())
         self._has_sig.append(has)
-        self._low_file.write((values & 0xFF).astype(np.uint8).tobytes())
+        low = (values & 0x0F).astype(np.uint8)
+        self._low_file.write((low[:, 0::2] | (low[:, 1::2] << 4)).tobytes())
         self._low_bytes.append(m)
         self._bands.append((self._band_file.tell(), m))
         self._band_file.write(np.ascontiguousarray(band_keys_matrix(values).astype(np.uint32).T).tobytes())
@@ -352,9 +354,9 @@ class CorpusIndex:
 
         Band by band, stories with an equal key are candidate pairs (each with at most _MAX_GROUP
         earlier ones of its key, nearest first), taken a slice at a time so memory stays bounded even
-        where texts share many phrases. A slice is screened by the low byte of each MinHash value
-        (kept in memory, 96 bytes a story): equal values have equal low bytes, so a pair with fewer
-        equal low bytes than the threshold needs cannot be a near duplicate; the rest are judged on
+        where texts share many phrases. A slice is screened by the low 4 bits of each MinHash value
+        (kept in memory, 48 bytes a story): equal values have equal low bits, so a pair with fewer
+        equal low bits than the threshold needs cannot be a near duplicate; the rest are judged on
         their full signatures, read back from the file."""
         has_sig = self._all(self._has_sig, bool)[winners]
         live = np.flatnonzero((duplicate_of < 0) & has_sig)  # positions in winners, in place order
@@ -364,33 +366,43 @@ class CorpusIndex:
         self._signatures.flush()
         self._low_file.flush()
         self._low_file.seek(0)
-        low = np.fromfile(self._low_file, dtype=np.uint8).reshape(-1, NUM_PERM)  # 96 bytes a story
+        low = np.fromfile(self._low_file, dtype=np.uint8).reshape(-1, _LOW_BYTES)
         need = int(np.ceil(self.threshold * NUM_PERM - 1e-9))
         verified, similarity = [], []
+        live_rows = winners[live]
         for band in range(BANDS):
-            keys = self._band_column(band)[winners[live]]
+            keys = self._band_column(band)[live_rows]
             by_key = np.argsort(keys, kind="stable")  # equal keys: in place order
             sorted_keys = keys[by_key]
-            run_start = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-            if len(run_start) == len(keys):
+            del keys
+            repeated = sorted_keys[1:] == sorted_keys[:-1]  # position i + 1 has the key of position i
+            del sorted_keys
+            # the positions with partners (the up to _MAX_GROUP positions before each in its run of
+            # equal keys), found without arrays of every position's run: few keys repeat
+            (positions,) = np.nonzero(repeated)
+            if not len(positions):
                 continue
-            # each position's partners: the up to _MAX_GROUP positions before it in its run
-            starts = np.repeat(run_start, np.diff(np.r_[run_start, len(keys)]))
-            partners = np.minimum(np.arange(len(keys)) - starts, _MAX_GROUP)
-            (positions,) = np.nonzero(partners)
-            # slices of about _SLICE_PAIRS pairs (their low bytes: 2 × 96 bytes a pair)
+            run_starts = np.flatnonzero(repeated & ~np.r_[False, repeated[:-1]])  # runs of 2 or more
+            del repeated
+            partners = np.minimum(
+                positions - run_starts[np.searchsorted(run_starts, positions, "right") - 1] + 1, _MAX_GROUP
+            )
+            positions += 1
+            # slices of about _SLICE_PAIRS pairs (their low bits: 2 × 48 bytes a pair)
             cuts = np.searchsorted(
-                np.cumsum(partners[positions]),
+                np.cumsum(partners),
                 np.arange(_SLICE_PAIRS, len(positions) * _MAX_GROUP, _SLICE_PAIRS),
             )
-            for chunk in np.split(positions, np.unique(cuts)):
-                if not len(chunk):
+            for part in np.split(np.arange(len(positions)), np.unique(cuts)):
+                if not len(part):
                     continue
-                counts = partners[chunk]
+                chunk, counts = positions[part], partners[part]
                 later = np.repeat(chunk, counts)
                 back = np.arange(len(later)) - np.repeat(np.cumsum(counts) - counts, counts) + 1
                 pair_later, pair_earlier = live[by_key[later]], live[by_key[later - back]]
-                screened = (low[winners[pair_later]] == low[winners[pair_earlier]]).sum(axis=1) >= need
+                differ = low[winners[pair_later]] ^ low[winners[pair_earlier]]
+                equal = ((differ & 0x0F) == 0).sum(axis=1) + ((differ & 0xF0) == 0).sum(axis=1)
+                screened = equal >= need
                 if screened.any():
                     pair = np.stack([pair_later[screened], pair_earlier[screened]], axis=1)
                     ok, sims = self._judge(winners, pair)
