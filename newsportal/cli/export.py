@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import sys
 from pathlib import Path
 
@@ -151,21 +150,6 @@ def cannot_write(path: Path, exc: OSError) -> str:
     return f"cannot write {path}: {exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
 
 
-# glibc's mallopt parameter M_MMAP_THRESHOLD: blocks this large or larger are mapped on their own.
-_M_MMAP_THRESHOLD = -3
-
-
-def give_large_blocks_back_when_freed() -> None:
-    """Make the C library map every block of 1 MB or more on its own, so it goes back to the system
-    when freed. By default glibc raises that threshold (up to 32 MB) after the first large free, so
-    the export's per-record numpy arrays (8 MB each at 1M articles, freed phase by phase) end up on
-    the heap, which stays as large as it once was: ~100 MB of peak RSS at 200,000 articles
-    (benchmarks/export.py). No library sets this: it is the C library's own knob. Nothing happens
-    where there is no mallopt (not glibc)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, 1 << 20)
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         output_format(args.output)
@@ -181,7 +165,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"newsportal export: {cannot_write(args.output, exc)}", file=sys.stderr)
         return 2
     progress = not args.no_progress and sys.stderr.isatty()
-    give_large_blocks_back_when_freed()
     try:
         result = export_corpus(
             args.inputs,
