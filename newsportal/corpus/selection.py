@@ -223,8 +223,8 @@ class CorpusIndex:
 
     def _sign(self, bodies: list[str | None]) -> tuple[list[Any], int]:
         """``signature_values`` of the bodies started on the pool's threads, a part each: numpy
-        releases the GIL while it hashes, so the threads use every core (a process pool would copy
-        the bodies to the workers and back, and its workers' memory is the export's too)."""
+        releases the GIL while it hashes, so the threads use every core. Not a process pool: it
+        copied the bodies to its workers and back, and their memory was outside the export's own."""
         workers = min(os.cpu_count() or 1, _MAX_WORKERS)
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
