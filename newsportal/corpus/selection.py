@@ -4,8 +4,8 @@ A row holds numbers only (hashes, version, crawl time, position, whether the fil
 a whole Arrow batch at a time: about 60 bytes a record however long its body. When near duplicates are
 computed (not reused from the crawl), each body's MinHash values go to a temporary file (384 bytes a
 record, read back only for candidate pairs) and its 32 band keys, cut to 32 bits, to another (128
-bytes a record, read back one band at a time): memory stays flat. The signatures are computed by one
-process per core (a fork each, fed a batch's bodies), as the crawl computes them in its workers.
+bytes a record, read back one band at a time): memory stays flat. The signatures are computed a
+batch at a time (``signature_values``) by one thread per core, while the reading goes on.
 
 Rules, in order:
 1. Latest version: of the records sharing a canonical URL the highest ``version`` wins (ties: the
@@ -52,10 +52,11 @@ THRESHOLD = default_settings.NEWSPORTAL_NEAR_DUPLICATE_THRESHOLD  # the crawl's 
 _NO_TIME = -(2**62)
 _MAX_GROUP = 64  # stories sharing one band key compared with at most this many earlier ones
 _OUTSIDE = -2  # duplicate_of: the crawl's first copy is not among the runs read
-_POOL_MIN_BODIES = 256  # fewer bodies in a batch: signed in this process
+_POOL_MIN_BODIES = 256  # fewer bodies in a batch: signed by one thread
 _MAX_WORKERS = 4
 _VERIFY_PAIRS = 8192  # candidate pairs verified at once (~10 MB of temporaries)
-_SLICE_PAIRS = 131072  # candidate pairs screened at once (~25 MB of low bytes)
+_SLICE_PAIRS = 131072  # candidate pairs screened at once (~13 MB of low bits)
+_LOW_BYTES = NUM_PERM // 2  # a story's screening bits: each MinHash value's low 4 bits
 
 
 def hash_strings(column: Any) -> np.ndarray:
@@ -146,9 +147,10 @@ class CorpusIndex:
         )
         # each batch's band keys cut to 32 bits, band by band: (BANDS, m) uint32
         self._band_file = tempfile.TemporaryFile(prefix="newsportal-export-") if self.compute else None  # noqa: SIM115
-        # each MinHash value's low byte (screening candidates): read back whole, once, by select()
+        # each MinHash value's low 4 bits (screening candidates): read back whole, once, by select()
         self._low_file = tempfile.TemporaryFile(prefix="newsportal-export-") if self.compute else None  # noqa: SIM115
         self._pool: Any = None
+        self._pending: Any = None  # the last batch's signatures, being computed: (futures, rows)
         self._n = 0
         self._chunks_at_file: tuple[int, int] = (0, 0)
 
@@ -157,12 +159,14 @@ class CorpusIndex:
 
     def start_file(self) -> None:
         """Remember where this file's rows begin (``drop_file`` forgets them)."""
+        self._store_pending()
         self._chunks_at_file = (len(self._story), self._n)
         if self._signatures is not None:
             self._signatures.seek(self._n * NUM_PERM * 4)
 
     def drop_file(self) -> None:
         """Forget the rows added since ``start_file`` (the file is read again another way)."""
+        self._store_pending()
         chunks, n = self._chunks_at_file
         for column in self._columns():
             del column[chunks:]
@@ -173,7 +177,7 @@ class CorpusIndex:
             offset = sum(rows for _, rows in self._bands) * BANDS * 4
             self._band_file.seek(offset)
             self._band_file.truncate()
-            self._low_file.seek(n * NUM_PERM)
+            self._low_file.seek(n * _LOW_BYTES)
             self._low_file.truncate()
 
     def _columns(self) -> list[list[np.ndarray]]:
@@ -189,6 +193,8 @@ class CorpusIndex:
         from newsportal.corpus.columns import timestamps
 
         m = batch.num_rows
+        # signed by the pool's threads while this thread works on and reads the next batch
+        pending = self._sign(batch.column("body").to_pylist()) if self.compute else None
         self._story.append(hash_strings(pc.coalesce(batch.column("canonical_url"), batch.column("url"))))
         self._version.append(batch.column("version").to_numpy().astype(np.int64))
         crawled = timestamps(batch.column("crawled_at")).cast("int64").fill_null(_NO_TIME)
@@ -211,32 +217,45 @@ class CorpusIndex:
         if self.accepts is not None:
             self._accepted.append(np.fromiter((self.accepts(r) for r in batch.to_pylist()), bool, m))
         if self.compute:
-            values, has = self._signature_values(batch.column("body").to_pylist())
-            self._signatures.write(values.astype("<u4").tobytes())
-            self._has_sig.append(has)
-            self._low_file.write((values & 0xFF).astype(np.uint8).tobytes())
-            self._low_bytes.append(m)
-            self._bands.append((self._band_file.tell(), m))
-            self._band_file.write(
-                np.ascontiguousarray(band_keys_matrix(values).astype(np.uint32).T).tobytes()
-            )
+            self._store_pending()  # the last batch's, now this thread has done its work for this one
+            self._pending = pending
         self._n += m
 
-    def _signature_values(self, bodies: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
-        """``signature_values`` of the bodies, split over one process per core when there are many."""
+    def _sign(self, bodies: list[str | None]) -> tuple[list[Any], int]:
+        """``signature_values`` of the bodies started on the pool's threads, a part each: numpy
+        releases the GIL while it hashes, so the threads use every core. Not a process pool: it
+        copied the bodies to its workers and back, and their memory was outside the export's own."""
         workers = min(os.cpu_count() or 1, _MAX_WORKERS)
-        if workers < 2 or len(bodies) < _POOL_MIN_BODIES:
-            return signature_values(bodies)
         if self._pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+            from concurrent.futures import ThreadPoolExecutor
 
-            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-        step = -(-len(bodies) // workers)
-        parts = list(
-            self._pool.map(signature_values, [bodies[i : i + step] for i in range(0, len(bodies), step)])
-        )
-        return np.concatenate([v for v, _ in parts]), np.concatenate([h for _, h in parts])
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="newsportal-sign")
+        parts = workers if len(bodies) >= _POOL_MIN_BODIES else 1
+        step = -(-len(bodies) // parts) or 1
+        futures = [
+            self._pool.submit(signature_values, bodies[i : i + step]) for i in range(0, len(bodies), step)
+        ]
+        return futures, len(bodies)
+
+    def _store_pending(self) -> None:
+        """Write the last batch's signatures (waiting for them): values, low bits, band keys."""
+        if self._pending is None:
+            return
+        futures, m = self._pending
+        self._pending = None
+        parts = [future.result() for future in futures]
+        if parts:
+            values = np.concatenate([v for v, _ in parts])
+            has = np.concatenate([h for _, h in parts])
+        else:
+            values, has = np.zeros((0, NUM_PERM), dtype=np.uint32), np.zeros(0, dtype=bool)
+        self._signatures.write(values.astype("<u4").tobytes())
+        self._has_sig.append(has)
+        low = (values & 0x0F).astype(np.uint8)
+        self._low_file.write((low[:, 0::2] | (low[:, 1::2] << 4)).tobytes())
+        self._low_bytes.append(m)
+        self._bands.append((self._band_file.tell(), m))
+        self._band_file.write(np.ascontiguousarray(band_keys_matrix(values).astype(np.uint32).T).tobytes())
 
     def _band_column(self, band: int) -> np.ndarray:
         """Every row's key of one band, read back from the band file."""
@@ -251,6 +270,7 @@ class CorpusIndex:
         return np.concatenate(column) if column else np.zeros(0, dtype=dtype)
 
     def select(self, keep_duplicates: bool = False) -> Selection:
+        self._store_pending()
         result = Selection(records=len(self), near_reused=bool(self.reuse))
         n = len(self)
         if n == 0:
@@ -271,6 +291,9 @@ class CorpusIndex:
         result.removed["version"] = n - len(winners)
         by_place = np.argsort(first_seen, kind="stable")
         winners, first_seen = winners[by_place], first_seen[by_place]
+        # what is left of step 1 goes before the near duplicates' arrays come (~100 MB at 1M)
+        del version, crawled, row, order, sorted_story, starts, ends, first_seen, by_place
+        self._version, self._crawled = [], []
 
         # 2. exact duplicates: the first story (by place) with each content hash is the original
         content = self._all(self._content, np.uint64)[winners]
@@ -281,11 +304,15 @@ class CorpusIndex:
         duplicate_of = np.full(len(winners), -1, dtype=np.int64)  # index into winners
         duplicate_of[by_content[~group_start]] = original[~group_start]
         result.removed["content"] = int(np.count_nonzero(duplicate_of >= 0))
+        del content, by_content, sorted_content, group_start, original
+        self._content = []
 
         # 3. near duplicates: the crawl's decisions, or the crawl's rule
         if self.reuse:
             result.removed["near"] = self._reuse_near(story, winners, duplicate_of)
         elif self.compute:
+            del story
+            self._story = []
             result.removed["near"] = self._compute_near(winners, duplicate_of)
 
         # 4. filter, then what is written
@@ -334,9 +361,9 @@ class CorpusIndex:
 
         Band by band, stories with an equal key are candidate pairs (each with at most _MAX_GROUP
         earlier ones of its key, nearest first), taken a slice at a time so memory stays bounded even
-        where texts share many phrases. A slice is screened by the low byte of each MinHash value
-        (kept in memory, 96 bytes a story): equal values have equal low bytes, so a pair with fewer
-        equal low bytes than the threshold needs cannot be a near duplicate; the rest are judged on
+        where texts share many phrases. A slice is screened by the low 4 bits of each MinHash value
+        (kept in memory, 48 bytes a story): equal values have equal low bits, so a pair with fewer
+        equal low bits than the threshold needs cannot be a near duplicate; the rest are judged on
         their full signatures, read back from the file."""
         has_sig = self._all(self._has_sig, bool)[winners]
         live = np.flatnonzero((duplicate_of < 0) & has_sig)  # positions in winners, in place order
@@ -346,33 +373,43 @@ class CorpusIndex:
         self._signatures.flush()
         self._low_file.flush()
         self._low_file.seek(0)
-        low = np.fromfile(self._low_file, dtype=np.uint8).reshape(-1, NUM_PERM)  # 96 bytes a story
+        low = np.fromfile(self._low_file, dtype=np.uint8).reshape(-1, _LOW_BYTES)
         need = int(np.ceil(self.threshold * NUM_PERM - 1e-9))
         verified, similarity = [], []
+        live_rows = winners[live]
         for band in range(BANDS):
-            keys = self._band_column(band)[winners[live]]
+            keys = self._band_column(band)[live_rows]
             by_key = np.argsort(keys, kind="stable")  # equal keys: in place order
             sorted_keys = keys[by_key]
-            run_start = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-            if len(run_start) == len(keys):
+            del keys
+            repeated = sorted_keys[1:] == sorted_keys[:-1]  # position i + 1 has the key of position i
+            del sorted_keys
+            # the positions with partners (the up to _MAX_GROUP positions before each in its run of
+            # equal keys), found without arrays of every position's run: few keys repeat
+            (positions,) = np.nonzero(repeated)
+            if not len(positions):
                 continue
-            # each position's partners: the up to _MAX_GROUP positions before it in its run
-            starts = np.repeat(run_start, np.diff(np.r_[run_start, len(keys)]))
-            partners = np.minimum(np.arange(len(keys)) - starts, _MAX_GROUP)
-            (positions,) = np.nonzero(partners)
-            # slices of about _SLICE_PAIRS pairs (their low bytes: 2 × 96 bytes a pair)
+            run_starts = np.flatnonzero(repeated & ~np.r_[False, repeated[:-1]])  # runs of 2 or more
+            del repeated
+            partners = np.minimum(
+                positions - run_starts[np.searchsorted(run_starts, positions, "right") - 1] + 1, _MAX_GROUP
+            )
+            positions += 1
+            # slices of about _SLICE_PAIRS pairs (their low bits: 2 × 48 bytes a pair)
             cuts = np.searchsorted(
-                np.cumsum(partners[positions]),
+                np.cumsum(partners),
                 np.arange(_SLICE_PAIRS, len(positions) * _MAX_GROUP, _SLICE_PAIRS),
             )
-            for chunk in np.split(positions, np.unique(cuts)):
-                if not len(chunk):
+            for part in np.split(np.arange(len(positions)), np.unique(cuts)):
+                if not len(part):
                     continue
-                counts = partners[chunk]
+                chunk, counts = positions[part], partners[part]
                 later = np.repeat(chunk, counts)
                 back = np.arange(len(later)) - np.repeat(np.cumsum(counts) - counts, counts) + 1
                 pair_later, pair_earlier = live[by_key[later]], live[by_key[later - back]]
-                screened = (low[winners[pair_later]] == low[winners[pair_earlier]]).sum(axis=1) >= need
+                differ = low[winners[pair_later]] ^ low[winners[pair_earlier]]
+                equal = ((differ & 0x0F) == 0).sum(axis=1) + ((differ & 0xF0) == 0).sum(axis=1)
+                screened = equal >= need
                 if screened.any():
                     pair = np.stack([pair_later[screened], pair_earlier[screened]], axis=1)
                     ok, sims = self._judge(winners, pair)
@@ -416,6 +453,7 @@ class CorpusIndex:
             if file is not None:
                 file.close()
                 setattr(self, name, None)
+        self._pending = None
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
