@@ -15,9 +15,12 @@ reads and writes without blocking: a page costs the crawl one pickle out and one
 A worker reads until its stdin closes, so it exits with the crawl however the crawl ends (kill -9
 included: the kernel closes the crawl's end of the pipe).
 
-The pool runs the pure, CPU-bound steps of a page and of an item: ``analyse_page`` for the spider,
-``clean_article`` for CleanPipeline, ``dedup_keys`` for DedupPipeline (``WORKER_FUNCTIONS``); one pool
-per crawl (``pool_for``). Messages both ways are a 4-byte big-endian length and a pickle. To the
+The pool runs the pure, CPU-bound steps of a page and of an item (``WORKER_FUNCTIONS``): for the
+spider ``analyse_and_prepare`` (``analyse_page``, and for a one-page article also what CleanPipeline
+and DedupPipeline compute of it, so an article costs one round trip: ``newsportal.precomputed``);
+``clean_article`` for CleanPipeline and ``dedup_keys`` for DedupPipeline on items that came with
+nothing computed ahead (a multi-page article, an item changed on its way); one pool per crawl
+(``pool_for``). Messages both ways are a 4-byte big-endian length and a pickle. To the
 worker: ``("site", key, Site)`` once per site (a Site argument then travels as its key), and
 ``("call", function name, args, kwargs)``; back: ``("ready", None)`` once its imports are done
 (pages before it are extracted in the crawl's process), then ``("ok", result)`` or ``("error",
@@ -57,6 +60,7 @@ _PICKLE = pickle.HIGHEST_PROTOCOL
 WORKER_FUNCTIONS = frozenset(
     {
         "newsportal.extract.page:analyse_page",
+        "newsportal.pageanalysis:analyse_and_prepare",
         "newsportal.pipelines.clean:clean_article",
         "newsportal.pipelines.dedup:dedup_keys",
     }
@@ -211,6 +215,8 @@ class ExtractionPool:
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._starting: asyncio.Future | None = None
+        # Calls handed to a worker, by function name ("module:name"): what a crawl asked its workers.
+        self.sent: collections.Counter[str] = collections.Counter()
 
     def warm_up(self) -> None:
         """Start the workers now (the event loop running), so their imports overlap the crawl's
@@ -260,7 +266,9 @@ class ExtractionPool:
 
         sent_args = tuple(ref(a) for a in args)
         sent_kwargs = {k: ref(v) for k, v in kwargs.items()}
-        message += _frame(("call", _function_name(func), sent_args, sent_kwargs))
+        name = _function_name(func)
+        message += _frame(("call", name, sent_args, sent_kwargs))
+        self.sent[name] += 1
         worker.jobs.append(_Job(future, func, args, kwargs))
         assert worker.writer is not None
         worker.writer.write(bytes(message))
