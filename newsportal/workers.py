@@ -127,6 +127,15 @@ def pool_for(crawler: Any) -> ExtractionPool:
             worker_count(crawler.settings.get("NEWSPORTAL_EXTRACT_WORKERS"))
         )
         crawler.signals.connect(pool.warm_up, signal=signals.engine_started)
+
+        def record(**_: Any) -> None:
+            # What the run asked of the pool: newsportal/extraction/{calls,in_worker}/<function>.
+            for kind, counts in (("calls", pool.calls), ("in_worker", pool.sent)):
+                for name, count in counts.items():
+                    short = name.rpartition(":")[2]
+                    crawler.stats.set_value(f"newsportal/extraction/{kind}/{short}", count)
+
+        crawler.signals.connect(record, signal=signals.spider_closed, weak=False)
         crawler.signals.connect(pool.close, signal=signals.spider_closed)
     return pool
 
@@ -215,7 +224,8 @@ class ExtractionPool:
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._starting: asyncio.Future | None = None
-        # Calls handed to a worker, by function name ("module:name"): what a crawl asked its workers.
+        # Calls by function name ("module:name"): all of them, and those handed to a worker.
+        self.calls: collections.Counter[str] = collections.Counter()
         self.sent: collections.Counter[str] = collections.Counter()
 
     def warm_up(self) -> None:
@@ -245,6 +255,8 @@ class ExtractionPool:
         """``func(*args, **kwargs)`` (one of WORKER_FUNCTIONS), in a worker when there is one."""
         loop = asyncio.get_running_loop()
         self.warm_up()
+        name = _function_name(func)
+        self.calls[name] += 1
         live = [w for w in self._workers if w.alive and w.ready]
         # No worker (or none started yet: a page does not wait for a worker's imports), or called
         # from another event loop than the workers' own
@@ -266,7 +278,6 @@ class ExtractionPool:
 
         sent_args = tuple(ref(a) for a in args)
         sent_kwargs = {k: ref(v) for k, v in kwargs.items()}
-        name = _function_name(func)
         message += _frame(("call", name, sent_args, sent_kwargs))
         self.sent[name] += 1
         worker.jobs.append(_Job(future, func, args, kwargs))
