@@ -37,12 +37,12 @@ _KEYS = "_newsportal_keys_ahead"
 class PreparedArticle:
     """What the worker computed for a one-page article, as it travels back from the worker: the
     fields cleaning changes (``cleaned_values``, minus those it left equal) and the cleaned body's
-    dedup keys (``dedup_keys``), the signature as its stored bytes and band keys (no numpy pickle)."""
+    dedup keys (``dedup_keys``: content hash, the signature as its stored bytes and band keys, no
+    numpy pickle), or None when they were not computed ahead (a body over NEWSPORTAL_MAX_BODY_CHARS,
+    which validation drops before DedupPipeline would compute them)."""
 
     cleaned: dict[str, Any]
-    content_hash: str | None
-    signature_stored: bytes | None  # None: no signature (no body)
-    band_keys: tuple[int, ...]
+    keys: tuple[str | None, bytes | None, tuple[int, ...]] | None
 
 
 def pack_signature(signature: NearSignature | None) -> tuple[bytes | None, tuple[int, ...]]:
@@ -98,9 +98,13 @@ def clean_ahead(article: Article) -> PreparedArticle | None:
 
 
 def attach_keys(cleaned: Article, prepared: PreparedArticle) -> None:
-    """Keep the dedup keys computed ahead on the cleaned article (its body and hash as they are now)."""
-    signature = unpack_signature(prepared.signature_stored, prepared.band_keys)
-    vars(cleaned)[_KEYS] = _KeysAhead(cleaned.body, cleaned.content_hash, (prepared.content_hash, signature))
+    """Keep the dedup keys computed ahead (if they were) on the cleaned article, with its body and
+    hash as they are now."""
+    if prepared.keys is None:
+        return
+    chash, stored, band_keys = prepared.keys
+    signature = unpack_signature(stored, band_keys)
+    vars(cleaned)[_KEYS] = _KeysAhead(cleaned.body, cleaned.content_hash, (chash, signature))
 
 
 def keys_ahead(article: Article) -> tuple[str | None, NearSignature | None] | None:

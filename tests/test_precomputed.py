@@ -45,7 +45,7 @@ def _clean(item, pool: ExtractionPool | None = None) -> Article:
 def _poisoned(item: Article) -> Article:
     """The item with values 'computed ahead' that cleaning would never give: whether the pipeline used
     them shows in its output."""
-    attach_clean(item, PreparedArticle({"title": "POISON"}, "poison-hash", None, ()))
+    attach_clean(item, PreparedArticle({"title": "POISON"}, ("poison-hash", None, ())))
     return item
 
 
@@ -76,6 +76,25 @@ def test_page_one_of_a_split_article_gets_nothing_computed_ahead():
     split = next(p for p in ARTICLES if "_p" not in p.stem and p.with_name(p.stem + "_p2.html").exists())
     _, prepared = _prepared(split)
     assert prepared is None
+
+
+def test_no_keys_computed_ahead_for_a_body_over_the_limit():
+    """Validation drops it as body_too_long before DedupPipeline: no signature of it is computed."""
+    path = ARTICLES[0]
+    args = (path.read_bytes(), _url(path), SITE, NOW, "text/html", False, "article", False, True)
+    _, limited = analyse_and_prepare(*args, 50)
+    _, unlimited = analyse_and_prepare(*args, 0)
+    assert limited.keys is None and unlimited.keys is not None
+    assert limited.cleaned == unlimited.cleaned  # cleaning comes before validation: still ahead
+    built = merge_pages([analyse_page_fields(path)], site=SITE.name, fetched_at=FETCHED)
+    attach_clean(built, limited)
+    assert keys_ahead(_clean(built)) is None
+
+
+def analyse_page_fields(path: Path):
+    return analyse_and_prepare(path.read_bytes(), _url(path), SITE, NOW, "text/html", False, "article")[
+        0
+    ].fields
 
 
 def test_clean_pipeline_takes_values_computed_ahead_for_the_unchanged_item():
@@ -118,7 +137,7 @@ def test_clean_pipeline_cleans_anew_a_replaced_item_or_a_dict():
 def _with_keys_of(item: Article, other: Article) -> Article:
     """item, with the dedup keys of other's body attached as if computed ahead for item."""
     chash, signature = dedup_keys(other.body, other.content_hash)
-    attach_keys(item, PreparedArticle({}, chash, signature.stored, signature.band_keys))
+    attach_keys(item, PreparedArticle({}, (chash, signature.stored, signature.band_keys)))
     return item
 
 

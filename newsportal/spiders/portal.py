@@ -474,6 +474,7 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
                 prior,
                 article_links,
                 prepare,
+                self.max_body_chars,
             )
         except Exception as exc:
             raise ExtractionFailed(response.url, exc) from exc
