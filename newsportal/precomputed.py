@@ -22,6 +22,7 @@ that is no dataclass field, so ItemAdapter, feeds and ``asdict`` never see it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -60,15 +61,17 @@ def unpack_signature(stored: bytes | None, band_keys: tuple[int, ...]) -> NearSi
     return NearSignature(np.frombuffer(stored, dtype="<u4").astype(np.uint32), band_keys, stored)
 
 
+_FIELD_VALUES = attrgetter(*ARTICLE_FIELDS)
+
+
 def _snapshot(article: Article) -> tuple:
-    # Lists (tags, images and their dicts) copied: an in-place edit of the item must show.
-    return tuple(_copy(getattr(article, name)) for name in ARTICLE_FIELDS)
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, list):
-        return [dict(v) if isinstance(v, dict) else v for v in value]
-    return value
+    """Every field's value; beside them, copies of the lists (tags, images and their dicts, related
+    URLs), which the values hold by reference: an in-place edit of the item must show."""
+    values = _FIELD_VALUES(article)
+    lists = [
+        [dict(v) if isinstance(v, dict) else v for v in value] for value in values if isinstance(value, list)
+    ]
+    return values, lists
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from tests.test_dedup_pipeline import BODY, OTHER, Pipelines, article, crawler_f
 from tests.test_workers import ARTICLES, NOW, SITE, _url
 
 FETCHED = NOW.replace(minute=5)
+WITH_IMAGE = next(p for p in ARTICLES if p.name == "1007_306.html")  # one image, with a caption
 
 
 def _prepared(path: Path) -> tuple[Article, PreparedArticle | None]:
@@ -110,12 +111,13 @@ def test_clean_pipeline_takes_values_computed_ahead_for_the_unchanged_item():
         pytest.param(
             lambda a: a.images.append({"url": "http://x/1.jpg", "caption": " c "}), id="images_in_place"
         ),
+        pytest.param(lambda a: a.images[0].update(caption=" 天井\u3000"), id="image_caption_in_place"),
         pytest.param(lambda a: setattr(a, "title", a.title + "_网易新闻"), id="title_set"),
         pytest.param(lambda a: setattr(a, "crawled_at", None), id="other_field_set"),
     ],
 )
 def test_clean_pipeline_cleans_anew_an_item_changed_after_analysis(change):
-    built, _ = _prepared(ARTICLES[0])
+    built, _ = _prepared(WITH_IMAGE)
     item = _poisoned(built)
     change(item)
     cleaned = _clean(item)
