@@ -35,6 +35,7 @@ bench: $(STAMP)
 	-$(BIN)/python benchmarks/dedup.py $(BENCH_ARGS)
 	-$(BIN)/python benchmarks/export.py $(BENCH_ARGS)
 	-$(BIN)/python benchmarks/crawl.py $(BENCH_ARGS)
+	-$(BIN)/python benchmarks/worker_calls.py $(BENCH_ARGS)
 	-$(BIN)/python benchmarks/cluster.py $(BENCH_ARGS)
 	-$(BIN)/python benchmarks/discovery.py $(BENCH_ARGS)
 

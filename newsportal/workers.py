@@ -15,9 +15,12 @@ reads and writes without blocking: a page costs the crawl one pickle out and one
 A worker reads until its stdin closes, so it exits with the crawl however the crawl ends (kill -9
 included: the kernel closes the crawl's end of the pipe).
 
-The pool runs the pure, CPU-bound steps of a page and of an item: ``analyse_page`` for the spider,
-``clean_article`` for CleanPipeline, ``dedup_keys`` for DedupPipeline (``WORKER_FUNCTIONS``); one pool
-per crawl (``pool_for``). Messages both ways are a 4-byte big-endian length and a pickle. To the
+The pool runs the pure, CPU-bound steps of a page and of an item (``WORKER_FUNCTIONS``): for the
+spider ``analyse_and_prepare`` (``analyse_page``, and for a one-page article also what CleanPipeline
+and DedupPipeline compute of it, so an article costs one round trip: ``newsportal.precomputed``);
+``clean_article`` for CleanPipeline and ``dedup_keys`` for DedupPipeline on items that came with
+nothing computed ahead (a multi-page article, an item changed on its way); one pool per crawl
+(``pool_for``). Messages both ways are a 4-byte big-endian length and a pickle. To the
 worker: ``("site", key, Site)`` once per site (a Site argument then travels as its key), and
 ``("call", function name, args, kwargs)``; back: ``("ready", None)`` once its imports are done
 (pages before it are extracted in the crawl's process), then ``("ok", result)`` or ``("error",
@@ -57,6 +60,7 @@ _PICKLE = pickle.HIGHEST_PROTOCOL
 WORKER_FUNCTIONS = frozenset(
     {
         "newsportal.extract.page:analyse_page",
+        "newsportal.pageanalysis:analyse_and_prepare",
         "newsportal.pipelines.clean:clean_article",
         "newsportal.pipelines.dedup:dedup_keys",
     }
@@ -123,6 +127,15 @@ def pool_for(crawler: Any) -> ExtractionPool:
             worker_count(crawler.settings.get("NEWSPORTAL_EXTRACT_WORKERS"))
         )
         crawler.signals.connect(pool.warm_up, signal=signals.engine_started)
+
+        def record(**_: Any) -> None:
+            # What the run asked of the pool: newsportal/extraction/{calls,in_worker}/<function>.
+            for kind, counts in (("calls", pool.calls), ("in_worker", pool.sent)):
+                for name, count in counts.items():
+                    short = name.rpartition(":")[2]
+                    crawler.stats.set_value(f"newsportal/extraction/{kind}/{short}", count)
+
+        crawler.signals.connect(record, signal=signals.spider_closed, weak=False)
         crawler.signals.connect(pool.close, signal=signals.spider_closed)
     return pool
 
@@ -211,6 +224,9 @@ class ExtractionPool:
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._starting: asyncio.Future | None = None
+        # Calls by function name ("module:name"): all of them, and those handed to a worker.
+        self.calls: collections.Counter[str] = collections.Counter()
+        self.sent: collections.Counter[str] = collections.Counter()
 
     def warm_up(self) -> None:
         """Start the workers now (the event loop running), so their imports overlap the crawl's
@@ -239,6 +255,8 @@ class ExtractionPool:
         """``func(*args, **kwargs)`` (one of WORKER_FUNCTIONS), in a worker when there is one."""
         loop = asyncio.get_running_loop()
         self.warm_up()
+        name = _function_name(func)
+        self.calls[name] += 1
         live = [w for w in self._workers if w.alive and w.ready]
         # No worker (or none started yet: a page does not wait for a worker's imports), or called
         # from another event loop than the workers' own
@@ -260,7 +278,8 @@ class ExtractionPool:
 
         sent_args = tuple(ref(a) for a in args)
         sent_kwargs = {k: ref(v) for k, v in kwargs.items()}
-        message += _frame(("call", _function_name(func), sent_args, sent_kwargs))
+        message += _frame(("call", name, sent_args, sent_kwargs))
+        self.sent[name] += 1
         worker.jobs.append(_Job(future, func, args, kwargs))
         assert worker.writer is not None
         worker.writer.write(bytes(message))

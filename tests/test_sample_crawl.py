@@ -155,3 +155,14 @@ def test_extraction_in_a_worker_process_gives_the_same_items(
         return {i["url"]: {k: v for k, v in i.items() if k != "crawled_at"} for i in items}
 
     assert comparable(pooled.items) == comparable(sample_crawl.items)
+    # One call to the pool a page (issue 16); the pipelines ask it again only for the split article,
+    # whose page 1 could not be cleaned ahead.
+    for run in (pooled, sample_crawl):
+        kinds = ("listing", "article", "article_continued", "other")
+        pages = sum(run.stat(f"newsportal/pages/{kind}") for kind in kinds)
+        assert run.stat("newsportal/extraction/calls/analyse_and_prepare") == pages
+        split = sum(1 for item in run.items if item["page_count"] > 1)
+        assert split == 1
+        assert run.stat("newsportal/extraction/calls/clean_article") == split
+        assert run.stat("newsportal/extraction/calls/dedup_keys") == split
+    assert pooled.stat("newsportal/extraction/in_worker/clean_article") <= split

@@ -45,6 +45,7 @@ from newsportal.extract.dates import CHINA_TZ, format_datetime
 from newsportal.extract.text import content_hash
 from newsportal.items import Article
 from newsportal.pipelines import NewsportalDrop
+from newsportal.precomputed import keys_ahead
 from newsportal.state import NearSignature, StateStore, StoredArticle, near_signature, state_for
 from newsportal.state.base import Claim
 from newsportal.state.signature import SIGNATURE_VERSION, is_near_duplicate
@@ -159,7 +160,10 @@ class DedupPipeline:
         # The body's keys are pure CPU work: computed in an extraction worker when there is one.
         # Everything after the await runs without a break, so two copies arriving together are
         # still judged one after the other.
-        if self.pool is not None:
+        keys = keys_ahead(article)  # computed with the page's analysis, for this very body
+        if keys is not None:
+            chash, signature = keys
+        elif self.pool is not None:
             chash, signature = await self.pool.call(dedup_keys, article.body, article.content_hash)
         else:
             chash, signature = dedup_keys(article.body, article.content_hash)

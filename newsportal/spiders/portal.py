@@ -68,6 +68,8 @@ from newsportal.items import Article
 from newsportal.journal import ARTICLE_CALLBACKS, callback_name
 from newsportal.localserver import LocalServer
 from newsportal.offline import served_root
+from newsportal.pageanalysis import analyse_and_prepare
+from newsportal.precomputed import PreparedArticle, attach_clean
 from newsportal.sites import DEFAULT_SITE, get_site, site_for
 from newsportal.sites.base import Site
 from newsportal.spiders.discovery import ARCHIVE_META, PAGINATION_META, DiscoverySources
@@ -322,13 +324,13 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
         On the generic site a listing-shaped page whose content is one story is extracted instead
         (``judge``: not for start pages and later pages of a listing)."""
         judged = judge and page == 1 and self.judge_by_content
-        analysed = await self._analyse(response, judge=judged, prior="listing", article_links=True)
+        analysed, prepared = await self._analyse(response, judged, "listing", True)
         if analysed.kind == "bot_wall":
             self._bot_wall(response, analysed)
             return
         if analysed.kind == "article":
             self.crawler.stats.inc_value("newsportal/judged/listing_as_article")
-            for out in self._article(response, analysed.fields, analysed.article_links, hops):
+            for out in self._article(response, analysed.fields, analysed.article_links, hops, prepared):
                 yield out
             return
         for out in self.listing_sources(response):  # feeds the page announces (issue 17)
@@ -342,15 +344,13 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
 
     async def parse_unknown(self, response: Response, hops: int) -> AsyncIterator[Request | Article]:
         """A same-site page whose URL shape said nothing: its content decides what it is."""
-        analysed = await self._analyse(
-            response, judge=True, prior="unknown", article_links=self.judge_by_content
-        )
+        analysed, prepared = await self._analyse(response, True, "unknown", self.judge_by_content)
         if analysed.kind == "bot_wall":
             self._bot_wall(response, analysed)
             return
         self.crawler.stats.inc_value(f"newsportal/unknown/{analysed.kind}")
         if analysed.kind == "article":
-            for out in self._article(response, analysed.fields, analysed.article_links, hops):
+            for out in self._article(response, analysed.fields, analysed.article_links, hops, prepared):
                 yield out
         elif analysed.kind == "listing":
             for out in self._listing(analysed.links, 1, hops):
@@ -434,7 +434,7 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
         On the generic site the content must agree: a listing-like page is crawled as a listing, a
         page without a story's long text (video, gallery) is counted as other and gives no item."""
         judge = self.judge_by_content
-        analysed = await self._analyse(response, judge=judge, prior="article", article_links=judge)
+        analysed, prepared = await self._analyse(response, judge, "article", judge)
         if analysed.kind == "bot_wall":
             self._bot_wall(response, analysed)
             return
@@ -446,28 +446,52 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
             else:
                 self.crawler.stats.inc_value("newsportal/pages/other")
             return
-        for out in self._article(response, analysed.fields, analysed.article_links, hops):
+        for out in self._article(response, analysed.fields, analysed.article_links, hops, prepared):
             yield out
 
-    async def _analyse(self, response: Response, **how: Any) -> AnalysedPage:
-        """newsportal.extract.page.analyse_page on this response, in a worker process when there is one.
-        Whatever analysis raises comes out as ExtractionFailed: the page is dropped and counted
-        (newsportal.guards.ExtractionGuardMiddleware), the crawl goes on."""
+    async def _analyse(
+        self,
+        response: Response,
+        judge: bool = False,
+        prior: str = "unknown",
+        article_links: bool = False,
+        prepare: bool = True,
+    ) -> tuple[AnalysedPage, PreparedArticle | None]:
+        """newsportal.extract.page.analyse_page on this response (its arguments), in a worker process
+        when there is one, and in the same call, with ``prepare``, what the pipelines compute of a
+        one-page article (newsportal.pageanalysis). Whatever analysis raises comes out as
+        ExtractionFailed: the page is dropped and counted (newsportal.guards.ExtractionGuardMiddleware),
+        the crawl goes on."""
         try:
-            return await self.pool.analyse(
-                response.body, response.url, self.site, self._now(), _content_type(response), **how
+            return await self.pool.call(
+                analyse_and_prepare,
+                response.body,
+                response.url,
+                self.site,
+                self._now(),
+                _content_type(response),
+                judge,
+                prior,
+                article_links,
+                prepare,
+                self.max_body_chars,
             )
         except Exception as exc:
             raise ExtractionFailed(response.url, exc) from exc
 
     def _article(
-        self, response: Response, fields: PageFields, article_links: list[str], hops: int
+        self,
+        response: Response,
+        fields: PageFields,
+        article_links: list[str],
+        hops: int,
+        prepared: PreparedArticle | None = None,
     ) -> Iterator[Request | Article]:
         self.crawler.stats.inc_value("newsportal/pages/article")
         fetched_at = datetime.now(CHINA_TZ)
         if self.follow_related:
             yield from self._related_requests(fields, article_links, hops)
-        yield from self._continue(response, [fields], fetched_at)
+        yield from self._continue(response, [fields], fetched_at, prepared)
 
     def _related_requests(self, fields: PageFields, article_links: list[str], hops: int) -> Iterator[Request]:
         """Related stories: the related-block links (unknown shapes judged by content); on the
@@ -490,7 +514,7 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
     ) -> AsyncIterator[Request | Article]:
         """Page 2+ of a multi-page article."""
         self.crawler.stats.inc_value("newsportal/pages/article_continued")
-        analysed = await self._analyse(response)
+        analysed, _ = await self._analyse(response, prepare=False)  # its article is the merge
         if analysed.kind == "bot_wall":
             self._bot_wall(response, analysed)
             yield self.build_article(pages, fetched_at)  # what the earlier pages gave
@@ -499,7 +523,11 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
             yield out
 
     def _continue(
-        self, response: Response, pages: list[PageFields], fetched_at: datetime
+        self,
+        response: Response,
+        pages: list[PageFields],
+        fetched_at: datetime,
+        prepared: PreparedArticle | None = None,
     ) -> Iterator[Request | Article]:
         nxt = pages[-1].next_page_url
         seen = {p.url for p in pages}
@@ -512,7 +540,11 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
                 dont_filter=True,  # page N belongs to this article even if another link reached it
             )
             return
-        yield self.build_article(pages, fetched_at)
+        article = self.build_article(pages, fetched_at)
+        if prepared is not None and len(pages) == 1:
+            # computed from these page fields by merge_pages, as build_article built the article
+            attach_clean(article, prepared)
+        yield article
 
     def _too_long(self, pages: list[PageFields]) -> bool:
         """The pages so far hold twice NEWSPORTAL_MAX_BODY_CHARS (non-space characters, as validation
