@@ -71,7 +71,10 @@ class CrawlBudgetMiddleware:
             self._count(request, 1)  # start requests, redirects, retries
 
     def _dropped(self, request: Request, **_: Any) -> None:
-        self._count(request, -1)  # the dupefilter refused it: it costs nothing
+        # The dupefilter refused it: it costs nothing, and it is gone (its id may be a new request's
+        # soon; kept, the ids of dropped links would grow with the crawl: most related links are).
+        self._admitted.discard(id(request))
+        self._count(request, -1)
 
     def _count(self, request: Request, n: int) -> None:
         self.requests += n

@@ -47,7 +47,12 @@ logger = logging.getLogger(__name__)
 KEY = "newsportal_article_key"
 # callbacks of the URL sources (newsportal.spiders.discovery): the stories they yield came from them
 SOURCE_CALLBACKS = ("parse_sitemap", "parse_feed", "parse_held")
-DECISION_CACHE = 8192  # article URLs whose skip / fetch decision is remembered
+# Article URLs whose skip / fetch decision is remembered, as hash() → code: 16,384 of them hold as much
+# memory (~2 MB) as 8,192 URL strings did. A portal's related links point all over it, so a miss costs
+# a store lookup per link on a large portal.
+DECISION_CACHE = 16384
+# The (decision, known before this run) pairs, by the code the cache keeps.
+_DECISIONS = tuple((d, k) for d in ("fetch", "refresh", "skip") for k in (False, True))
 # Stories' fetch marks written together, not one store transaction per item; the rest at idle. Marks
 # lost to a kill cost a fetch again next run, nothing else: the sitemaps are marked after them.
 MARK_BATCH = 256
@@ -94,8 +99,8 @@ class IncrementalMiddleware:
         self.stop_paging = settings.getbool("NEWSPORTAL_STOP_PAGING_WHEN_KNOWN")
         self.store = state_for(crawler)
         self.run_started = datetime.now(CHINA_TZ).isoformat(timespec="seconds")
-        # url → (decision, known before this run)
-        self._decided: OrderedDict[str, tuple[str, bool]] = OrderedDict()
+        # hash(url) → index in _DECISIONS of (decision, known before this run)
+        self._decided: OrderedDict[int, int] = OrderedDict()
         # URLs a sitemap said unchanged this run, skipped wherever met again (bounded by the sitemap
         # caps: NEWSPORTAL_SITEMAP_MAX_URLS x NEWSPORTAL_MAX_SITEMAPS).
         self._unchanged: set[str] = set()
@@ -151,16 +156,18 @@ class IncrementalMiddleware:
         if url in self._unchanged:
             self.crawler.stats.inc_value("newsportal/skipped/lastmod")
             return "skip", True
-        cached = self._decided.get(url)
-        if cached is None:
+        code = self._decided.get(hash(url))
+        if code is None:
             cached = self._decide(url)
             # An article is linked from several pages (listings, related and hot lists): one store
             # lookup per URL, not per link. Bounded: the links of one page cluster in time.
-            self._decided[url] = cached
+            self._decided[hash(url)] = _DECISIONS.index(cached)
             if len(self._decided) > DECISION_CACHE:
                 self._decided.popitem(last=False)
             if cached[0] == "refresh":  # once a story, not once a link to it
                 self.crawler.stats.inc_value("newsportal/refresh/requested")
+        else:
+            cached = _DECISIONS[code]
         if cached[0] == "skip":
             self.crawler.stats.inc_value("newsportal/skipped/stored")
         return cached
@@ -173,8 +180,11 @@ class IncrementalMiddleware:
         known = (stored.first_seen or "") < self.run_started
         if self._young(stored):
             return "refresh", known
-        with guard_for(self.crawler).writing():
-            self.store.touch(url)
+        # Met again: last_seen moves to this run, once (a story stored or met earlier in this run, its
+        # decision dropped from the cache, is not written again: one write per link on a large portal).
+        if (stored.last_seen or "") < self.run_started:
+            with guard_for(self.crawler).writing():
+                self.store.touch(url)
         return "skip", known
 
     def skip_by_lastmod(self, request: Request) -> bool:
@@ -196,7 +206,7 @@ class IncrementalMiddleware:
         if mark is not None and callback_name(request) in ARTICLE_CALLBACKS:
             self.crawler.stats.inc_value("newsportal/refresh/lastmod")
             # fetched whatever its age: the normal decision would skip an old stored story
-            self._decided[url] = ("refresh", True)
+            self._decided[hash(url)] = _DECISIONS.index(("refresh", True))
         return False
 
     def item_done(self, item: Any, response: Any = None, **_: Any) -> None:

@@ -12,15 +12,22 @@ are unchanged:
 * where fastjsonschema and jsonschema differ, the compiled check is not asked: an item holding a tuple
   (fastjsonschema takes one for an array, jsonschema does not), and a schema using any keyword
   outside ``COMPILED_KEYWORDS`` (fastjsonschema ignores keywords of drafts after 7).
+
+The item is validated as a dict of its own field values, not as ``ItemAdapter(item).asdict()``: that
+copies every nested list and dict (~130 µs an Article, more than the compiled check), and validation
+only reads. A dataclass item whose values are not all plain JSON values (a nested item, a set) is
+still copied by ItemAdapter, so the validators see what Spidermon's pipeline gives them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from functools import partial
 from typing import Any
 
 import fastjsonschema
+from itemadapter import ItemAdapter
 from spidermon.contrib.scrapy.pipelines import ItemValidationPipeline as SpidermonPipeline
 from spidermon.contrib.validation import JSONSchemaValidator
 from spidermon.contrib.validation.jsonschema.formats import format_checker
@@ -97,8 +104,57 @@ class CompiledSchemaValidator(JSONSchemaValidator):
         super()._validate(data, strict=strict)
 
 
+def _plain(value: Any) -> bool:
+    """Whether value is what ItemAdapter's asdict gives back as an equal value: str, numbers, None,
+    and lists / tuples / dicts of them (asdict copies those, keeping their type)."""
+    if value is None or type(value) in _SCALARS:
+        return True
+    if type(value) in (list, tuple):
+        return all(map(_plain, value))
+    if type(value) is dict:
+        return all(map(_plain, value.values()))
+    return False
+
+
+_SCALARS = frozenset({str, int, float, bool})
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # dataclass → its field names, in ItemAdapter's order
+
+
+def item_values(item: Any) -> dict[str, Any]:
+    """The dict Spidermon validates, ``ItemAdapter(item).asdict()``, without its copies where they would
+    be equal: a dataclass item of plain values gives its own values (read, never changed here)."""
+    cls = type(item)
+    if dataclasses.is_dataclass(cls):
+        names = _FIELD_NAMES.get(cls)
+        if names is None:
+            names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+        values = {name: getattr(item, name) for name in names}
+        if all(map(_plain, values.values())):
+            return values
+    return ItemAdapter(item).asdict()
+
+
 class ItemValidationPipeline(SpidermonPipeline):
-    """Spidermon's ItemValidationPipeline (same settings, stats and drops) with CompiledSchemaValidator."""
+    """Spidermon's ItemValidationPipeline (same settings, stats and drops) with CompiledSchemaValidator,
+    validating ``item_values(item)``."""
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        # Spidermon's process_item (spidermon.contrib.scrapy.pipelines), but for the dict it validates.
+        validators = self.find_validators(item)
+        if not validators:
+            return item
+        item_dict = item_values(item)
+        self.stats.add_item()
+        self.stats.add_fields(len(item_dict))
+        for validator in validators:
+            ok, errors = validator.validate(item_dict)
+            if not ok:
+                self._add_error_stats(errors)
+                if self.add_errors_to_items:
+                    self._add_errors_to_item(ItemAdapter(item), errors)
+                if self.drop_items_with_errors:
+                    self._drop_item(item, errors)
+        return item
 
     @classmethod
     def _load_jsonschema_validator(cls, schema: Any) -> JSONSchemaValidator:
