@@ -150,6 +150,36 @@ def test_class_word_queries_select_what_they_selected_before(query):
         assert _attribute_first(query) != query and "//@" in _attribute_first(query)
 
 
+_TAG_PAGE = """<html><body>
+<div><h3>相关新闻</h3><ul><li><a href="/1">一</a></li></ul></div>
+<p>正文，<strong>重点</strong>。<span>更多</span></p><div class="x"><a href="/2">二</a></div>
+<h2>推荐</h2><p><a href="/3">三</a></p><span>延伸阅读</span><div><a href="/4">四</a></div>
+</body></html>"""
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "//*[self::h2 or self::h3 or self::span or self::div or self::p or self::strong]",
+        "//*[self::h2 or self::h3 or self::span or self::div or self::p][not(.//a) and "
+        "string-length(normalize-space(.)) < 12]/following-sibling::*[1]//a/@href",
+        "//*[self::div or self::p]/@*[name()='class']",
+        "//*[self::h2 or self::span][1]",  # positional on the step itself: kept as written
+        "//*[self::div or self::p][@title=']'][last()]//a",  # a bracket in a string does not hide it
+    ],
+)
+def test_tag_test_queries_select_what_they_selected_before(query):
+    from lxml import etree
+
+    from newsportal.extract.select import _tags_first
+
+    root = lxml_html.fromstring(_TAG_PAGE)
+    assert etree.XPath(_tags_first(query))(root) == etree.XPath(query)(root)
+    if query.endswith(("[1]", "[last()]//a")):
+        assert _tags_first(query) == query
+    else:
+        assert _tags_first(query).startswith("(//")
+
 # --- class 1: the document's own elements are never furniture -------------------------------------
 
 
