@@ -180,6 +180,7 @@ def test_tag_test_queries_select_what_they_selected_before(query):
     else:
         assert _tags_first(query).startswith("(//")
 
+
 # --- class 1: the document's own elements are never furniture -------------------------------------
 
 

@@ -67,7 +67,6 @@ def _attribute_first(xpath: str) -> str:
     return f"({elements}){rest}" if rest.startswith("[") else elements + rest
 
 
-
 # "Every element of these tags" as profiles write it: //*[self::h2 or self::div or ...]..., the query
 # starting with it.
 _TAG_TEST_QUERY = re.compile(r"^//\*\[((?:self::[\w-]+(?: or )?)+)\]")
@@ -106,6 +105,7 @@ def _tags_first(xpath: str) -> str:
         return xpath
     union = " | ".join(f"//{tag}" for tag in _TAG_TEST.findall(match.group(1)))
     return f"({union}){rest}"
+
 
 # An attribute of <meta>, <link> or <base> elements, chosen by another attribute's exact value:
 # meta[name="keywords"]::attr(content), link[rel="canonical"]::attr(href), base::attr(href), as
