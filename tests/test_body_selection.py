@@ -197,3 +197,22 @@ def test_a_state_class_on_body_leaves_the_article_to_the_density_finder(monkeypa
     assert density.find_body(sel).root.tag == "article"
     monkeypatch.setattr(density, "_DOCUMENT_TAGS", frozenset())
     assert density.find_body(sel) is None  # what the rule prevents: <body class="u-has-nav-bar">
+
+
+def test_texts_near_the_body_are_the_same_read_once_or_again():
+    """_near keeps the last container's texts; a smaller count is the nearest of them."""
+    from parsel import Selector
+
+    from newsportal.extract import article
+
+    page = "".join(f"<p>前{i}</p>" for i in range(100)) + '<div id="b">正文</div>'
+    page += "".join(f"<p>后{i}</p>" for i in range(50))
+    root = lxml_html.fromstring(f"<html><body>{page}</body></html>")
+    container = Selector(root=root.get_element_by_id("b"))
+    article._last_near.clear()
+    assert article._near(container, "preceding", 80)[-1] == "前99"
+    assert article._near(container, "preceding", 60) == [f"前{i}" for i in range(40, 100)]
+    assert article._near(container, "following", 40)[:2] == ["后0", "后1"]
+    assert article._near(container, "following", 12) == [f"后{i}" for i in range(12)]
+    other = Selector(root=root.xpath("//p")[10])  # another container: read anew
+    assert article._near(other, "preceding", 60) == [f"前{i}" for i in range(10)]
