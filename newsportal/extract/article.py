@@ -875,16 +875,20 @@ def _paragraphs_and_images(root, url: str) -> tuple[list[str], list[dict[str, st
             if el.tail:
                 buf.append(el.tail)
             continue
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if not tag or tag in _SKIP_TAGS or _hidden(el):  # comments, processing instructions, hidden
+        tag = el.tag
+        tag = tag.lower() if isinstance(tag, str) else ""
+        # (attributes read only where there are some: most elements have none)
+        if not tag or tag in _SKIP_TAGS or (el.attrib and _hidden(el)):  # comments, PIs, hidden
             if el.tail:
                 buf.append(el.tail)
             continue
         is_block = tag in _BLOCK_TAGS
         # The classes of the element and its ancestors, kept to their last _CLASS_CHARS characters:
         # a caption is told by a class word near it, and a page nesting thousands of elements with
-        # long class names would otherwise hold a string the size of depth² here.
-        cls = f"{classes} {el.get('class') or ''}".strip()[-_CLASS_CHARS:]
+        # long class names would otherwise hold a string the size of depth² here. (classes ends
+        # stripped: without a class of its own, the element's are its parent's, left-stripped.)
+        own_class = el.get("class")
+        cls = f"{classes} {own_class}".strip()[-_CLASS_CHARS:] if own_class else classes.lstrip()
         if is_block:
             flush()
             block_classes[:] = [cls]
@@ -898,7 +902,8 @@ def _paragraphs_and_images(root, url: str) -> tuple[list[str], list[dict[str, st
         if el.text:
             buf.append(el.text)
         stack.append((False, el, classes, is_block))
-        stack.extend((True, child, cls, False) for child in reversed(el))
+        if len(el):
+            stack.extend((True, child, cls, False) for child in reversed(el))
     flush()
 
     paragraphs: list[str] = []
