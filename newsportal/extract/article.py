@@ -331,7 +331,8 @@ def _names_under_headline(
 
 def page_canonical_url(sel: Selector, url: str, site: Site) -> str:
     """<link rel=canonical> when it stays on the site, else the fetched URL; canonicalised."""
-    href = sel.css('link[rel="canonical"]::attr(href)').get()
+    # through the page's index of <link> elements (select.strings), not a parsel query over the tree
+    href = next(iter(strings(sel, 'link[rel="canonical"]::attr(href)')), None)
     target = absolute(url, href) if href else None
     if not target or not (same_site(target, url) or site.owns(target)):
         target = url
