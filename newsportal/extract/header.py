@@ -170,10 +170,11 @@ _SHOWN_TEXT_HAS = etree.XPath(
     "boolean(//body//text()[contains(., $first)][not(parent::script or parent::style or parent::title)]"
     "[contains(translate(., ' \t\r\n\u3000\u00a0', ''), $needle)])"
 )
+# (blank texts out first, as article._VISIBLE_TEXT)
 _BEFORE_TEXTS = (
-    "preceding::text()[not(parent::script or parent::style or parent::title or parent::a)][normalize-space()]"
+    "preceding::text()[normalize-space()][not(parent::script or parent::style or parent::title or parent::a)]"
 )
-_FIRST_BODY_TEXTS = ".//text()[not(parent::script or parent::style)][normalize-space()]"
+_FIRST_BODY_TEXTS = ".//text()[normalize-space()][not(parent::script or parent::style)]"
 
 
 # A headline's label on forums and old pages: "主题：…", "标题：…".
