@@ -883,8 +883,7 @@ def _paragraphs_and_images(root, url: str) -> tuple[list[str], list[dict[str, st
             continue
         tag = el.tag
         tag = tag.lower() if isinstance(tag, str) else ""
-        # (attributes read only where there are some: most elements have none)
-        if not tag or tag in _SKIP_TAGS or (el.attrib and _hidden(el)):  # comments, PIs, hidden
+        if not tag or tag in _SKIP_TAGS or _hidden(el):  # comments, processing instructions, hidden
             if el.tail:
                 buf.append(el.tail)
             continue
