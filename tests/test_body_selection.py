@@ -150,6 +150,37 @@ def test_class_word_queries_select_what_they_selected_before(query):
         assert _attribute_first(query) != query and "//@" in _attribute_first(query)
 
 
+_TAG_PAGE = """<html><body>
+<div><h3>相关新闻</h3><ul><li><a href="/1">一</a></li></ul></div>
+<p>正文，<strong>重点</strong>。<span>更多</span></p><div class="x"><a href="/2">二</a></div>
+<h2>推荐</h2><p><a href="/3">三</a></p><span>延伸阅读</span><div><a href="/4">四</a></div>
+</body></html>"""
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "//*[self::h2 or self::h3 or self::span or self::div or self::p or self::strong]",
+        "//*[self::h2 or self::h3 or self::span or self::div or self::p][not(.//a) and "
+        "string-length(normalize-space(.)) < 12]/following-sibling::*[1]//a/@href",
+        "//*[self::div or self::p]/@*[name()='class']",
+        "//*[self::h2 or self::span][1]",  # positional on the step itself: kept as written
+        "//*[self::div or self::p][@title=']'][last()]//a",  # a bracket in a string does not hide it
+    ],
+)
+def test_tag_test_queries_select_what_they_selected_before(query):
+    from lxml import etree
+
+    from newsportal.extract.select import _tags_first
+
+    root = lxml_html.fromstring(_TAG_PAGE)
+    assert etree.XPath(_tags_first(query))(root) == etree.XPath(query)(root)
+    if query.endswith(("[1]", "[last()]//a")):
+        assert _tags_first(query) == query
+    else:
+        assert _tags_first(query).startswith("(//")
+
+
 # --- class 1: the document's own elements are never furniture -------------------------------------
 
 
@@ -166,3 +197,42 @@ def test_a_state_class_on_body_leaves_the_article_to_the_density_finder(monkeypa
     assert density.find_body(sel).root.tag == "article"
     monkeypatch.setattr(density, "_DOCUMENT_TAGS", frozenset())
     assert density.find_body(sel) is None  # what the rule prevents: <body class="u-has-nav-bar">
+
+
+def test_texts_near_the_body_are_the_same_read_once_or_again():
+    """_near keeps the last container's texts; a smaller count is the nearest of them."""
+    from parsel import Selector
+
+    from newsportal.extract import article
+
+    page = "".join(f"<p>前{i}</p>" for i in range(100)) + '<div id="b">正文</div>'
+    page += "".join(f"<p>后{i}</p>" for i in range(50))
+    root = lxml_html.fromstring(f"<html><body>{page}</body></html>")
+    container = Selector(root=root.get_element_by_id("b"))
+    article._last_near.clear()
+    assert article._near(container, "preceding", 80)[-1] == "前99"
+    assert article._near(container, "preceding", 60) == [f"前{i}" for i in range(40, 100)]
+    assert article._near(container, "following", 40)[:2] == ["后0", "后1"]
+    assert article._near(container, "following", 12) == [f"后{i}" for i in range(12)]
+    other = Selector(root=root.xpath("//p")[10])  # another container: read anew
+    assert article._near(other, "preceding", 60) == [f"前{i}" for i in range(10)]
+
+
+def test_maybe_hidden_elements_are_those_the_element_test_found():
+    """article._MAYBE_HIDDEN, read from the attributes up, selects what testing each element did:
+    in document order, once each, never the container itself."""
+    from lxml import etree
+
+    from newsportal.extract.article import _MAYBE_HIDDEN
+
+    page = """<div id="c" class="hidden"><p hidden>一</p><p style="display:none" class="x">二</p>
+    <div class="nonex hid"><span style="visibility:hidden">三</span></div><p class="invisible-a">四</p>
+    <p class="show">五</p></div>"""
+    container = lxml_html.fromstring(page)
+    by_element = (
+        ".//*[@hidden or contains(@style, 'none') or contains(@style, 'hidden') or contains(@class, 'hid') "
+        "or contains(@class, 'none') or contains(@class, 'invisible')]"
+    )
+    found = etree.XPath(_MAYBE_HIDDEN)(container)
+    assert found == etree.XPath(by_element)(container)
+    assert [e.text for e in found] == ["一", "二", None, "三", "四"]

@@ -344,6 +344,8 @@ def test_date_in_chinese_numerals_as_official_documents_write_it(text, expected)
         "İ pubtime: 2020-01-02",  # lower() makes this page longer: offsets would not line up
         "publi\u017fh_time: 2020-01-02 10:00",  # a long s, matched to 's' by re.IGNORECASE
         "'pubtime''pubtime': '2020-01-02' \"news_time\"=\"2020-05-06 07:08\"",
+        # keys among Chinese and astral characters (the page is lower-cased as ASCII bytes)
+        "<p>发布时间</p>\U0001f600<script>var PubTime=\"2020-01-02\";文章 createTime：'2021-02-03'</script>",
     ],
 )
 def test_script_key_values_finds_what_the_pattern_finds(html):

@@ -225,3 +225,14 @@ def test_gb18030_bytes_under_a_utf8_header_decode_as_gb18030():
 def test_a_real_single_byte_page_keeps_its_declared_charset(text, codec, label):
     decoded, _encoding = decode_html(page(text, codec), f"text/html; charset={label}")
     assert text in decoded
+
+
+@pytest.mark.parametrize(
+    "text", ["", "<html>ascii only</html>", "<p>新闻 正文</p>\u00e9\U0001f600x\ud800", "中" * 5000 + "<b>"]
+)
+def test_the_sample_judged_is_every_non_ascii_character_in_order(text):
+    import re
+
+    from newsportal.extract.encoding import _non_ascii
+
+    assert _non_ascii(text) == "".join(re.findall(r"[^\x00-\x7f]+", text))

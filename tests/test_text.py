@@ -44,6 +44,17 @@ def test_normalize_space_makes_one_clean_line(raw, expected):
     assert normalize_space(raw) == expected
 
 
+def test_every_invisible_character_is_unprintable_and_no_whitespace():
+    """normalize_space returns a printable line as it is: no character it removes may be in one."""
+    import sys
+
+    from newsportal.extract.text import _INVISIBLE
+
+    taken = _INVISIBLE.findall("".join(map(chr, range(sys.maxunicode + 1))))
+    assert len(taken) > 100
+    assert not [c for c in taken if c.isprintable() or c.isspace()]
+
+
 def test_normalize_space_keeps_punctuation_width():
     assert normalize_space("你好，世界！Hello, world!") == "你好，世界！Hello, world!"
 

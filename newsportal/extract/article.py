@@ -288,10 +288,13 @@ def _without_title_label(paragraphs: list[str]) -> list[str]:
     return paragraphs[1:] if paragraphs and is_title_label(paragraphs[0]) else paragraphs
 
 
-# Elements that may be hidden (density.is_hidden decides): a cheap first cut of a container's elements.
+# Elements that may be hidden (density.is_hidden decides): a cheap first cut of a container's elements,
+# read from the attributes up (the elements below the container with a hidden attribute, a style or
+# a class that may hide them; in document order), as select._attribute_first does: testing each
+# element for six attribute conditions cost 0.16 ms a wild page, this 0.03.
 _MAYBE_HIDDEN = (
-    ".//*[@hidden or contains(@style, 'none') or contains(@style, 'hidden') or contains(@class, 'hid') "
-    "or contains(@class, 'none') or contains(@class, 'invisible')]"
+    "(.//*/@hidden | .//*/@style[contains(., 'none') or contains(., 'hidden')]"
+    " | .//*/@class[contains(., 'hid') or contains(., 'none') or contains(., 'invisible')])/.."
 )
 
 
@@ -331,7 +334,8 @@ def _names_under_headline(
 
 def page_canonical_url(sel: Selector, url: str, site: Site) -> str:
     """<link rel=canonical> when it stays on the site, else the fetched URL; canonicalised."""
-    href = sel.css('link[rel="canonical"]::attr(href)').get()
+    # through the page's index of <link> elements (select.strings), not a parsel query over the tree
+    href = next(iter(strings(sel, 'link[rel="canonical"]::attr(href)')), None)
     target = absolute(url, href) if href else None
     if not target or not (same_site(target, url) or site.owns(target)):
         target = url
@@ -369,7 +373,9 @@ _BEFORE_BODY_TEXTS = 60
 
 _AROUND_BEFORE = 80
 _AROUND_AFTER = 40
-_VISIBLE_TEXT = "[not(parent::script or parent::style)][normalize-space()]"
+# (blank texts out first: most text nodes are indentation, and normalize-space() costs less than the
+# parent:: tests, which XPath evaluates as a path each; same nodes, a quarter faster)
+_VISIBLE_TEXT = "[normalize-space()][not(parent::script or parent::style)]"
 
 
 def texts_around(sel: Selector, container: Selector | None) -> list[str]:
@@ -381,9 +387,27 @@ def texts_around(sel: Selector, container: Selector | None) -> list[str]:
     return _near(container, "preceding", _AROUND_BEFORE) + _near(container, "following", _AROUND_AFTER)
 
 
+# The texts read nearest the last container, per axis: (container, how many, texts). A page asks for
+# them up to four times (texts_around for the author and for the date, labelled_date_in_page's
+# nearest 60 before and 12 after), each an XPath over the axis (0.1 ms); the page's tree is not
+# changed after parsing, and the next page's container replaces them.
+_NEAR_MOST = {"preceding": _AROUND_BEFORE, "following": _AROUND_AFTER}
+_last_near: dict[str, tuple[object, int, list[str]]] = {}
+
+
 def _near(container: Selector, axis: str, limit: int) -> list[str]:
     """The limit visible text nodes nearest container along axis, in document order, stripped."""
-    return [t.strip() for t in container.root.xpath(f"{axis}::text(){_VISIBLE_TEXT}[position() <= {limit}]")]
+    root = container.root
+    kept = _last_near.get(axis)
+    if kept is None or kept[0] is not root or kept[1] < limit:
+        most = max(limit, _NEAR_MOST.get(axis, 0))
+        texts = [t.strip() for t in root.xpath(f"{axis}::text(){_VISIBLE_TEXT}[position() <= {most}]")]
+        kept = _last_near[axis] = (root, most, texts)
+    texts = kept[2]
+    if len(texts) <= limit:
+        return list(texts)
+    # the nearest: the last ones before the container, the first ones after it
+    return texts[len(texts) - limit :] if axis == "preceding" else texts[:limit]
 
 
 # A writer labelled anywhere on the page: a blog's or forum's "作者：", "发表者：", "楼主：", "博主：".
@@ -857,7 +881,8 @@ def _paragraphs_and_images(root, url: str) -> tuple[list[str], list[dict[str, st
             if el.tail:
                 buf.append(el.tail)
             continue
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        tag = el.tag
+        tag = tag.lower() if isinstance(tag, str) else ""
         if not tag or tag in _SKIP_TAGS or _hidden(el):  # comments, processing instructions, hidden
             if el.tail:
                 buf.append(el.tail)
@@ -865,8 +890,10 @@ def _paragraphs_and_images(root, url: str) -> tuple[list[str], list[dict[str, st
         is_block = tag in _BLOCK_TAGS
         # The classes of the element and its ancestors, kept to their last _CLASS_CHARS characters:
         # a caption is told by a class word near it, and a page nesting thousands of elements with
-        # long class names would otherwise hold a string the size of depth² here.
-        cls = f"{classes} {el.get('class') or ''}".strip()[-_CLASS_CHARS:]
+        # long class names would otherwise hold a string the size of depth² here. (classes ends
+        # stripped: without a class of its own, the element's are its parent's, left-stripped.)
+        own_class = el.get("class")
+        cls = f"{classes} {own_class}".strip()[-_CLASS_CHARS:] if own_class else classes.lstrip()
         if is_block:
             flush()
             block_classes[:] = [cls]
@@ -880,7 +907,8 @@ def _paragraphs_and_images(root, url: str) -> tuple[list[str], list[dict[str, st
         if el.text:
             buf.append(el.text)
         stack.append((False, el, classes, is_block))
-        stack.extend((True, child, cls, False) for child in reversed(el))
+        if len(el):
+            stack.extend((True, child, cls, False) for child in reversed(el))
     flush()
 
     paragraphs: list[str] = []

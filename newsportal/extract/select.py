@@ -67,6 +67,46 @@ def _attribute_first(xpath: str) -> str:
     return f"({elements}){rest}" if rest.startswith("[") else elements + rest
 
 
+# "Every element of these tags" as profiles write it: //*[self::h2 or self::div or ...]..., the query
+# starting with it.
+_TAG_TEST_QUERY = re.compile(r"^//\*\[((?:self::[\w-]+(?: or )?)+)\]")
+_TAG_TEST = re.compile(r"self::([\w-]+)")
+
+
+def _leading_predicates(rest: str) -> str:
+    """The predicates ("[...][...]") that open rest: those that apply to the query's first step
+    (brackets inside quoted strings not counted)."""
+    depth, quote, end = 0, "", 0
+    for i, char in enumerate(rest):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                end = i + 1
+        elif depth == 0:
+            break
+    return rest[:end]
+
+
+def _tags_first(xpath: str) -> str:
+    """The same selection, read from the named tags: libxml2 evaluates each self:: test of
+    //*[self::h2 or self::div or ...] as a location path of its own for every element of the page,
+    and a union of //h2 | //div | ... is the same nodes in the same (document) order at less than
+    half the cost (the generic related-links heading query: 1.2 -> 0.5 ms a page on the shared and
+    wild pages). Queries of any other shape, or whose own next predicate is positional, are kept."""
+    match = _TAG_TEST_QUERY.match(xpath)
+    rest = xpath[match.end() :] if match else ""
+    if match is None or _POSITIONAL.search(_leading_predicates(rest)):
+        return xpath
+    union = " | ".join(f"//{tag}" for tag in _TAG_TEST.findall(match.group(1)))
+    return f"({union}){rest}"
+
+
 # An attribute of <meta>, <link> or <base> elements, chosen by another attribute's exact value:
 # meta[name="keywords"]::attr(content), link[rel="canonical"]::attr(href), base::attr(href), as
 # parsel translates them. A page asks some twenty of these; each XPath walks the whole tree.
@@ -118,7 +158,7 @@ def _tag_index(root) -> dict[str, list]:
 @lru_cache(maxsize=2048)
 def _compiled_query(query: str) -> etree.XPath | _TagAttributeQuery:
     try:
-        xpath = _attribute_first(query) if is_xpath(query) else _CSS.css_to_xpath(query)
+        xpath = _tags_first(_attribute_first(query)) if is_xpath(query) else _CSS.css_to_xpath(query)
         match = _TAG_ATTRIBUTE.match(xpath)
         if match is not None:
             return _TagAttributeQuery(xpath, match)
