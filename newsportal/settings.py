@@ -192,7 +192,8 @@ SPIDERMON_ADD_FIELD_COVERAGE = True
 SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True  # a field is covered by a value: not None, "", [] or {}
 # before RunSummary (500): the monitors' findings are in the stats when the verdict is made
 EXTENSIONS["newsportal.monitoring.history.SiteHistory"] = 390
-EXTENSIONS["spidermon.contrib.scrapy.extensions.Spidermon"] = 400
+# Spidermon itself, its per-item field counts written in one go (newsportal.monitoring.coverage)
+EXTENSIONS["newsportal.monitoring.coverage.FieldCountingSpidermon"] = 400
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["newsportal.monitoring.suites.RunHealthSuite"]
 SPIDERMON_ENGINE_STOP_MONITORS = ["newsportal.monitoring.suites.NotifySuite"]
 SPIDERMON_VALIDATION_SCHEMAS = ["newsportal.monitoring.ARTICLE_SCHEMA"]

@@ -126,3 +126,18 @@ def test_a_mistyped_setting_is_refused_with_the_closest_name(tmp_path: Path, sam
     assert proc.returncode == 2  # Scrapy's usage error
     assert "unknown setting NEWSPORTAL_INCREMENTL (did you mean NEWSPORTAL_INCREMENTAL?)" in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_inspection_switches_off_every_monitoring_extension_the_project_enables() -> None:
+    """A look at a page is no run: whatever class runs Spidermon in the project's settings (now
+    newsportal.monitoring.coverage.FieldCountingSpidermon), the inspection commands switch it off."""
+    from scrapy.utils.project import get_project_settings
+
+    from newsportal.commands import inspection_settings
+
+    enabled = get_project_settings().getdict("EXTENSIONS")
+    monitoring = [path for path in enabled if "spidermon" in path.lower() or ".monitoring." in path]
+    assert "newsportal.monitoring.coverage.FieldCountingSpidermon" in monitoring
+    settings = get_project_settings()
+    inspection_settings(settings)
+    assert {path: settings.getdict("EXTENSIONS")[path] for path in monitoring} == dict.fromkeys(monitoring)

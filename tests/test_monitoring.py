@@ -415,3 +415,49 @@ def test_the_compiled_pipeline_adds_errors_and_drops_as_spidermons_does(option: 
         found.append((outcome, crawler.stats.get_stats()))
     assert found[0] == found[1]
     assert found[1][0][0] == good and found[1][1]["spidermon/validation/items/errors"] == 2
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"SPIDERMON_FIELD_COVERAGE_SKIP_NONE": False, "SPIDERMON_FIELD_COVERAGE_SKIP_FALSY": False},
+        {"SPIDERMON_FIELD_COVERAGE_SKIP_VALUES": [0, "无", None]},
+        {"SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS": 1},  # Spidermon's own path
+        {"SPIDERMON_DICT_FIELDS_COVERAGE_LEVELS": 1},  # Spidermon's own path
+    ],
+)
+def test_field_counts_are_spidermons_keys_values_and_order(overrides: dict) -> None:
+    """The project's Spidermon extension (per-item field counts written in one go,
+    newsportal.monitoring.coverage) leaves the stats exactly as Spidermon's item_scraped does: the
+    same keys in the same order, the same counts, for Articles and dicts, nested dicts, falsy values,
+    skip values of a given type (False is not 0) and settings it hands back to Spidermon."""
+    from scrapy import Spider
+    from scrapy.utils.project import get_project_settings
+    from scrapy.utils.test import get_crawler
+    from spidermon.contrib.scrapy.extensions import Spidermon
+
+    from newsportal.items import Article
+    from newsportal.monitoring.coverage import FieldCountingSpidermon
+
+    settings = get_project_settings().copy_to_dict()
+    assert settings["EXTENSIONS"]["newsportal.monitoring.coverage.FieldCountingSpidermon"] == 400
+    settings.update({"TWISTED_REACTOR_ENABLED": False, **overrides})
+    items = [
+        Article(url="http://127.0.0.1/a/1.html", title="标题", body="正文", read_count=0, is_original=False),
+        Article(url="http://127.0.0.1/a/2.html", title="N/A", author="-", tags=["经济"], images=[{"url": 1}]),
+        Article(url="http://127.0.0.1/a/3.html", author="无", source="", is_original=True, read_count=5),
+        {"url": "u", "meta": {"a": {"b": 1, "c": None, "d": ""}, "e": []}, "n": 0, "f": False, "x": "无"},
+        {"url": "v", "meta": {}, "n": 1},
+    ]
+    found = []
+    for cls in (Spidermon, FieldCountingSpidermon):
+        crawler = get_crawler(settings_dict=settings)
+        crawler.stats.open_spider()
+        ext = cls.from_crawler(crawler)
+        spider = Spider.from_crawler(crawler, name="t")
+        for item in items * 2:
+            ext.item_scraped(item, None, spider)
+        found.append(list(crawler.stats.get_stats().items()))
+    assert found[0] == found[1]
+    assert ("spidermon_item_scraped_count/Article", 6) in found[1]

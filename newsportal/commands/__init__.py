@@ -40,7 +40,7 @@ INSPECTION_OFF: dict[str, tuple[str, ...]] = {
         "newsportal.extensions.summary.RunSummary",
         "newsportal.extensions.progress.ProgressLog",
         "newsportal.monitoring.history.SiteHistory",
-        "spidermon.contrib.scrapy.extensions.Spidermon",
+        "newsportal.monitoring.coverage.FieldCountingSpidermon",
     ),
     "SPIDER_MIDDLEWARES": (
         "newsportal.middlewares.IncrementalMiddleware",

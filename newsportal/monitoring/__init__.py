@@ -6,6 +6,8 @@ person told when a run needs one.
   ``newsportal/coverage/<field>`` for the fields we watch (``NEWSPORTAL_MONITOR_FIELDS``), 0.0 for a
   field no item had. A run crawls one site, so its stats file (``output/<site>/<run>.stats.json``)
   is the coverage of that run and that site.
+  Spidermon's extension runs as ``coverage.FieldCountingSpidermon``: the same counts, written in one
+  go an item (Spidermon's own item_scraped costs ~70 µs an Article in stats calls).
 * **Schema validation** – Spidermon's ``ItemValidationPipeline`` (the schema compiled once:
   ``validation``) checks every emitted item against
   ``ARTICLE_SCHEMA``, the JSON Schema ``newsportal schema`` prints (``spidermon/validation/*`` stats).
