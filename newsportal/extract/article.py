@@ -470,7 +470,7 @@ _BLOG_NAME = re.compile(
 def blog_owner(sel: Selector) -> str | None:
     """The writer a personal blog names in its own name, from the <title>'s parts ("游园记_茉莉的博客_
     某某博客" → 茉莉); None when no part reads "X的博客" with X a name."""
-    title = normalize_space(sel.xpath("string(//head/title)").get() or "")
+    title = normalize_space(strings(sel, "string(//head/title)")[0])  # compiled once (select._compiled_query)
     if "的" not in title:
         return None
     parts = [p.strip() for p in re.split(r"[_|｜丨]|\s[-–—]\s", title)]

@@ -37,6 +37,8 @@ from functools import lru_cache
 from lxml import etree
 from parsel import Selector
 
+from newsportal.extract.select import select
+
 # Never visible or never part of an article.
 _SKIP = frozenset(
     ["script", "style", "noscript", "template", "iframe", "svg", "head", "button", "select", "input",
@@ -165,7 +167,7 @@ def _tag(el) -> str:
 def find_body(sel: Selector) -> Selector | None:
     """The element most likely to hold the article's paragraphs, or None on a page without text.
     Any depth of nesting is fine: the tree is walked with a stack of its own, not by recursion."""
-    body = sel.xpath("//body")
+    body = select(sel, "//body")  # compiled once (parsel compiles a query at every call)
     root = body[0].root if body else sel.root
     scorer = _Scorer()
     scorer.score(root)

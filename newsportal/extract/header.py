@@ -90,7 +90,7 @@ def find_header(
     root = sel.root
     # A <title> the page never shows (a greeting, the site's name, a script's name: "显示"): the
     # headline is the page's own, labelled or set off just above the body.
-    any_title = title or clean_title(sel.xpath("string(//title)").get() or "", title_strip, site_names)
+    any_title = title or clean_title(strings(sel, "string(//title)")[0], title_strip, site_names)
     if (
         node is None
         and body_root is not None

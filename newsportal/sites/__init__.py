@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from parsel import Selector
 
-from newsportal.extract.select import rule_values, strings
+from newsportal.extract.select import rule_values, select, strings
 from newsportal.sites.base import Site
 
 __all__ = ["Site", "all_sites", "get_site", "page_urls", "site_for", "site_for_page"]
@@ -86,7 +86,8 @@ def page_urls(sel: Selector) -> list[str]:
     comment before the page's markup (no duplicates)."""
     out: list[str] = []
     values = [v for query in _PAGE_URL_QUERIES for v in strings(sel, query)]
-    for comment in sel.xpath("/comment() | /html/comment()[1] | //head/comment()[1]").getall()[:3]:
+    # compiled once (select._compiled_query: parsel compiles a query at every call; twice a saved page)
+    for comment in select(sel, "/comment() | /html/comment()[1] | //head/comment()[1]").getall()[:3]:
         if match := _SAVED_FROM.match(comment.removeprefix("<!--").removesuffix("-->")):
             values.append(match.group(1))
     for value in values:
