@@ -12,6 +12,7 @@ import re
 from functools import cache
 from urllib.parse import urlsplit
 
+from lxml import etree
 from parsel import Selector
 
 from newsportal.extract.select import rule_values, select, strings
@@ -118,7 +119,7 @@ def site_for_page(sel: Selector, url: str | None = None) -> Site:
         site = site_for(candidate)
         if site is not generic:
             return site
-    assets = [_suffixes(urlsplit(absolute_http(src)).hostname or "") for src in strings(sel, _ASSET_QUERY)]
+    assets = [_suffixes(urlsplit(absolute_http(src)).hostname or "") for src in _asset_urls(sel)]
     best: tuple[int, Site] | None = None
     for site in all_sites().values():
         if site.served_from or site is generic:
@@ -148,6 +149,22 @@ def _served_from(hosts: list[frozenset[str]], domains: tuple[str, ...]) -> int:
 
 
 _ASSET_QUERY = "//link/@href | //script/@src | //img/@src"
+_ASSET_ATTRIBUTE = {"link": "href", "script": "src", "img": "src"}
+
+
+def _asset_urls(sel: Selector) -> list[str]:
+    """strings(sel, _ASSET_QUERY): the same values in the same (document) order, read in one walk of
+    lxml's iter over the three tags; the XPath's union of three walks cost 0.05 ms a wild page."""
+    root = sel.root
+    if not isinstance(root, etree._Element):
+        return strings(sel, _ASSET_QUERY)
+    document = root.getroottree().getroot()  # // is the whole document's, whatever node sel holds
+    found = []
+    for el in document.iter("link", "script", "img"):
+        value = el.get(_ASSET_ATTRIBUTE[el.tag])
+        if value is not None:
+            found.append(value)
+    return found
 
 
 def absolute_http(src: str) -> str:
