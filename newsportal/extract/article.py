@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from lxml import etree
 from parsel import Selector
@@ -298,6 +299,9 @@ _MAYBE_HIDDEN = (
 )
 
 
+_MAYBE_HIDDEN_XPATH = etree.XPath(_MAYBE_HIDDEN)  # compiled once (el.xpath(string) compiles every call)
+
+
 def folded_byline(container: Selector | None) -> str | None:
     """The byline closing a story whose end the page folds away until a reader clicks (展开全文):
     a labelled byline among the last lines of a hidden block inside the body container. The folded
@@ -305,7 +309,7 @@ def folded_byline(container: Selector | None) -> str | None:
     writer."""
     if container is None:
         return None
-    for el in container.root.xpath(_MAYBE_HIDDEN):
+    for el in _MAYBE_HIDDEN_XPATH(container.root):
         if density.is_hidden(el):
             lines = [normalize_space("".join(p.itertext())) for p in el.iter("p")]
             lines = [line for line in lines if line]
@@ -395,13 +399,19 @@ _NEAR_MOST = {"preceding": _AROUND_BEFORE, "following": _AROUND_AFTER}
 _last_near: dict[str, tuple[object, int, list[str]]] = {}
 
 
+@lru_cache(maxsize=16)
+def _near_query(axis: str, most: int) -> etree.XPath:
+    # compiled once: el.xpath(string) compiles the query and sets up an evaluator at every call
+    return etree.XPath(f"{axis}::text(){_VISIBLE_TEXT}[position() <= {most}]")
+
+
 def _near(container: Selector, axis: str, limit: int) -> list[str]:
     """The limit visible text nodes nearest container along axis, in document order, stripped."""
     root = container.root
     kept = _last_near.get(axis)
     if kept is None or kept[0] is not root or kept[1] < limit:
         most = max(limit, _NEAR_MOST.get(axis, 0))
-        texts = [t.strip() for t in root.xpath(f"{axis}::text(){_VISIBLE_TEXT}[position() <= {most}]")]
+        texts = [t.strip() for t in _near_query(axis, most)(root)]
         kept = _last_near[axis] = (root, most, texts)
     texts = kept[2]
     if len(texts) <= limit:
@@ -470,7 +480,7 @@ _BLOG_NAME = re.compile(
 def blog_owner(sel: Selector) -> str | None:
     """The writer a personal blog names in its own name, from the <title>'s parts ("游园记_茉莉的博客_
     某某博客" → 茉莉); None when no part reads "X的博客" with X a name."""
-    title = normalize_space(sel.xpath("string(//head/title)").get() or "")
+    title = normalize_space(strings(sel, "string(//head/title)")[0])  # compiled once (select._compiled_query)
     if "的" not in title:
         return None
     parts = [p.strip() for p in re.split(r"[_|｜丨]|\s[-–—]\s", title)]
@@ -481,6 +491,10 @@ def blog_owner(sel: Selector) -> str | None:
 
 
 _POSTED_LINE_TEXTS = 400  # text nodes of the body looked at: a post's own date line is near its text
+# compiled once (el.xpath(string) compiles at every call)
+_POSTED_LINE_CANDIDATES = etree.XPath(
+    f".//text()[position() <= {_POSTED_LINE_TEXTS}][contains(., '19') or contains(., '20')]"
+)
 
 
 def posted_line_date(container: Selector | None, now: datetime) -> datetime | None:
@@ -490,9 +504,7 @@ def posted_line_date(container: Selector | None, now: datetime) -> datetime | No
     if container is None:
         return None
     # only text with a year in it (19xx / 20xx), filtered in libxml2 rather than line by line here
-    for node in container.root.xpath(
-        f".//text()[position() <= {_POSTED_LINE_TEXTS}][contains(., '19') or contains(., '20')]"
-    ):
+    for node in _POSTED_LINE_CANDIDATES(container.root):
         line = normalize_space(node)
         if line and is_posted_line(line) and (found := parse_datetime(line, now)) is not None:
             return found

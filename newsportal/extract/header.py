@@ -90,7 +90,7 @@ def find_header(
     root = sel.root
     # A <title> the page never shows (a greeting, the site's name, a script's name: "显示"): the
     # headline is the page's own, labelled or set off just above the body.
-    any_title = title or clean_title(sel.xpath("string(//title)").get() or "", title_strip, site_names)
+    any_title = title or clean_title(strings(sel, "string(//title)")[0], title_strip, site_names)
     if (
         node is None
         and body_root is not None
@@ -175,6 +175,9 @@ _BEFORE_TEXTS = (
     "preceding::text()[normalize-space()][not(parent::script or parent::style or parent::title or parent::a)]"
 )
 _FIRST_BODY_TEXTS = ".//text()[normalize-space()][not(parent::script or parent::style)]"
+# compiled once (el.xpath(string) compiles the query at every call)
+_BEFORE_TEXTS_XPATH = etree.XPath(_BEFORE_TEXTS)
+_FIRST_BODY_TEXTS_XPATH = etree.XPath(_FIRST_BODY_TEXTS)
 
 
 # A headline's label on forums and old pages: "主题：…", "标题：…".
@@ -193,10 +196,10 @@ def headline_above_body(root, body_root) -> tuple[str, object] | None:
     text set off as a heading (bold, a font, a heading tag or centred, outside links) that is no
     label, date, bracket or notice. None when nothing reads as one."""
     # The texts above the body (outside links), and the body's first texts before a sentence.
-    texts = [(normalize_space(str(t)), _holder(t)) for t in body_root.xpath(_BEFORE_TEXTS)]
+    texts = [(normalize_space(str(t)), _holder(t)) for t in _BEFORE_TEXTS_XPATH(body_root)]
     texts = [(t, p) for t, p in texts[-_ABOVE_BODY_TEXTS:] if not _in_link(p)]
     opening = []
-    for text in body_root.xpath(_FIRST_BODY_TEXTS):
+    for text in _FIRST_BODY_TEXTS_XPATH(body_root):
         flat = normalize_space(str(text))
         if len(opening) >= _OPENING_TEXTS or (len(flat) >= _SENTENCE_MIN and _SENTENCE.search(flat)):
             break
