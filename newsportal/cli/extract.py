@@ -41,12 +41,14 @@ def extract_page(body: bytes, url: str, site: Site | None, now: datetime) -> dic
     url belongs to or, for a saved page (a file:// URL), the one the page's own markup names; a saved
     page's ``url`` is the address it gives for itself when it gives one."""
     sel, encoding = make_selector(body)
-    fetched = url.startswith(("http://", "https://"))
-    if not fetched:
+    own_urls = None
+    if not url.startswith(("http://", "https://")):
         # A saved page: its own canonical / og:url address is where it came from (and the base its
         # protocol-relative links resolve against).
-        url = next(iter(page_urls(sel)), url)
-    profile = site or site_for_page(sel, url if url.startswith(("http://", "https://")) else None)
+        own_urls = page_urls(sel)
+        url = next(iter(own_urls), url)
+    fetched = url.startswith(("http://", "https://"))
+    profile = site or site_for_page(sel, url if fetched else None, own_urls)
     fields = extract_from_selector(sel, url, profile, now=now)
     fields.encoding = encoding
     article = clean_article(merge_pages([fields], site=profile.name, fetched_at=now))

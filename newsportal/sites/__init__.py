@@ -82,29 +82,12 @@ _PAGE_URL_QUERIES = (
 _SAVED_FROM = re.compile(r"^\s*(?:saved from url=\(\d+\))?\s*(https?://\S+?)\s*$")
 
 
-# The last tree's answer: a saved page asks twice in a row (extract_page for its address, then
-# site_for_page for its profile), 0.05 ms a wild page each. The tree is held until the next page's
-# question replaces it (lxml elements take no weak references); a page's tree is not changed after
-# it is parsed, as select._tag_index relies on.
-_last_page_urls: tuple[object, list[str]] | None = None
-
-
 def page_urls(sel: Selector) -> list[str]:
     """Absolute http(s) URLs the page gives for itself, in the order above, then a saved-from
     comment before the page's markup (no duplicates)."""
-    global _last_page_urls
-    last = _last_page_urls
-    if last is not None and last[0] is sel.root:
-        return list(last[1])
-    out = _page_urls(sel)
-    _last_page_urls = (sel.root, out)
-    return list(out)
-
-
-def _page_urls(sel: Selector) -> list[str]:
     out: list[str] = []
     values = [v for query in _PAGE_URL_QUERIES for v in strings(sel, query)]
-    # compiled once (select._compiled_query: parsel compiles a query at every call; twice a saved page)
+    # compiled once (select._compiled_query: parsel compiles a query at every call)
     for comment in select(sel, "/comment() | /html/comment()[1] | //head/comment()[1]").getall()[:3]:
         if match := _SAVED_FROM.match(comment.removeprefix("<!--").removesuffix("-->")):
             values.append(match.group(1))
@@ -124,15 +107,16 @@ _MIN_ASSET_EVIDENCE = 3
 _MARKER_WEIGHT = 5
 
 
-def site_for_page(sel: Selector, url: str | None = None) -> Site:
+def site_for_page(sel: Selector, url: str | None = None, own_urls: list[str] | None = None) -> Site:
     """The profile of a page: by its fetched URL's host; else by the addresses the page gives for
     itself (``page_urls``); else by evidence of the portal itself in its markup: at least
     _MIN_ASSET_EVIDENCE of the page's scripts, styles and images served from the profile's own
     ``domains``, each value of its ``page_markers`` counting as several (its ``asset_hosts``, CDNs
     other sites share, then add weight, never decide alone); the profile with the most; else
-    generic. A saved page (file:// URL, or none) is recognised from its own markup this way."""
+    generic. A saved page (file:// URL, or none) is recognised from its own markup this way.
+    ``own_urls``: ``page_urls(sel)`` when the caller has read it already."""
     generic = all_sites()["generic"]
-    for candidate in ([url] if url else []) + page_urls(sel):
+    for candidate in ([url] if url else []) + (page_urls(sel) if own_urls is None else own_urls):
         site = site_for(candidate)
         if site is not generic:
             return site
