@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import platform
 import pstats
 import re
@@ -93,12 +94,14 @@ class CrawlRun:
     seconds: float  # first to last request, as the server saw them
     wall_seconds: float  # process start to exit
     cpu_seconds: float  # user + system time of the crawl's processes from its first request to their exit
+    # (each extraction worker's own startup, its imports before it can take a page, left out too)
     peak_rss_mb: float  # the crawl's processes together (the crawl and its extraction workers)
     exit_code: int
     stats: dict[str, float] = field(default_factory=dict)
     processes: int = 1  # the crawl process and the worker processes seen under it
     crawl_peak_rss_mb: float = 0.0  # the crawl process alone (its ru_maxrss)
     crawl_cpu_seconds: float = 0.0  # the crawl process alone (Scrapy's reactor thread and ours)
+    worker_startup_cpu_seconds: float = 0.0  # left out of cpu_seconds: workers × one worker's startup
 
     @property
     def pages_per_s(self) -> float:
@@ -204,8 +207,49 @@ def portal_command(url: str, concurrency: int, work: Path, workers: str | None =
     ]
 
 
-def run_crawl(spider: str, command: list[str], cwd: Path, server: PortalServer, articles: int) -> CrawlRun:
-    """Run one crawl process to its end; its log goes to cwd/<spider>.log."""
+def worker_startup_cpu(samples: int = 3) -> float:
+    """CPU seconds an extraction worker spends before it can take its first page: ``python -m
+    newsportal.workers`` started as ExtractionPool starts it, until its ("ready", None) frame, the
+    median of ``samples`` starts. The crawl process's startup (imports, setup) is left out of its
+    CPU per page, like the bare spider's; a worker's imports are the same kind of one-off cost, so
+    run_crawl leaves them out too, once per worker seen under the crawl."""
+    from newsportal.workers import _HEADER, _worker_env
+
+    seen = []
+    for _ in range(samples):
+        proc = subprocess.Popen(
+            [str(PYTHON), "-m", "newsportal.workers"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=ROOT,
+            env=_worker_env(),
+        )
+        try:
+            assert proc.stdout is not None and proc.stdin is not None
+            size = int.from_bytes(proc.stdout.read(_HEADER), "big")
+            if pickle.loads(proc.stdout.read(size)) != ("ready", None):
+                raise RuntimeError("extraction worker did not say it was ready")
+            cpu = psutil.Process(proc.pid).cpu_times()
+            seen.append(cpu.user + cpu.system)
+            proc.stdin.close()
+            proc.wait(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return sorted(seen)[len(seen) // 2]
+
+
+def run_crawl(
+    spider: str,
+    command: list[str],
+    cwd: Path,
+    server: PortalServer,
+    articles: int,
+    worker_startup: float = 0.0,
+) -> CrawlRun:
+    """Run one crawl process to its end; its log goes to cwd/<spider>.log. ``worker_startup``: CPU
+    seconds of one extraction worker's startup (worker_startup_cpu), left out per worker."""
     server.command("reset")
     env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
     log_path = cwd / f"{spider}.log"
@@ -232,13 +276,14 @@ def run_crawl(spider: str, command: list[str], cwd: Path, server: PortalServer, 
         pages=served["requests"],
         seconds=served["last"] - served["first"],
         wall_seconds=wall,
-        cpu_seconds=tree.cpu_seconds - startup_cpu,
+        cpu_seconds=tree.cpu_seconds - startup_cpu - worker_startup * len(tree.children),
         peak_rss_mb=max(tree.peak_rss_mb, usage.ru_maxrss / 1024),  # ru_maxrss: KiB on Linux
         exit_code=proc.returncode,
         stats=_log_stats(log_text),
         processes=1 + len(tree.children),
         crawl_peak_rss_mb=usage.ru_maxrss / 1024,
         crawl_cpu_seconds=tree.main_cpu - startup_cpu,
+        worker_startup_cpu_seconds=worker_startup * len(tree.children),
     )
 
 
@@ -428,6 +473,8 @@ def main() -> int:
     sizes = args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
 
     runs: dict[int, dict[str, CrawlRun]] = {}
+    worker_startup = worker_startup_cpu()
+    print(f"one extraction worker's startup: {worker_startup:.2f} s CPU (left out of each worker's CPU)")
     tmp = Path(tempfile.mkdtemp(prefix="newsportal-bench-"))
     started = time.monotonic()
     for n in sizes:
@@ -444,7 +491,7 @@ def main() -> int:
                     if spider == "bare"
                     else portal_command(server.url, args.concurrency, work, args.extract_workers)
                 )
-                run = run_crawl(spider, command, work, server, n)
+                run = run_crawl(spider, command, work, server, n, worker_startup)
                 runs[n][spider] = run
                 print(f"  {spider:6} {_describe(run)}")
         finally:
@@ -474,6 +521,7 @@ def main() -> int:
     small, large = min(sizes), max(sizes)
     portal_growth = runs[large]["portal"].peak_rss_mb - runs[small]["portal"].peak_rss_mb
     bare_growth = runs[large]["bare"].peak_rss_mb - runs[small]["bare"].peak_rss_mb
+    figures["worker_startup_cpu_s"] = round(worker_startup, 3)
     figures["portal_rss_growth_mb"] = round(portal_growth, 1)
     figures["bare_rss_growth_mb"] = round(bare_growth, 1)
     worst_ratio = min(float(figures[f"n{n}_ratio"]) for n in runs)  # type: ignore[arg-type]
