@@ -125,11 +125,13 @@ def minhash_values(ids: np.ndarray) -> np.ndarray:
         ids = np.unique(
             ids
         )  # a long body repeats its 3-grams: each hashed once (a short one: not worth a sort)
-    lowest = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
+    # Permutations × shingles, each permutation's products in a row: a row's minimum reads
+    # contiguous memory, twice as fast as the minimum down the columns of shingles × permutations.
     with np.errstate(over="ignore"):
-        for start in range(0, ids.size, _BLOCK):
-            products = np.multiply.outer(_mix64(ids[start : start + _BLOCK]), _MUL)
-            np.minimum(lowest, products.min(axis=0), out=lowest)
+        lowest = np.multiply.outer(_MUL, _mix64(ids[:_BLOCK])).min(axis=1)
+        for start in range(_BLOCK, ids.size, _BLOCK):
+            products = np.multiply.outer(_MUL, _mix64(ids[start : start + _BLOCK]))
+            np.minimum(lowest, products.min(axis=1), out=lowest)
     return (lowest >> _U64(32)).astype(np.uint32)
 
 
