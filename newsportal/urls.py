@@ -182,9 +182,22 @@ def _plain_join(base: str, href: str) -> str | None:
     return href if _netloc_ok(match.group(1), match.group(2)) else ""
 
 
-@lru_cache(maxsize=256)
 def _origin_parts(base: str) -> tuple[str, str] | None:
     """(scheme, netloc) of an http(s) base as urljoin reads them; None for another base."""
+    # A page's own URL is the base of its links, a new one every page: read without urlsplit when
+    # it is plain (lower-case scheme, an ASCII host, no character urlsplit removes).
+    match = _PLAIN_BASE.match(base)
+    if match is not None and not _REMOVED.search(base):
+        return match.group(1), match.group(2)
+    return _split_origin(base)
+
+
+_PLAIN_BASE = re.compile(r"(https?)://([A-Za-z0-9.:-]+)(?:[/?#]|$)")
+_REMOVED = re.compile(r"[\t\r\n]")
+
+
+@lru_cache(maxsize=256)
+def _split_origin(base: str) -> tuple[str, str] | None:
     try:
         parts = urlsplit(base)
     except ValueError:
@@ -194,7 +207,6 @@ def _origin_parts(base: str) -> tuple[str, str] | None:
     return parts.scheme, parts.netloc
 
 
-@lru_cache(maxsize=256)
 def _origin(base: str) -> str | None:
     """The scheme and netloc a root-relative href is joined to ("" when ``absolute`` would refuse
     every URL on that host: no host, a bad port); None for a base that is no http(s) URL."""

@@ -83,3 +83,15 @@ _chars = st.sampled_from(list("/?#;.:@%[]\\ \t\nab0Z-_=&~新"))
 def test_absolute_is_urljoin_on_generated_hrefs(base: str, prefix: str, rest: str):
     href = prefix + rest
     assert absolute(base, href) == absolute_by_urljoin(base, href)
+
+
+@given(
+    scheme=st.sampled_from(["http://", "https://", "HTTP://", "Https://", "ftp://", " http://", ""]),
+    host=st.text(st.sampled_from(list("ab0.:-[]@ \t新")), max_size=10),
+    rest=st.text(_chars, max_size=12),
+    href=st.sampled_from(["/a/b.html", "/", "/a?x=1", "http://host.cn/a", "https://h.cn", "a.html"]),
+)
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_absolute_is_urljoin_on_generated_bases(scheme: str, host: str, rest: str, href: str):
+    base = scheme + host + rest
+    assert absolute(base, href) == absolute_by_urljoin(base, href)
