@@ -50,7 +50,15 @@ from newsportal.extract.header import (
     zone_source,
     zone_source_guess,
 )
-from newsportal.extract.select import Rule, all_values, first_value, rule_values, select, strings
+from newsportal.extract.select import (
+    Rule,
+    all_values,
+    first_value,
+    remember_page_tree,
+    rule_values,
+    select,
+    strings,
+)
 from newsportal.extract.text import (
     is_posted_line,
     normalize_space,
@@ -97,6 +105,9 @@ def make_selector(body: bytes | str, content_type: str | None = None) -> tuple[S
     sel = Selector(root=_parse_html(text), type="html")
     if text and "<noframes" in text and sel.root.find("frameset") is not None:
         _open_noframes(sel.root)
+    # From here on the page's tree is only read (the body is stripped on a copy): its queries may
+    # keep the elements they find (select.remember_page_tree).
+    remember_page_tree(sel.root)
     return sel, encoding
 
 
