@@ -17,9 +17,9 @@ kind, and ``ratio`` = this tree / baseline. Without ``--against`` only this tree
 ``--this REF`` measures revision REF instead of the working tree.
 
 ``--callgrind``: instead of timing, each tree's child runs under ``valgrind --tool=callgrind`` twice,
-warmed up on 20 pages and then doing 0 or N more (``--pages``, default 200) article pages; the
-difference of the two runs' instruction counts over N is the instructions a page: host- and
-load-independent. Slow (a minute or two a tree).
+warmed up on 22 pages and then doing 0 or N more (``--pages``, default 200) article pages, or 18
+listing pages; the difference of the runs' instruction counts over N is the instructions a page:
+host- and load-independent. Slow (a few minutes a tree).
 
 The figures are printed last on one line and written to benchmarks/results/worker_cost.json.
 """
@@ -81,10 +81,13 @@ def child(args: argparse.Namespace) -> None:
         for url, content_type, body in pages:
             analyse_and_prepare(body, url, site, now, content_type, False, prior, False, True, MAX_BODY_CHARS)
 
-    if args.count is not None:  # under callgrind: a warm-up, then `count` article pages
+    if args.count is not None:  # under callgrind: a warm-up, then `count` article or listing pages
         run(arts[:20], "article")
         run(lists[:2], "listing")
-        run(arts[20 : 20 + args.count], "article")
+        if args.kind == "listing":
+            run(lists[2 : 2 + args.count], "listing")
+        else:
+            run(arts[20 : 20 + args.count], "article")
         return
     out = {}
     for kind, pages, prior in (("article", arts, "article"), ("listing", lists, "listing")):
@@ -103,9 +106,9 @@ def _tree(ref: str, folder: Path) -> Path:
     return folder
 
 
-def _child_cmd(args: argparse.Namespace, count: int | None = None) -> list[str]:
+def _child_cmd(args: argparse.Namespace, count: int | None = None, kind: str = "article") -> list[str]:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--pages", str(args.pages)]
-    cmd += ["--listings", str(args.listings)]
+    cmd += ["--listings", str(args.listings), "--kind", kind]
     return cmd + (["--count", str(count)] if count is not None else [])
 
 
@@ -113,11 +116,11 @@ def _env(tree: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"}
 
 
-def _instructions(args: argparse.Namespace, tree: Path, count: int) -> int:
+def _instructions(args: argparse.Namespace, tree: Path, count: int, kind: str = "article") -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
         subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *_child_cmd(args, count)],
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *_child_cmd(args, count, kind)],
             env=_env(tree),
             check=True,
             capture_output=True,
@@ -137,9 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--callgrind", action="store_true")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--kind", default="article", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.pages = args.pages or (200 if args.quick or args.callgrind else 600)
-    args.listings = args.listings or (20 if args.quick or args.callgrind else 60)
+    args.listings = max(args.listings or (20 if args.quick or args.callgrind else 60), 3)
     rounds = args.rounds or (3 if args.quick else 5)
     if args.child:
         child(args)
@@ -160,10 +164,14 @@ def main(argv: list[str] | None = None) -> int:
                 zero = _instructions(args, tree, 0)
                 full = _instructions(args, tree, args.pages)
                 result[f"{name}_instructions_per_article"] = round((full - zero) / args.pages)
+                lists = _instructions(args, tree, args.listings - 2, "listing")
+                result[f"{name}_instructions_per_listing"] = round((lists - zero) / (args.listings - 2))
             if args.against:
-                result["ratio"] = round(
-                    result["this_instructions_per_article"] / result["baseline_instructions_per_article"], 3
-                )
+                for kind in ("article", "listing"):
+                    result[f"ratio_{kind}"] = round(
+                        result[f"this_instructions_per_{kind}"] / result[f"baseline_instructions_per_{kind}"],
+                        3,
+                    )
         else:
             runs: dict[str, list[dict]] = {name: [] for name in trees}
             for _ in range(rounds):
