@@ -471,6 +471,19 @@ _FEW_FORMS = 8  # distinct full-width forms replaced one by one; more: over the 
 
 def fold_full_width(text: str) -> str:
     """text with the full-width ASCII forms (！ … ～, U+FF01-FF5E) as ASCII, everything else as it is."""
+    global _last_folded
+    last = _last_folded
+    if last[0] is text:  # the same body, hashed and then signed (content_hash, near_signature)
+        return last[1]
+    folded = _fold_full_width(text)
+    _last_folded = (text, folded)
+    return folded
+
+
+_last_folded: tuple[str | None, str] = (None, "")  # the last text folded (strings never change)
+
+
+def _fold_full_width(text: str) -> str:
     found = set(_FULL_WIDTH.findall(text))
     if not found:
         return text
