@@ -102,13 +102,16 @@ def _profile_queries() -> list[str]:
 # predicates, quoted brackets and parentheses, every axis out of a subtree.
 EXTRA_QUERIES = [
     "div p::text", "div *", "div div::text", "div div", "p", "[id]", "*.x", "div.a.b", "a::attr(href)",
-    "div[class]", "div[class] a::text", "li a", "ul li a::attr(href)", "span::text", "div::text", "body *::text",
+    "div[class]", "div[class] a::text", "li a", "ul li a::attr(href)", "span::text", "div::text",
+    "body *::text",
     "//div", "//div[@id]/p", "//p/text()", "//div//p", "//div//a/@href", "//div/div/text()", "//*[@id]",
     "//div[@class='a b']", "//div[(@id='main')]", "//div[@id = 'main']//text()", "//a[@href]/@href",
     "//div[@class='x' and @id='y']", "//div[@id='(a]']/p", "//li[1]", "//li/a[1]/@href", "//div/p[last()]",
     "//div/..", "//p/parent::div", "//div/following-sibling::p", "//div[@id]/ancestor::body",
     "//div[contains(@class,'a')]/p", "//h1 | //h2", "//span/text()[normalize-space()]", "//div[not(@id)]",
     "//div/a[contains(., '下')]/@href", "//body//text()", "//div[@class]", "div.a::text, p::text",
+    "a[href]::attr(href)", "img[src]::attr(src)", "//div[@id]/@id", "//a[@class]/@href",
+    "[class]::attr(class)",
 ]  # fmt: skip
 
 

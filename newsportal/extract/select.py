@@ -177,6 +177,7 @@ _CLASS_ATOM = re.compile(
 _EQUALS_ATOM = re.compile(r"@([A-Za-z_][\w.-]*) ?= ?'(\d+)'")
 _PRESENT_ATOM = re.compile(r"@([A-Za-z_][\w.-]*)")
 _XML_SPACE = re.compile("[ \t\r\n]+")  # XPath's whitespace (normalize-space)
+_ONE_ATTRIBUTE = re.compile(r"/@([A-Za-z_][\w.-]*)")
 
 
 class _Unsplit(Exception):
@@ -223,14 +224,18 @@ class _SplitQuery:
     XPath from each element it found. Rests that may leave those elements' subtrees, and rests from
     elements nested in one another (whose results interleave), are left to the whole XPath."""
 
-    __slots__ = ("absolute", "classes", "equals", "present", "rest", "tag", "whole")
+    __slots__ = ("absolute", "attribute", "classes", "equals", "present", "rest", "tag", "whole")
 
-    def __init__(self, whole: etree.XPath, match: re.Match[str], rest: etree.XPath | None) -> None:
+    def __init__(self, whole: etree.XPath, match: re.Match[str], rest: etree.XPath | str | None) -> None:
         self.whole = whole
         self.absolute = match.group(1) == "//"  # from the document's root, whatever the context
         self.tag = None if match.group(2) == "*" else match.group(2)
         self.classes, self.equals, self.present = _predicate_tests(match.group(3) or "")
-        self.rest = rest
+        if not (self.classes or self.equals or self.present):
+            raise _Unsplit  # every element of a tag: libxml2 finds them as fast, and the rest in one go
+        # a rest that is one attribute (/@href) is read from each element, not asked of XPath
+        self.attribute = rest if isinstance(rest, str) else None
+        self.rest = None if isinstance(rest, str) else rest
 
     def _matches(self, el) -> bool:
         get = el.get
@@ -264,6 +269,8 @@ class _SplitQuery:
 
     def __call__(self, root) -> list:
         found = self._first(root)
+        if self.attribute is not None:
+            return [value for el in found if (value := el.get(self.attribute)) is not None]
         rest = self.rest
         if rest is None:
             return found
@@ -346,8 +353,10 @@ def _split(xpath: str, whole: etree.XPath) -> _SplitQuery | etree.XPath:
     if rest and (not rest.startswith("/") or _LEAVES_SUBTREE.search(rest)):
         return whole
     try:
-        relative = None
-        if rest:
+        relative: etree.XPath | str | None = None
+        if attribute := _ONE_ATTRIBUTE.fullmatch(rest):
+            relative = attribute.group(1)
+        elif rest:
             relative_path = "." + rest if rest.startswith("//") else rest[1:]
             relative = etree.XPath(relative_path, namespaces=_namespaces(xpath), smart_strings=False)
         return _SplitQuery(whole, match, relative)
