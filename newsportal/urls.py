@@ -141,6 +141,9 @@ def absolute(base: str, href: str | None) -> str | None:
     href = href.strip()
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
         return None
+    fast = _plain_join(base, href)
+    if fast is not None:
+        return fast or None
     try:
         url = urljoin(base, href)
         parts = urlsplit(url)
@@ -148,6 +151,82 @@ def absolute(base: str, href: str | None) -> str | None:
     except ValueError:  # "http://[::1", "http://x:99999/": no URL a server could be at
         return None
     return url if host and scheme_allowed(url) else None
+
+
+# What urljoin gives back as it is, or as the base's origin and the href: a root-relative path or an
+# absolute http(s) URL (scheme in lower case, an ASCII host) with no part urljoin would rewrite: no
+# empty, "." or ".." segment ("//", "/."), no ";" parameters, no fragment, no empty query, none of the
+# characters urlsplit removes (tab, CR, LF) or treats specially. Most links of a page are one of the
+# two; anything else goes through urljoin (tests/test_urls.py compares the two on a table of hrefs).
+_PLAIN_PATH = r"(?:/(?!/)[^\s/;#?]*)*(?:\?[^\s;#]+)?"  # and no "/." before the query (checked apart)
+_ROOT_RELATIVE = re.compile(_PLAIN_PATH)
+_ABSOLUTE = re.compile(r"(https?)://([A-Za-z0-9.:-]+)" + f"(?:{_PLAIN_PATH})?")
+
+
+def _plain_join(base: str, href: str) -> str | None:
+    """urljoin(base, href) checked as ``absolute`` checks it ("" for a URL it refuses) for the hrefs
+    described above; None for any other href (or base), which urljoin must resolve."""
+    if href[0] == "/":
+        if not _ROOT_RELATIVE.fullmatch(href) or "/." in href.split("?", 1)[0]:
+            return None
+        origin = _origin(base)
+        if origin is None:
+            return None
+        return origin + href if origin else ""
+    match = _ABSOLUTE.fullmatch(href)
+    if match is None or "/." in href.split("?", 1)[0][len(match.group(1)) + 3 :]:
+        return None
+    base_scheme = _origin_parts(base)
+    if base_scheme is None or not base_scheme[0]:
+        return None
+    return href if _netloc_ok(match.group(1), match.group(2)) else ""
+
+
+def _origin_parts(base: str) -> tuple[str, str] | None:
+    """(scheme, netloc) of an http(s) base as urljoin reads them; None for another base."""
+    # A page's own URL is the base of its links, a new one every page: read without urlsplit when
+    # it is plain (lower-case scheme, an ASCII host, no character urlsplit removes).
+    match = _PLAIN_BASE.match(base)
+    if match is not None and not _REMOVED.search(base):
+        return match.group(1), match.group(2)
+    return _split_origin(base)
+
+
+_PLAIN_BASE = re.compile(r"(https?)://([A-Za-z0-9.:-]+)(?:[/?#]|$)")
+_REMOVED = re.compile(r"[\t\r\n]")
+
+
+@lru_cache(maxsize=256)
+def _split_origin(base: str) -> tuple[str, str] | None:
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return parts.scheme, parts.netloc
+
+
+def _origin(base: str) -> str | None:
+    """The scheme and netloc a root-relative href is joined to ("" when ``absolute`` would refuse
+    every URL on that host: no host, a bad port); None for a base that is no http(s) URL."""
+    parts = _origin_parts(base)
+    if parts is None:
+        return None
+    scheme, netloc = parts
+    return f"{scheme}://{netloc}" if _netloc_ok(scheme, netloc) else ""
+
+
+@lru_cache(maxsize=1024)
+def _netloc_ok(scheme: str, netloc: str) -> bool:
+    """What ``absolute`` checks of a joined URL's host and port (and scheme)."""
+    url = f"{scheme}://{netloc}/"
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port
+    except ValueError:
+        return False
+    return bool(host) and scheme_allowed(url)
 
 
 def image_url(base: str, src: str | None) -> str | None:
@@ -173,6 +252,9 @@ def refused_link(base: str, href: str | None) -> str | None:
     href = href.strip()
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
         return None
+    fast = _plain_join(base, href)
+    if fast is not None:
+        return fast or None
     try:
         url = urljoin(base, href)
     except ValueError:

@@ -121,3 +121,49 @@ def test_visible_text_walk_is_the_query(limit):
     expected = "".join(parts) if len("".join(parts)) <= limit else None
     assert visible_text(sel, limit) == expected
     assert limit < 12 or expected == "abdghijk"
+
+
+def _visible_by_query(sel, limit: int) -> str | None:
+    from newsportal.extract.botwall import _SPACE, _VISIBLE_TEXT
+    from newsportal.extract.select import strings
+
+    text = "".join(_SPACE.sub("", t) for t in strings(sel, _VISIBLE_TEXT))
+    return text if len(text) <= limit else None
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        # visible text under the limit, hidden text taking the page's whole text over it
+        "<html><body><p>" + "字" * 300 + "</p><script>" + "x" * 200 + "</script></body></html>",
+        "<html><body><p>"
+        + "字" * 300
+        + "</p><style>"
+        + "x" * 60
+        + "</style><template>"
+        + "y" * 60
+        + "</template></body></html>",
+        # hidden inside hidden (counted twice by the shortcut: still a lower bound)
+        "<html><body><template><script>" + "x" * 300 + "</script></template>" + "字" * 399 + "</body></html>",
+        "<html><body>" + "字 " * 401 + "<!--" + "c" * 500 + "--></body></html>",
+        "<html><body>" + "字\u3000\xa0\n" * 400 + "<script>x</script>z</body></html>",
+    ],
+)
+def test_visible_text_shortcut_never_decides_a_short_page(html):
+    """visible_text's count without the walk (botwall._surely_longer) settles only pages whose
+    visible text surely passes the limit: pages whose script, style or template text takes them over
+    it, while what shows stays under, are still walked."""
+    from newsportal.extract.botwall import MAX_WALL_TEXT_CHARS, visible_text
+
+    sel, _ = make_selector(html.encode())
+    for limit in (60, MAX_WALL_TEXT_CHARS, 401):
+        assert visible_text(sel, limit) == _visible_by_query(sel, limit)
+
+
+@pytest.mark.parametrize("path", _real_pages(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_visible_text_is_the_query_on_every_real_page(path: Path):
+    from newsportal.extract.botwall import MAX_CHALLENGE_TEXT_CHARS, MAX_WALL_TEXT_CHARS, visible_text
+
+    sel, _ = make_selector(path.read_bytes())
+    for limit in (MAX_CHALLENGE_TEXT_CHARS, MAX_WALL_TEXT_CHARS, 5000):
+        assert visible_text(sel, limit) == _visible_by_query(sel, limit)

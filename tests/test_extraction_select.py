@@ -69,3 +69,88 @@ def test_meta_link_base_attributes_from_the_index_are_what_xpath_gives(query):
         assert strings(node, query) == etree.XPath(_CSS.css_to_xpath(query))(node.root)
     other, _ = make_selector(_HEAD_TAGS_PAGE.encode("utf-8"))  # another page: its own index
     assert strings(other, query) == etree.XPath(_CSS.css_to_xpath(query))(other.root)
+
+
+def _profile_queries() -> list[str]:
+    """Every CSS and XPath query of every site profile (generic included)."""
+    import dataclasses
+    import importlib
+    import pkgutil
+
+    import newsportal.sites as sites
+    from newsportal.sites.base import Site
+
+    skip = {"article_urls", "listing_urls", "deny_urls", "domains", "start_urls", "title_strip"}
+    skip |= {"body_drop_lines", "tracking_params", "url_rewrites", "date_archives"}
+    found: set[str] = set()
+    for module in pkgutil.iter_modules(sites.__path__):
+        site = getattr(importlib.import_module(f"newsportal.sites.{module.name}"), "SITE", None)
+        if not isinstance(site, Site):
+            continue
+        for f in dataclasses.fields(site):
+            value = getattr(site, f.name)
+            if f.name in skip or not isinstance(value, tuple):
+                continue
+            for rule in value:
+                query = rule[0] if isinstance(rule, tuple) else rule
+                if isinstance(query, str) and not query.endswith((".cn", ".com", ".net")):
+                    found.add(query)
+    return sorted(found)
+
+
+# Shapes the split evaluation answers or must leave to XPath: nesting, unions, positions, odd
+# predicates, quoted brackets and parentheses, every axis out of a subtree.
+EXTRA_QUERIES = [
+    "div p::text", "div *", "div div::text", "div div", "p", "[id]", "*.x", "div.a.b", "a::attr(href)",
+    "div[class]", "div[class] a::text", "li a", "ul li a::attr(href)", "span::text", "div::text",
+    "body *::text",
+    "//div", "//div[@id]/p", "//p/text()", "//div//p", "//div//a/@href", "//div/div/text()", "//*[@id]",
+    "//div[@class='a b']", "//div[(@id='main')]", "//div[@id = 'main']//text()", "//a[@href]/@href",
+    "//div[@class='x' and @id='y']", "//div[@id='(a]']/p", "//li[1]", "//li/a[1]/@href", "//div/p[last()]",
+    "//div/..", "//p/parent::div", "//div/following-sibling::p", "//div[@id]/ancestor::body",
+    "//div[contains(@class,'a')]/p", "//h1 | //h2", "//span/text()[normalize-space()]", "//div[not(@id)]",
+    "//div/a[contains(., '下')]/@href", "//body//text()", "//div[@class]", "div.a::text, p::text",
+    "a[href]::attr(href)", "img[src]::attr(src)", "//div[@id]/@id", "//a[@class]/@href",
+    "[class]::attr(class)",
+]  # fmt: skip
+
+
+def _select_pages() -> list:
+    from tests.conftest import ROOT, SAMPLE_PORTAL, SHARED_PAGES
+
+    roots = [SHARED_PAGES, ROOT.parent / "shared" / "pages-wild", ROOT / "tests" / "pages", SAMPLE_PORTAL]
+    pages = [p for root in roots if root.exists() for p in sorted(root.rglob("*.html"))]
+    assert len(pages) > 100
+    return pages
+
+
+def _same(got: list, expected: list) -> bool:
+    if len(got) != len(expected):
+        return False
+    return all(g is e if not isinstance(e, str) else g == e for g, e in zip(got, expected, strict=True))
+
+
+@pytest.mark.parametrize("path", _select_pages(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_split_queries_select_what_the_whole_xpath_selects(path):
+    """select's split evaluation (first step from the page's index, the rest by XPath) gives the
+    nodes the whole XPath gives, in the same order, for every profile's query and some odd ones: on
+    the page's own tree (indexed), below it, and on a copy of part of it (walked)."""
+    import copy
+
+    from newsportal.extract.select import _compiled_query, _SplitQuery
+
+    sel, _ = make_selector(path.read_bytes())
+    root = sel.root
+    divs = list(root.iter("div"))
+    inner = divs[len(divs) // 2] if divs else root
+    contexts = [root, inner, copy.deepcopy(inner)]
+    split = 0
+    for query in _profile_queries() + EXTRA_QUERIES:
+        compiled = _compiled_query(query)
+        if not isinstance(compiled, _SplitQuery):
+            continue
+        split += 1
+        for context in contexts:
+            expected = compiled.whole(context)  # the query's XPath as it was compiled, whole
+            assert _same(compiled(context), expected), (query, context)
+    assert split > 60

@@ -7,6 +7,7 @@ text density) fill in, so every field has a fallback.
 
 from __future__ import annotations
 
+import codecs
 import copy
 import json
 import re
@@ -50,7 +51,15 @@ from newsportal.extract.header import (
     zone_source,
     zone_source_guess,
 )
-from newsportal.extract.select import Rule, all_values, first_value, rule_values, select, strings
+from newsportal.extract.select import (
+    Rule,
+    all_values,
+    first_value,
+    remember_page_tree,
+    rule_values,
+    select,
+    strings,
+)
 from newsportal.extract.text import (
     is_posted_line,
     normalize_space,
@@ -92,11 +101,15 @@ def make_selector(body: bytes | str, content_type: str | None = None) -> tuple[S
     """A Selector over the page, decoded from its bytes (see encoding.decode_html)."""
     if isinstance(body, bytes):
         text, encoding = decode_html(body, content_type)
+        root = _parse_utf8(body) if encoding == "utf-8" and _decoded_as_is(body, text) else None
     else:
-        text, encoding = body, None
-    sel = Selector(root=_parse_html(text), type="html")
+        text, encoding, root = body, None, None
+    sel = Selector(root=root if root is not None else _parse_html(text), type="html")
     if text and "<noframes" in text and sel.root.find("frameset") is not None:
         _open_noframes(sel.root)
+    # From here on the page's tree is only read (the body is stripped on a copy): its queries may
+    # keep the elements they find (select.remember_page_tree).
+    remember_page_tree(sel.root)
     return sel, encoding
 
 
@@ -108,6 +121,28 @@ def _parse_html(text: str):
     parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
     root = etree.fromstring(data, parser=parser) if data else None
     return root if root is not None else etree.fromstring(b"<html/>", parser=parser)
+
+
+def _decoded_as_is(body: bytes, text: str) -> bool:
+    """Whether text, decode_html's UTF-8 reading of body, is body's bytes decoded as they are: no
+    byte order mark left out, no bad byte replaced (a replacement character in the page itself
+    only sends it the long way)."""
+    return not body.startswith(codecs.BOM_UTF8) and "\ufffd" not in text
+
+
+# The ASCII characters str.strip() takes for whitespace (str.isspace), as bytes.
+_ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _parse_utf8(body: bytes):
+    """_parse_html of UTF-8 bytes decoded as they are, parsing the bytes themselves when they are
+    what _parse_html would encode again (no NUL; stripped, they start with "<" and end with ">", so
+    str.strip() takes the same ASCII whitespace): the page's text is not encoded back (a copy and a
+    conversion of the whole page). None for other bytes."""
+    data = body.strip(_ASCII_SPACE)
+    if data[:1] != b"<" or data[-1:] != b">" or b"\x00" in data:
+        return None
+    return etree.fromstring(data, parser=etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True))
 
 
 def _open_noframes(root) -> None:

@@ -155,15 +155,227 @@ def _tag_index(root) -> dict[str, list]:
     return index
 
 
+# --- queries whose first step picks elements by tag and attribute values --------------------------
+#
+# //div[@class='text-title']/h1/text(), div.article-info span.time::text (descendant-or-self::div[<class
+# test>]/descendant::span[...]/text()): libxml2 walks every node of the page for the first step and
+# evaluates its predicate, as string functions, on every element of the tag, for each of the ~20
+# queries a page is asked. On the page's own tree (remember_page_tree: it is not changed after
+# parsing) the elements of a tag are found once, and by class word or attribute value once per tag
+# and attribute: the first step is a dictionary lookup; the rest of the query is XPath again, from
+# each element found. The same nodes in the same (document) order as the whole XPath
+# (tests/test_extraction_select.py compares them on every page we have, for every profile's query).
+
+_FIRST_STEP = re.compile(r"(//|descendant-or-self::)([a-z][a-z0-9]*|\*)(?:\[((?:[^\[\]']|'[^']*')*)\])?")
+# Axes that leave the subtree of the element the rest starts from, or a union: not split.
+_LEAVES_SUBTREE = re.compile(r"\.\.|ancestor|parent::|preceding|following|namespace::|\||id\(")
+_QUOTED = re.compile(r"'([^']*)'")
+_CLASS_ATOM = re.compile(
+    r"@class and contains\(@class, '(\d+)'\) and "
+    r"contains\(concat\('(\d+)', normalize-space\(@class\), '(\d+)'\), '(\d+)'\)"
+)
+_EQUALS_ATOM = re.compile(r"@([A-Za-z_][\w.-]*) ?= ?'(\d+)'")
+_PRESENT_ATOM = re.compile(r"@([A-Za-z_][\w.-]*)")
+_XML_SPACE = re.compile("[ \t\r\n]+")  # XPath's whitespace (normalize-space)
+_ONE_ATTRIBUTE = re.compile(r"/@([A-Za-z_][\w.-]*)")
+
+
+class _Unsplit(Exception):
+    """A query of another shape: evaluated as one XPath."""
+
+
+def _predicate_tests(predicate: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """(class words, (attribute, value) pairs, attributes present) of a predicate that is a conjunction
+    of CSS class tests, @name = 'value' and @name (brackets allowed); _Unsplit for anything else."""
+    values: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:  # quoted values out of the way of the parsing below
+        values.append(match.group(1))
+        return f"'{len(values) - 1}'"
+
+    text = _QUOTED.sub(hide, predicate)
+    classes: list[str] = []
+
+    def take_class(match: re.Match[str]) -> str:
+        word, before, after, padded = (values[int(i)] for i in match.groups())
+        if not word or _XML_SPACE.search(word) or (before, after, padded) != (" ", " ", f" {word} "):
+            raise _Unsplit
+        classes.append(word)
+        return "C"
+
+    text = _CLASS_ATOM.sub(take_class, text).replace("(", " ").replace(")", " ")
+    equals: list[tuple[str, str]] = []
+    present: list[str] = []
+    for atom in text.split(" and "):
+        atom = atom.strip()
+        if atom == "C":
+            continue
+        if match := _EQUALS_ATOM.fullmatch(atom):
+            equals.append((match.group(1), values[int(match.group(2))]))
+        elif match := _PRESENT_ATOM.fullmatch(atom):
+            present.append(match.group(1))
+        else:
+            raise _Unsplit
+    return tuple(classes), tuple(equals), tuple(present)
+
+
+class _SplitQuery:
+    """A query split after its first step (see above): that step answered in Python, the rest by
+    XPath from each element it found. Rests that may leave those elements' subtrees, and rests from
+    elements nested in one another (whose results interleave), are left to the whole XPath."""
+
+    __slots__ = ("absolute", "attribute", "classes", "equals", "present", "rest", "tag", "whole")
+
+    def __init__(self, whole: etree.XPath, match: re.Match[str], rest: etree.XPath | str | None) -> None:
+        self.whole = whole
+        self.absolute = match.group(1) == "//"  # from the document's root, whatever the context
+        self.tag = None if match.group(2) == "*" else match.group(2)
+        self.classes, self.equals, self.present = _predicate_tests(match.group(3) or "")
+        if not (self.classes or self.equals or self.present):
+            raise _Unsplit  # every element of a tag: libxml2 finds them as fast, and the rest in one go
+        # a rest that is one attribute (/@href) is read from each element, not asked of XPath
+        self.attribute = rest if isinstance(rest, str) else None
+        self.rest = None if isinstance(rest, str) else rest
+
+    def _matches(self, el) -> bool:
+        get = el.get
+        for name, value in self.equals:
+            if get(name) != value:
+                return False
+        for name in self.present:
+            if get(name) is None:
+                return False
+        if self.classes:
+            value = get("class")
+            if value is None:
+                return False
+            words = _XML_SPACE.split(value)
+            return all(word in words for word in self.classes)
+        return True
+
+    def _first(self, root) -> list:
+        start = root.getroottree().getroot() if self.absolute else root
+        index = _page_index(start)
+        if index is None:
+            every = start.iter(self.tag) if self.tag is not None else start.iter(etree.Element)
+            return [el for el in every if self._matches(el)]
+        if self.classes:
+            candidates = index.by_class(self.tag).get(self.classes[0], ())
+        elif self.equals:
+            candidates = index.by_attribute(self.tag, self.equals[0][0]).get(self.equals[0][1], ())
+        else:
+            candidates = index.by_tag(self.tag)
+        return [el for el in candidates if self._matches(el)]
+
+    def __call__(self, root) -> list:
+        found = self._first(root)
+        if self.attribute is not None:
+            return [value for el in found if (value := el.get(self.attribute)) is not None]
+        rest = self.rest
+        if rest is None:
+            return found
+        if len(found) > 1 and any(found[i] in found[i + 1].iterancestors() for i in range(len(found) - 1)):
+            return self.whole(root)
+        out: list = []
+        for el in found:
+            got = rest(el)
+            if not isinstance(got, list):
+                return self.whole(root)
+            out.extend(got)
+        return out
+
+
+class _PageIndex:
+    """A page tree's elements by tag, and by class word or attribute value within a tag, each in
+    document order, found when first asked for."""
+
+    __slots__ = ("attributes", "classes", "root", "tags")
+
+    def __init__(self, root) -> None:
+        self.root = root
+        self.tags: dict[str | None, list] = {}
+        self.classes: dict[str | None, dict[str, list]] = {}
+        self.attributes: dict[tuple[str | None, str], dict[str, list]] = {}
+
+    def by_tag(self, tag: str | None) -> list:
+        found = self.tags.get(tag)
+        if found is None:
+            every = self.root.iter(tag) if tag is not None else self.root.iter(etree.Element)
+            found = self.tags[tag] = list(every)
+        return found
+
+    def by_class(self, tag: str | None) -> dict[str, list]:
+        found = self.classes.get(tag)
+        if found is None:
+            found = self.classes[tag] = {}
+            for el in self.by_tag(tag):
+                value = el.get("class")
+                if value:
+                    for word in dict.fromkeys(_XML_SPACE.split(value)):
+                        found.setdefault(word, []).append(el)
+        return found
+
+    def by_attribute(self, tag: str | None, name: str) -> dict[str, list]:
+        found = self.attributes.get((tag, name))
+        if found is None:
+            found = self.attributes[tag, name] = {}
+            for el in self.by_tag(tag):
+                value = el.get(name)
+                if value is not None:
+                    found.setdefault(value, []).append(el)
+        return found
+
+
+# The page tree being read (make_selector registers each page it parses): held until the next page
+# replaces it, as _last_index holds its tree. Only the root element registered is indexed: a copy
+# (the body is stripped on one, and changed between queries) or another tree is walked each time.
+_page: _PageIndex | None = None
+
+
+def remember_page_tree(root) -> None:
+    """Declare root the tree of the page being read, which nothing changes from now on: queries on
+    it may keep what they find (see _SplitQuery)."""
+    global _page
+    _page = _PageIndex(root)
+
+
+def _page_index(start) -> _PageIndex | None:
+    page = _page
+    return page if page is not None and page.root is start else None
+
+
+def _split(xpath: str, whole: etree.XPath) -> _SplitQuery | etree.XPath:
+    """The query split after its first step, or whole when it has another shape."""
+    match = _FIRST_STEP.match(xpath)
+    if match is None or "|" in xpath:
+        return whole
+    rest = xpath[match.end() :]
+    if rest and (not rest.startswith("/") or _LEAVES_SUBTREE.search(rest)):
+        return whole
+    try:
+        relative: etree.XPath | str | None = None
+        if attribute := _ONE_ATTRIBUTE.fullmatch(rest):
+            relative = attribute.group(1)
+        elif rest:
+            relative_path = "." + rest if rest.startswith("//") else rest[1:]
+            relative = etree.XPath(relative_path, namespaces=_namespaces(xpath), smart_strings=False)
+        return _SplitQuery(whole, match, relative)
+    except (_Unsplit, etree.XPathError):
+        return whole
+
+
+def _namespaces(xpath: str) -> dict[str, str]:
+    return {prefix: uri for prefix, uri in _EXSLT.items() if f"{prefix}:" in xpath}
+
+
 @lru_cache(maxsize=2048)
-def _compiled_query(query: str) -> etree.XPath | _TagAttributeQuery:
+def _compiled_query(query: str) -> etree.XPath | _TagAttributeQuery | _SplitQuery:
     try:
         xpath = _tags_first(_attribute_first(query)) if is_xpath(query) else _CSS.css_to_xpath(query)
         match = _TAG_ATTRIBUTE.match(xpath)
         if match is not None:
             return _TagAttributeQuery(xpath, match)
-        namespaces = {prefix: uri for prefix, uri in _EXSLT.items() if f"{prefix}:" in xpath}
-        return etree.XPath(xpath, namespaces=namespaces, smart_strings=False)
+        return _split(xpath, etree.XPath(xpath, namespaces=_namespaces(xpath), smart_strings=False))
     except Exception as exc:  # cssselect and lxml raise several types for bad queries
         raise ValueError(f"bad selector {query!r}: {exc}") from exc
 

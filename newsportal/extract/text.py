@@ -466,14 +466,33 @@ def names_site(part: str, site_names: Iterable[str]) -> bool:
 
 
 _FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+_FEW_FORMS = 8  # distinct full-width forms replaced one by one; more: over the code points at once
 
 
 def fold_full_width(text: str) -> str:
     """text with the full-width ASCII forms (！ … ～, U+FF01-FF5E) as ASCII, everything else as it is."""
-    if not _FULL_WIDTH.search(text):
+    global _last_folded
+    last = _last_folded
+    if last[0] is text:  # the same body, hashed and then signed (content_hash, near_signature)
+        return last[1]
+    folded = _fold_full_width(text)
+    _last_folded = (text, folded)
+    return folded
+
+
+_last_folded: tuple[str | None, str] = (None, "")  # the last text folded (strings never change)
+
+
+def _fold_full_width(text: str) -> str:
+    found = set(_FULL_WIDTH.findall(text))
+    if not found:
         return text
-    # Vectorised over the code points: Chinese text has a full-width comma every few characters,
-    # and str.translate with a dict looks every character up.
+    if len(found) <= _FEW_FORMS:
+        # A Chinese body uses a few of them (，：（）…): one str.replace each, as C loops over the text.
+        for char in found:
+            text = text.replace(char, chr(ord(char) - 0xFEE0))  # ASCII: never one of the forms
+        return text
+    # Vectorised over the code points: str.translate with a dict looks every character up.
     points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
     points[(points >= 0xFF01) & (points <= 0xFF5E)] -= 0xFEE0
     return points.tobytes().decode("utf-32-le")

@@ -75,13 +75,19 @@ class NearSignature:
 
 # Whitespace (the ideographic space included) and zero-width characters: removed.
 _SPACES = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f]+")
+_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f]+")
 
 
 def fold(body: str) -> str:
     """The body as shingled: full-width forms as ASCII, no whitespace or zero-width characters, Latin
     lowercased. ``fold(a) == fold(b)`` wherever ``normalize_for_hash`` makes two bodies equal by width,
     spacing or case."""
-    return _SPACES.sub("", fold_full_width(body or "")).lower()
+    # str.split() drops exactly the whitespace \s matches (str.isspace), faster than the regex;
+    # the zero-width characters (none of them whitespace) only where there are any.
+    text = "".join(fold_full_width(body or "").split())
+    if _ZERO_WIDTH.search(text):
+        text = _ZERO_WIDTH.sub("", text)
+    return text.lower()
 
 
 def _mix64(x: np.ndarray) -> np.ndarray:
@@ -125,11 +131,13 @@ def minhash_values(ids: np.ndarray) -> np.ndarray:
         ids = np.unique(
             ids
         )  # a long body repeats its 3-grams: each hashed once (a short one: not worth a sort)
-    lowest = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
+    # Permutations × shingles, each permutation's products in a row: a row's minimum reads
+    # contiguous memory, twice as fast as the minimum down the columns of shingles × permutations.
     with np.errstate(over="ignore"):
-        for start in range(0, ids.size, _BLOCK):
-            products = np.multiply.outer(_mix64(ids[start : start + _BLOCK]), _MUL)
-            np.minimum(lowest, products.min(axis=0), out=lowest)
+        lowest = np.multiply.outer(_MUL, _mix64(ids[:_BLOCK])).min(axis=1)
+        for start in range(_BLOCK, ids.size, _BLOCK):
+            products = np.multiply.outer(_MUL, _mix64(ids[start : start + _BLOCK]))
+            np.minimum(lowest, products.min(axis=1), out=lowest)
     return (lowest >> _U64(32)).astype(np.uint32)
 
 
