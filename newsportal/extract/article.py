@@ -1006,10 +1006,15 @@ def _is_header_line(line: str) -> bool:
 
 
 # Lines of page furniture that the generic boilerplate rules (extract.text) do not know.
+# In two parts: the words found anywhere (each starting with a fixed character, so the regex engine
+# skips to them) and the ones that open a line (matched at its start only). As one alternation, the
+# anchored branches cost the whole search that skip: 6.8 us a line against 0.6.
 _FURNITURE_LINE = re.compile(
     r"举报电话|举报邮箱|违法和不良信息|许可证编号|备案号|ICP备|公网安备"
-    r"|^\d+[、.]\s*回复【|回复【[^】]{1,12}】(?:查看|查询|获取|看看)|点【在看】|点击菜单栏|点个?在看"
-    r"|^您的浏览器(?:暂时)?(?:不支持|无法播放)|^正在加载|^加载中|^展开全文$|^(?:收起|展开)$"
+    r"|回复【[^】]{1,12}】(?:查看|查询|获取|看看)|点【在看】|点击菜单栏|点个?在看"
+)
+_FURNITURE_LINE_START = re.compile(
+    r"\d+[、.]\s*回复【|您的浏览器(?:暂时)?(?:不支持|无法播放)|正在加载|加载中|展开全文$|(?:收起|展开)$"
 )
 _FURNITURE_LINE_MAX = 80
 
@@ -1022,7 +1027,9 @@ def drop_page_furniture_lines(paragraphs: list[str]) -> list[str]:
     for paragraph in paragraphs:
         if density.RELATED_HEADING.match(paragraph) and len(out) >= len(paragraphs) // 2:
             break
-        if len(paragraph) <= _FURNITURE_LINE_MAX and _FURNITURE_LINE.search(paragraph):
+        if len(paragraph) <= _FURNITURE_LINE_MAX and (
+            _FURNITURE_LINE.search(paragraph) or _FURNITURE_LINE_START.match(paragraph)
+        ):
             continue
         out.append(paragraph)
     return out
