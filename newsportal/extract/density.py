@@ -371,7 +371,7 @@ def _block_value(chars: int, link_chars: int, punct: int) -> float:
     return -float(min(_SHORT_LINE_COST, chars))
 
 
-_PRUNABLE = frozenset(["div", "ul", "ol", "li", "p", "table", "section", "dl", "aside", "nav", "span"])
+PRUNABLE = frozenset(["div", "ul", "ol", "li", "p", "table", "section", "dl", "aside", "nav", "span"])
 
 
 def furniture_in(container) -> list:
@@ -385,13 +385,22 @@ def furniture_in(container) -> list:
     while stack:
         child = stack.pop()
         tag = _tag(child)
-        if tag in _PRUNABLE:
-            total, link = sizes.get(child, (0, 0))
-            if is_furniture(child) or (tag != "span" and total and link * 2 > total):
-                doomed.append(child)
-                continue
+        if tag in PRUNABLE and is_pruned(child, tag, sizes):
+            doomed.append(child)
+            continue
         stack.extend(reversed(child))
     return doomed
+
+
+def is_pruned(el, tag: str, sizes: dict[object, tuple[int, int]]) -> bool:
+    """Whether furniture_in takes el out, for an element of a PRUNABLE tag (lowercased) below the
+    container: named like furniture, or (a span aside) mostly link text by sizes (_text_sizes)."""
+    if is_furniture(el):
+        return True
+    if tag == "span":
+        return False
+    total, link = sizes.get(el, (0, 0))
+    return bool(total) and link * 2 > total
 
 
 def _text_sizes(container) -> dict[object, tuple[int, int]]:
