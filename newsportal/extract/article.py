@@ -163,7 +163,7 @@ def extract_from_selector(
         return _with_generic(site, generic, name)
 
     fields = PageFields(url=url, canonical_url=page_canonical_url(sel, url, site))
-    container = body_container(sel, site)
+    container, sizes = _body_container(sel, site)
     # The header (headline and byline zone) is read only when a field needs it: a profile whose own
     # rules give every field never walks the page for it.
     found_header: list[Header] = []
@@ -214,7 +214,7 @@ def extract_from_selector(
         # links taken for menus (an old page's story sharing one table cell with the navigation).
         container, links_are_menus = sentence_container(sel), True
     paragraphs, images = (
-        _container_paragraphs(container, url, site, drop_links=links_are_menus)
+        _container_paragraphs(container, url, site, drop_links=links_are_menus, sizes=sizes)
         if container is not None
         else ([], [])
     )
@@ -688,11 +688,17 @@ def body_of(sel: Selector, url: str, site: Site) -> tuple[list[str], list[dict[s
 def body_container(sel: Selector, site: Site) -> Selector | None:
     """The element holding the article: the profile's first matching body selector, else the
     text-density finder's choice; None on a page without text."""
+    return _body_container(sel, site)[0]
+
+
+def _body_container(sel: Selector, site: Site) -> tuple[Selector | None, dict | None]:
+    """body_container, and the text sizes of its elements when the density finder's walk gave them
+    (see density.find_body_and_sizes), else None."""
     for query in site.body:
         found = select(sel, query)
         if found:
-            return found[0]
-    return density.find_body(sel)
+            return found[0], None
+    return density.find_body_and_sizes(sel)
 
 
 _SENTENCE_TEXT = (
@@ -799,14 +805,15 @@ def _opening_date(paragraphs: list[str], now: datetime) -> datetime | None:
 
 
 def _container_paragraphs(
-    container: Selector, url: str, site: Site, *, drop_links: bool = False
+    container: Selector, url: str, site: Site, *, drop_links: bool = False, sizes: dict | None = None
 ) -> tuple[list[str], list[dict[str, str | None]]]:
+    """The container's paragraphs and images; sizes: its elements' density._text_sizes, when known."""
     if not drop_links and not site.image_captions and not site.body_strip:
         # Nothing to move or strip: the page's own tree is walked, furniture_in's elements skipped
         # on the way (as if removed: their tails still flow) rather than removed from a copy
         # (copying and the second walk cost 0.2 ms a wild page; same paragraphs and images).
         root = container.root
-        return _paragraphs_and_images(root, url, pruned=density._text_sizes(root))
+        return _paragraphs_and_images(root, url, pruned=density._text_sizes(root) if sizes is None else sizes)
     root = _detached_copy(container.root)
     if drop_links:
         for link in [a for a in root.xpath(".//a") if _is_menu_link(a)]:

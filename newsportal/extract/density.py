@@ -189,12 +189,22 @@ def _tag(el) -> str:
 def find_body(sel: Selector) -> Selector | None:
     """The element most likely to hold the article's paragraphs, or None on a page without text.
     Any depth of nesting is fine: the tree is walked with a stack of its own, not by recursion."""
+    return find_body_and_sizes(sel)[0]
+
+
+def find_body_and_sizes(sel: Selector) -> tuple[Selector | None, dict[object, tuple[int, int]] | None]:
+    """find_body's element, and what _text_sizes gives for it, read in the same walk of the page (no
+    second walk of the body for furniture_in); None for the sizes when they cannot be (the element
+    inside a link: _text_sizes counts its text as outside one)."""
     body = select(sel, "//body")  # compiled once (parsel compiles a query at every call)
     root = body[0].root if body else sel.root
     scorer = _Scorer()
     scorer.score(root)
     best = scorer.choose()
-    return Selector(root=best) if best is not None else None
+    if best is None:
+        return None, None
+    inside_link = any(_tag(a) == "a" for a in best.iterancestors()) or _tag(best) == "a"
+    return Selector(root=best), None if inside_link else scorer.sizes
 
 
 _NOTHING = (0.0, 0, 0, 0, 0)
@@ -217,6 +227,9 @@ class _Scorer:
         self.values: dict[object, float] = {}  # every scored block's value
         self.candidates: list[tuple[float, object]] = []  # (value, block) of every block worth > 0
         self.furniture: set = set()  # furniture-named blocks (the document's own tags left out)
+        # (text characters, of which inside links) of every element walked, hidden elements' text
+        # included, as _text_sizes counts them (see score)
+        self.sizes: dict[object, tuple[int, int]] = {}
 
     def choose(self):
         """The block of highest value that is not inside page furniture (comments, related lists:
@@ -282,6 +295,7 @@ class _Scorer:
         # 1 when it has any: a search stops at the first mark and builds no list (findall counting
         # every mark: 0.19 M more instructions a wild page of 52 M, callgrind; same blocks' values).
         punct = _SENTENCE_PUNCT.search
+        sizes = self.sizes
         # The loop runs twice per element of every page (~420 on a wild page), so it is written
         # flat: an inline element's sums are handed to its parent here rather than through _close
         # (what _close returns for it unchanged).
@@ -291,6 +305,12 @@ class _Scorer:
                 tag = tag.lower() if isinstance(tag, str) else ""
                 if not tag or tag in _SKIP or is_hidden(el):
                     walker.skip_subtree()
+                    if tag and tag not in _SKIP and stack and stack[-1] is not None:
+                        # hidden: no value, but its text counts in the sizes (as in _text_sizes)
+                        parent = stack[-1]
+                        total, link = _text_sizes(el).get(el, (0, 0))
+                        parent[9] += total
+                        parent[8] += total if parent[2] else link
                     stack.append(None)  # counts nothing; its tail still flows into its parent
                     continue
                 in_link = tag == "a" or (bool(stack) and stack[-1][2])
@@ -300,16 +320,21 @@ class _Scorer:
                     own += after_comments[el]
                 if own:
                     n = len(own)
-                    stack.append([el, tag, in_link, 0.0, n, n, n if in_link else 0, 1 if punct(own) else 0])
+                    link = n if in_link else 0
+                    stack.append([el, tag, in_link, 0.0, n, n, link, 1 if punct(own) else 0, link, 0])
                 else:
-                    stack.append([el, tag, in_link, 0.0, 0, 0, 0, 0])
+                    stack.append([el, tag, in_link, 0.0, 0, 0, 0, 0, 0, 0])
                 continue
             frame = stack.pop()
+            if frame is not None:
+                sizes[el] = (frame[4] + frame[9], frame[8])
             if not stack:
                 result = _NOTHING if frame is None else self._close(frame)
                 continue
             parent = stack[-1]
             if frame is not None:
+                parent[8] += frame[8]
+                parent[9] += frame[9]
                 tag = frame[1]
                 if tag in BLOCK_TAGS or tag == "img":
                     value, chars, flow, flow_link, flow_punct = self._close(frame)
@@ -331,13 +356,14 @@ class _Scorer:
                 parent[5] += n
                 if parent[2]:
                     parent[6] += n
+                    parent[8] += n
                 if punct(tail):
                     parent[7] += 1
         return result
 
     def _close(self, f: list) -> tuple[float, int, int, int, int]:
         """The element's own result, once all its children are added; blocks recorded."""
-        el, tag, in_link, value, chars, flow, flow_link, flow_punct = f
+        el, tag, in_link, value, chars, flow, flow_link, flow_punct = f[:8]
         if tag == "img" and not in_link and not _decorative(_image_marks(el)):
             value += _IMAGE_BONUS
         if tag not in BLOCK_TAGS:
