@@ -898,6 +898,8 @@ def _paragraphs_and_images(
             blocks.append(("text", (text, " ".join(block_classes))))
         buf.clear()
 
+    # (read per element: locals)
+    is_hidden, prunable, is_pruned = density.is_hidden, density.PRUNABLE, density.is_pruned
     # Document order over an explicit stack, not recursion (a page may nest elements thousands
     # deep): entering an element gives its text and its children, leaving it ends its block.
     stack: list[tuple[bool, object, str, bool]] = [(True, root, "", False)]  # (enter, el, classes, block)
@@ -915,13 +917,8 @@ def _paragraphs_and_images(
         if (
             not tag
             or tag in _SKIP_TAGS
-            or _hidden(el)  # comments, processing instructions, hidden
-            or (
-                pruned is not None
-                and tag in density.PRUNABLE
-                and el is not root
-                and density.is_pruned(el, tag, pruned)
-            )
+            or is_hidden(el)  # comments, processing instructions, hidden
+            or (pruned is not None and tag in prunable and el is not root and is_pruned(el, tag, pruned))
         ):
             if el.tail:
                 buf.append(el.tail)
@@ -967,10 +964,6 @@ def _paragraphs_and_images(
         pending = None
         paragraphs.append(text)
     return paragraphs, images
-
-
-def _hidden(el) -> bool:
-    return density.is_hidden(el)
 
 
 def merge_pages(pages: list[PageFields], *, site: str, fetched_at: datetime) -> Article:

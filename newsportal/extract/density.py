@@ -295,7 +295,7 @@ class _Scorer:
         # 1 when it has any: a search stops at the first mark and builds no list (findall counting
         # every mark: 0.19 M more instructions a wild page of 52 M, callgrind; same blocks' values).
         punct = _SENTENCE_PUNCT.search
-        sizes = self.sizes
+        sizes, values, candidates, furniture = self.sizes, self.values, self.candidates, self.furniture
         # The loop runs twice per element of every page (~420 on a wild page), so it is written
         # flat: an inline element's sums are handed to its parent here rather than through _close
         # (what _close returns for it unchanged).
@@ -336,7 +336,30 @@ class _Scorer:
                 parent[8] += frame[8]
                 parent[9] += frame[9]
                 tag = frame[1]
-                if tag in BLOCK_TAGS or tag == "img":
+                if tag in BLOCK_TAGS:
+                    # _close for a block, written out (~180 blocks a page): its value, recorded
+                    value = frame[3]
+                    flow = frame[5]
+                    if flow:  # _block_value(flow, link chars, punctuation; none in a headline)
+                        flow_link = frame[6]
+                        if flow_link * 2 > flow:
+                            value += -float(flow)
+                        elif frame[7] and tag not in _HEADINGS and flow - flow_link >= _MIN_SENTENCE:
+                            value += float(flow - flow_link)
+                        else:
+                            value += -float(min(_SHORT_LINE_COST, flow))
+                    chars = frame[4]
+                    block = frame[0]
+                    if is_furniture(block):
+                        if tag not in _DOCUMENT_TAGS:
+                            furniture.add(block)
+                        value = -float(chars)
+                    elif value > 0:
+                        candidates.append((value, block))
+                    values[block] = value
+                    parent[3] += value
+                    parent[4] += chars
+                elif tag == "img":
                     value, chars, flow, flow_link, flow_punct = self._close(frame)
                     parent[3] += value
                     parent[4] += chars
