@@ -227,8 +227,8 @@ class _Scorer:
         self.values: dict[object, float] = {}  # every scored block's value
         self.candidates: list[tuple[float, object]] = []  # (value, block) of every block worth > 0
         self.furniture: set = set()  # furniture-named blocks (the document's own tags left out)
-        # (text characters, of which inside links) of every element walked, hidden elements' text
-        # included, as _text_sizes counts them (see score)
+        # (text characters, of which inside links) of every element walked whose size is_pruned
+        # reads (_SIZED), hidden elements' text included, as _text_sizes counts them (see score)
         self.sizes: dict[object, tuple[int, int]] = {}
 
     def choose(self):
@@ -326,7 +326,7 @@ class _Scorer:
                     stack.append([el, tag, in_link, 0.0, 0, 0, 0, 0, 0, 0])
                 continue
             frame = stack.pop()
-            if frame is not None:
+            if frame is not None and frame[1] in _SIZED:
                 sizes[el] = (frame[4] + frame[9], frame[8])
             if not stack:
                 result = _NOTHING if frame is None else self._close(frame)
@@ -421,6 +421,8 @@ def _block_value(chars: int, link_chars: int, punct: int) -> float:
 
 
 PRUNABLE = frozenset(["div", "ul", "ol", "li", "p", "table", "section", "dl", "aside", "nav", "span"])
+# The elements whose sizes is_pruned reads (a span's never): the only ones the body finder keeps.
+_SIZED = PRUNABLE - {"span"}
 
 
 def furniture_in(container) -> list:
