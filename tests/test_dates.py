@@ -375,3 +375,23 @@ def test_the_comment_key_test_on_the_lowered_page_agrees_with_the_pattern(html):
     from newsportal.extract.dates import _COMMENT_KEY_CLOSE, _LOWERED_KEY_CLOSE, _lowered
 
     assert bool(_LOWERED_KEY_CLOSE.search(_lowered(html))) == bool(_COMMENT_KEY_CLOSE.search(html))
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<META name="PubDate" content="2020-01-02">',
+        "<p>正文</p><Input id='publish_time' value='2020-01-02 10:00'>"
+        '<meta property="article:published_time" content="2021">',
+        '<meta<meta name="pubdate" content="2020-01-02">',  # a match starting inside a broken tag
+        "\U0001f600<meta name='xpub:time' content='2020-01-02'>",
+    ],
+)
+def test_attr_key_values_finds_what_the_pattern_finds(html):
+    from newsportal.extract.dates import _ATTR_KEY_VALUE, _attr_key_values, _lowered
+
+    def spans(matches):
+        return [(m.start(), m.end()) for m in matches]
+
+    assert spans(_attr_key_values(html, _lowered(html))) == spans(_ATTR_KEY_VALUE.finditer(html))
+    assert spans(_ATTR_KEY_VALUE.finditer(html))  # every case has a match to find

@@ -133,7 +133,7 @@ def datetimes_in_scripts(html: str, now: datetime) -> Iterator[datetime]:
     lowered = _lowered(html)
     for m in _script_key_values(html, lowered):
         values.append((m.start(), m.group("value")))
-    for m in _ATTR_KEY_VALUE.finditer(html):
+    for m in _attr_key_values(html, lowered):
         values.append((m.start(), m.group("value") or m.group("value2")))
     # cheap: the full pattern only runs on pages that can match (the lowered page searched without
     # IGNORECASE, which tried every "</" of the page against each key in each case: 0.11 ms a page)
@@ -265,6 +265,32 @@ _ATTR_KEY_VALUE = re.compile(
     rf"""[^>]*?\b(?:content|value)\s*=\s*(?:"(?P<value>[^"]*)"|'(?P<value2>[^']*)')""",
     re.IGNORECASE,
 )
+
+
+_ATTR_TAGS = (b"<meta", b"<input")
+
+
+def _attr_key_values(html: str, lowered: bytes | None) -> Iterator[re.Match[str]]:
+    """The matches of _ATTR_KEY_VALUE.finditer(html): the pattern tried only where a <meta or an
+    <input opens (found in lowered, _lowered(html)), left to right, skipping offsets inside the
+    last match, as finditer does; the ignore-case pattern tried at every "<" of the page cost more."""
+    if lowered is None:
+        yield from _ATTR_KEY_VALUE.finditer(html)
+        return
+    starts = []
+    for tag in _ATTR_TAGS:
+        at = lowered.find(tag)
+        while at >= 0:
+            starts.append(at)
+            at = lowered.find(tag, at + 1)
+    end = 0
+    for start in sorted(starts):
+        if start < end:
+            continue
+        m = _ATTR_KEY_VALUE.match(html, start)
+        if m:
+            end = m.end()
+            yield m
 
 
 def _china(now: datetime) -> datetime:
