@@ -346,6 +346,9 @@ def test_date_in_chinese_numerals_as_official_documents_write_it(text, expected)
         "'pubtime''pubtime': '2020-01-02' \"news_time\"=\"2020-05-06 07:08\"",
         # keys among Chinese and astral characters (the page is lower-cased as ASCII bytes)
         "<p>发布时间</p>\U0001f600<script>var PubTime=\"2020-01-02\";文章 createTime：'2021-02-03'</script>",
+        # key heads that are no key ("news", "article" in URLs and classes) around keys of every part
+        '<a href="/news/article/1">news</a> "NewsTime": "2020-01-02" RELEASE_DATE=2020-02-03 createdAt:2020',
+        "firstPublish_time: 2020-01-02 article 'datePublished':'2021-01-01' x_ptime=1567837800",
     ],
 )
 def test_script_key_values_finds_what_the_pattern_finds(html):
@@ -356,3 +359,39 @@ def test_script_key_values_finds_what_the_pattern_finds(html):
 
     assert spans(_script_key_values(html)) == spans(_SCRIPT_KEY_VALUE.finditer(html))
     assert spans(_SCRIPT_KEY_VALUE.finditer(html))  # every case has a match to find
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<!-- <DATE>2020-01-02 10:00</DATE> -->",
+        "<!--x <Publish_Time>2020-01-02 10:00</Publish_Time>-->",
+        "<p>发布</p></createdAt>",
+        "</div></span></dates></pub-time>",  # closing tags that are no key
+        "</newsTime >",
+    ],
+)
+def test_the_comment_key_test_on_the_lowered_page_agrees_with_the_pattern(html):
+    from newsportal.extract.dates import _COMMENT_KEY_CLOSE, _LOWERED_KEY_CLOSE, _lowered
+
+    assert bool(_LOWERED_KEY_CLOSE.search(_lowered(html))) == bool(_COMMENT_KEY_CLOSE.search(html))
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<META name="PubDate" content="2020-01-02">',
+        "<p>正文</p><Input id='publish_time' value='2020-01-02 10:00'>"
+        '<meta property="article:published_time" content="2021">',
+        '<meta<meta name="pubdate" content="2020-01-02">',  # a match starting inside a broken tag
+        "\U0001f600<meta name='xpub:time' content='2020-01-02'>",
+    ],
+)
+def test_attr_key_values_finds_what_the_pattern_finds(html):
+    from newsportal.extract.dates import _ATTR_KEY_VALUE, _attr_key_values, _lowered
+
+    def spans(matches):
+        return [(m.start(), m.end()) for m in matches]
+
+    assert spans(_attr_key_values(html, _lowered(html))) == spans(_ATTR_KEY_VALUE.finditer(html))
+    assert spans(_ATTR_KEY_VALUE.finditer(html))  # every case has a match to find

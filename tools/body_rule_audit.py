@@ -94,7 +94,7 @@ elif rule == "climb":
 elif rule == "disclaimer":
     text._is_disclaimer = lambda line: False
 elif rule == "decorative_image":
-    density._DECORATIVE_IMAGE = NEVER
+    density._decorative = lambda marks: False
 else:
     assert rule == "base", rule
 text._line_verdict.cache_clear()

@@ -130,11 +130,15 @@ def datetimes_in_scripts(html: str, now: datetime) -> Iterator[datetime]:
     if not html:
         return
     values: list[tuple[int, str]] = []
-    for m in _script_key_values(html):
+    lowered = _lowered(html)
+    for m in _script_key_values(html, lowered):
         values.append((m.start(), m.group("value")))
-    for m in _ATTR_KEY_VALUE.finditer(html):
+    for m in _attr_key_values(html, lowered):
         values.append((m.start(), m.group("value") or m.group("value2")))
-    if _COMMENT_KEY_CLOSE.search(html):  # cheap: the full pattern only runs on pages that can match
+    # cheap: the full pattern only runs on pages that can match (the lowered page searched without
+    # IGNORECASE, which tried every "</" of the page against each key in each case: 0.11 ms a page)
+    closes = _COMMENT_KEY_CLOSE.search(html) if lowered is None else _LOWERED_KEY_CLOSE.search(lowered)
+    if closes:
         for m in _COMMENT_KEY_VALUE.finditer(html):
             values.append((m.start(), m.group("value")))
     for _pos, value in sorted(values):
@@ -178,39 +182,68 @@ _COMMENT_KEY_VALUE = re.compile(
     rf"""<!--(?:(?!-->).){{0,400}}?<(?P<key>date|{_PUBLISH_KEYS})>\s*(?P<value>[^<]{{8,40}}?)\s*</(?P=key)>""",
     re.IGNORECASE | re.DOTALL,
 )
-# Where a publish key can start: the lower-case letters each key of _PUBLISH_KEYS begins with (only
-# the shortest of those sharing a start: "pub" finds "publish" too).
-_KEY_HEADS = {re.match(r"[A-Za-z]+", key).group().lower() for key in _PUBLISH_KEYS.split("|")}
-_KEY_ANCHORS = tuple(sorted(h for h in _KEY_HEADS if not any(h != o and h.startswith(o) for o in _KEY_HEADS)))
 # The characters re.IGNORECASE matches to an ASCII letter (long s, dotted capital I, dotless i,
 # Kelvin sign): a page holding one is scanned by the pattern itself.
 _CASE_FOLDS = ("\u017f", "\u0130", "\u0131", "\u212a")
-_KEY_ANCHORS_ASCII = tuple(anchor.encode("ascii") for anchor in _KEY_ANCHORS)
 
 
-def _script_key_values(html: str) -> Iterator[re.Match[str]]:
+def _spellings(key: str) -> list[str]:
+    """What a key of _PUBLISH_KEYS matches, lower-cased: "pub_?time" → pubtime, pub_time."""
+    out = [""]
+    for i, part in enumerate(key.lower().split("_?")):
+        out = [o + part for o in out] if i == 0 else [o + sep + part for o in out for sep in ("", "_")]
+    return out
+
+
+# Every spelling of a key holds one of these texts: each text with the spellings it is found in and
+# where ("pub_time" holds "pub" at 0, "news_time" "time" at 5). Four scans of the page find every
+# place a key can start (a spelling checked there); a scan for each key's head ("news", "article",
+# also in many of a page's URLs and class names) cost twice as much.
+_KEY_PARTS = (b"pub", b"time", b"date", b"createdat")
+_SPELLINGS_BY_PART: dict[bytes, list[tuple[int, bytes]]] = {part: [] for part in _KEY_PARTS}
+for _key in _PUBLISH_KEYS.split("|"):
+    for _spelling in _spellings(_key):
+        _bytes = _spelling.encode("ascii")
+        _part = next(p for p in _KEY_PARTS if p in _bytes)
+        _SPELLINGS_BY_PART[_part].append((_bytes.index(_part), _bytes))
+_UNSET = object()
+
+
+def _lowered(html: str) -> bytes | None:
+    """html lower-cased as ASCII bytes, one a character (every other character a "?"), so offsets line
+    up with html's: the keys are ASCII letters, and no character left lowers to one; None when html
+    holds a character re.IGNORECASE matches to an ASCII letter (_CASE_FOLDS), as a key could then be
+    spelled with it. A third of html.lower()'s cost on a Chinese page (0.13 -> 0.04 ms a wild page)."""
+    if any(c in html for c in _CASE_FOLDS):
+        return None
+    return html.encode("ascii", "replace").lower()
+
+
+def _script_key_values(html: str, lowered: object = _UNSET) -> Iterator[re.Match[str]]:
     """The matches of _SCRIPT_KEY_VALUE.finditer(html), found faster. The pattern opens with an
     optional quote and a case-insensitive alternation, so the re module tries it at every offset
     (about 5 ms on a 100 kB page); a match can only start at a key or at the quote just before it,
-    so those offsets are found with str.find on the lower-cased page (no library does a
+    so those offsets are found with bytes.find on the lower-cased page (_KEY_PARTS) (no library does a
     case-insensitive multi-literal search) and the pattern is tried there only, left to right,
-    skipping offsets inside the last match, as finditer does."""
-    if any(c in html for c in _CASE_FOLDS):
+    skipping offsets inside the last match, as finditer does. lowered: _lowered(html), if read."""
+    if lowered is _UNSET:
+        lowered = _lowered(html)
+    if not isinstance(lowered, bytes):
         # a key could be spelled with a character that is no ASCII letter
         yield from _SCRIPT_KEY_VALUE.finditer(html)
         return
-    # Lower-cased as ASCII bytes, one a character (every other character a "?"), so offsets line up
-    # with html's: the keys are ASCII letters, and no character left (no case fold) lowers to one;
-    # a third of html.lower()'s cost on a Chinese page (0.13 -> 0.04 ms a wild page).
-    lowered = html.encode("ascii", "replace").lower()
     starts: set[int] = set()
-    for anchor in _KEY_ANCHORS_ASCII:
-        at = lowered.find(anchor)
-        while at >= 0:
-            starts.add(at)
-            if at and html[at - 1] in "\"'":
-                starts.add(at - 1)
-            at = lowered.find(anchor, at + 1)
+    for part, spellings in _SPELLINGS_BY_PART.items():
+        found = lowered.find(part)
+        while found >= 0:
+            for offset, spelling in spellings:
+                at = found - offset
+                # where a spelling starts (elsewhere the pattern cannot match, nor at a quote before)
+                if at >= 0 and lowered.startswith(spelling, at):
+                    starts.add(at)
+                    if at and html[at - 1] in "\"'":
+                        starts.add(at - 1)
+            found = lowered.find(part, found + 1)
     end = 0
     for start in sorted(starts):
         if start < end:
@@ -222,6 +255,8 @@ def _script_key_values(html: str) -> Iterator[re.Match[str]]:
 
 
 _COMMENT_KEY_CLOSE = re.compile(rf"</(?:date|{_PUBLISH_KEYS})>", re.IGNORECASE)
+# The same on _lowered(html): the same offsets match (the pattern is ASCII, the page lower-cased).
+_LOWERED_KEY_CLOSE = re.compile(rf"</(?:date|{_PUBLISH_KEYS.lower()})>".encode("ascii"))
 _ATTR_KEY_VALUE = re.compile(
     rf"""<(?:meta|input)\b[^>]*?\b(?:name|id|itemprop|property)\s*=\s*["'](?:[\w-]{{1,20}}:\s*)*"""
     # a publish-time key, with any prefix ("article:", "og:", "weibo: article:"); or a namespaced
@@ -230,6 +265,32 @@ _ATTR_KEY_VALUE = re.compile(
     rf"""[^>]*?\b(?:content|value)\s*=\s*(?:"(?P<value>[^"]*)"|'(?P<value2>[^']*)')""",
     re.IGNORECASE,
 )
+
+
+_ATTR_TAGS = (b"<meta", b"<input")
+
+
+def _attr_key_values(html: str, lowered: bytes | None) -> Iterator[re.Match[str]]:
+    """The matches of _ATTR_KEY_VALUE.finditer(html): the pattern tried only where a <meta or an
+    <input opens (found in lowered, _lowered(html)), left to right, skipping offsets inside the
+    last match, as finditer does; the ignore-case pattern tried at every "<" of the page cost more."""
+    if lowered is None:
+        yield from _ATTR_KEY_VALUE.finditer(html)
+        return
+    starts = []
+    for tag in _ATTR_TAGS:
+        at = lowered.find(tag)
+        while at >= 0:
+            starts.append(at)
+            at = lowered.find(tag, at + 1)
+    end = 0
+    for start in sorted(starts):
+        if start < end:
+            continue
+        m = _ATTR_KEY_VALUE.match(html, start)
+        if m:
+            end = m.end()
+            yield m
 
 
 def _china(now: datetime) -> datetime:

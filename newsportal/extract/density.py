@@ -73,8 +73,21 @@ _DECORATIVE_IMAGE = re.compile(
 )
 
 
+# The same words without re.I, for ASCII marks lowercased first: an ignore-case alternation is
+# tried at every position of a long src (12 us a mark against 0.9); on ASCII text, lowercasing and
+# re.I agree (the case pairs re.I adds beyond ASCII, such as "ſ" for "s", are not ASCII).
+_DECORATIVE_WORDS = re.compile(_DECORATIVE_IMAGE.pattern)
+
+
 def _image_marks(el) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''} {el.get('src') or ''}"
+
+
+def _decorative(marks: str) -> bool:
+    """Whether an image's class, id and src name a decoration (_DECORATIVE_IMAGE)."""
+    if marks.isascii():
+        return _DECORATIVE_WORDS.search(marks.lower()) is not None
+    return _DECORATIVE_IMAGE.search(marks) is not None
 
 
 _SHORT_LINE_COST = 4
@@ -141,6 +154,13 @@ def is_furniture(el) -> bool:
     return 0 < len(text) <= 12 and bool(RELATED_HEADING.match(text))
 
 
+def _may_hide(style: str) -> bool:
+    if not style.isascii():
+        return True
+    lowered = style.lower()
+    return "none" in lowered or "hidden" in lowered
+
+
 def is_hidden(el) -> bool:
     """Hidden by inline style, the hidden attribute, or a hiding class word."""
     attrib = el.attrib
@@ -149,7 +169,9 @@ def is_hidden(el) -> bool:
     if "hidden" in attrib:
         return True
     style = attrib.get("style")
-    if style and _HIDDEN_STYLE.search(style):
+    # (an ASCII style without "none" or "hidden" in any case cannot match: that test first, as
+    # the ignore-case regex costs 2 us a style; beyond ASCII, the regex alone, see _decorative)
+    if style and _may_hide(style) and _HIDDEN_STYLE.search(style):
         return True
     cls = attrib.get("class")
     if not cls:
@@ -167,12 +189,22 @@ def _tag(el) -> str:
 def find_body(sel: Selector) -> Selector | None:
     """The element most likely to hold the article's paragraphs, or None on a page without text.
     Any depth of nesting is fine: the tree is walked with a stack of its own, not by recursion."""
+    return find_body_and_sizes(sel)[0]
+
+
+def find_body_and_sizes(sel: Selector) -> tuple[Selector | None, dict[object, tuple[int, int]] | None]:
+    """find_body's element, and what _text_sizes gives for it, read in the same walk of the page (no
+    second walk of the body for furniture_in); None for the sizes when they cannot be (the element
+    inside a link: _text_sizes counts its text as outside one)."""
     body = select(sel, "//body")  # compiled once (parsel compiles a query at every call)
     root = body[0].root if body else sel.root
     scorer = _Scorer()
     scorer.score(root)
     best = scorer.choose()
-    return Selector(root=best) if best is not None else None
+    if best is None:
+        return None, None
+    inside_link = any(_tag(a) == "a" for a in best.iterancestors()) or _tag(best) == "a"
+    return Selector(root=best), None if inside_link else scorer.sizes
 
 
 _NOTHING = (0.0, 0, 0, 0, 0)
@@ -195,6 +227,9 @@ class _Scorer:
         self.values: dict[object, float] = {}  # every scored block's value
         self.candidates: list[tuple[float, object]] = []  # (value, block) of every block worth > 0
         self.furniture: set = set()  # furniture-named blocks (the document's own tags left out)
+        # (text characters, of which inside links) of every element walked whose size is_pruned
+        # reads (_SIZED), hidden elements' text included, as _text_sizes counts them (see score)
+        self.sizes: dict[object, tuple[int, int]] = {}
 
     def choose(self):
         """The block of highest value that is not inside page furniture (comments, related lists:
@@ -260,6 +295,7 @@ class _Scorer:
         # 1 when it has any: a search stops at the first mark and builds no list (findall counting
         # every mark: 0.19 M more instructions a wild page of 52 M, callgrind; same blocks' values).
         punct = _SENTENCE_PUNCT.search
+        sizes, values, candidates, furniture = self.sizes, self.values, self.candidates, self.furniture
         # The loop runs twice per element of every page (~420 on a wild page), so it is written
         # flat: an inline element's sums are handed to its parent here rather than through _close
         # (what _close returns for it unchanged).
@@ -269,6 +305,12 @@ class _Scorer:
                 tag = tag.lower() if isinstance(tag, str) else ""
                 if not tag or tag in _SKIP or is_hidden(el):
                     walker.skip_subtree()
+                    if tag and tag not in _SKIP and stack and stack[-1] is not None:
+                        # hidden: no value, but its text counts in the sizes (as in _text_sizes)
+                        parent = stack[-1]
+                        total, link = _text_sizes(el).get(el, (0, 0))
+                        parent[9] += total
+                        parent[8] += total if parent[2] else link
                     stack.append(None)  # counts nothing; its tail still flows into its parent
                     continue
                 in_link = tag == "a" or (bool(stack) and stack[-1][2])
@@ -278,18 +320,46 @@ class _Scorer:
                     own += after_comments[el]
                 if own:
                     n = len(own)
-                    stack.append([el, tag, in_link, 0.0, n, n, n if in_link else 0, 1 if punct(own) else 0])
+                    link = n if in_link else 0
+                    stack.append([el, tag, in_link, 0.0, n, n, link, 1 if punct(own) else 0, link, 0])
                 else:
-                    stack.append([el, tag, in_link, 0.0, 0, 0, 0, 0])
+                    stack.append([el, tag, in_link, 0.0, 0, 0, 0, 0, 0, 0])
                 continue
             frame = stack.pop()
+            if frame is not None and frame[1] in _SIZED:
+                sizes[el] = (frame[4] + frame[9], frame[8])
             if not stack:
                 result = _NOTHING if frame is None else self._close(frame)
                 continue
             parent = stack[-1]
             if frame is not None:
+                parent[8] += frame[8]
+                parent[9] += frame[9]
                 tag = frame[1]
-                if tag in BLOCK_TAGS or tag == "img":
+                if tag in BLOCK_TAGS:
+                    # _close for a block, written out (~180 blocks a page): its value, recorded
+                    value = frame[3]
+                    flow = frame[5]
+                    if flow:  # _block_value(flow, link chars, punctuation; none in a headline)
+                        flow_link = frame[6]
+                        if flow_link * 2 > flow:
+                            value += -float(flow)
+                        elif frame[7] and tag not in _HEADINGS and flow - flow_link >= _MIN_SENTENCE:
+                            value += float(flow - flow_link)
+                        else:
+                            value += -float(min(_SHORT_LINE_COST, flow))
+                    chars = frame[4]
+                    block = frame[0]
+                    if is_furniture(block):
+                        if tag not in _DOCUMENT_TAGS:
+                            furniture.add(block)
+                        value = -float(chars)
+                    elif value > 0:
+                        candidates.append((value, block))
+                    values[block] = value
+                    parent[3] += value
+                    parent[4] += chars
+                elif tag == "img":
                     value, chars, flow, flow_link, flow_punct = self._close(frame)
                     parent[3] += value
                     parent[4] += chars
@@ -309,14 +379,15 @@ class _Scorer:
                 parent[5] += n
                 if parent[2]:
                     parent[6] += n
+                    parent[8] += n
                 if punct(tail):
                     parent[7] += 1
         return result
 
     def _close(self, f: list) -> tuple[float, int, int, int, int]:
         """The element's own result, once all its children are added; blocks recorded."""
-        el, tag, in_link, value, chars, flow, flow_link, flow_punct = f
-        if tag == "img" and not in_link and not _DECORATIVE_IMAGE.search(_image_marks(el)):
+        el, tag, in_link, value, chars, flow, flow_link, flow_punct = f[:8]
+        if tag == "img" and not in_link and not _decorative(_image_marks(el)):
             value += _IMAGE_BONUS
         if tag not in BLOCK_TAGS:
             return value, chars, flow, flow_link, flow_punct
@@ -349,7 +420,9 @@ def _block_value(chars: int, link_chars: int, punct: int) -> float:
     return -float(min(_SHORT_LINE_COST, chars))
 
 
-_PRUNABLE = frozenset(["div", "ul", "ol", "li", "p", "table", "section", "dl", "aside", "nav", "span"])
+PRUNABLE = frozenset(["div", "ul", "ol", "li", "p", "table", "section", "dl", "aside", "nav", "span"])
+# The elements whose sizes is_pruned reads (a span's never): the only ones the body finder keeps.
+_SIZED = PRUNABLE - {"span"}
 
 
 def furniture_in(container) -> list:
@@ -363,13 +436,22 @@ def furniture_in(container) -> list:
     while stack:
         child = stack.pop()
         tag = _tag(child)
-        if tag in _PRUNABLE:
-            total, link = sizes.get(child, (0, 0))
-            if is_furniture(child) or (tag != "span" and total and link * 2 > total):
-                doomed.append(child)
-                continue
+        if tag in PRUNABLE and is_pruned(child, tag, sizes):
+            doomed.append(child)
+            continue
         stack.extend(reversed(child))
     return doomed
+
+
+def is_pruned(el, tag: str, sizes: dict[object, tuple[int, int]]) -> bool:
+    """Whether furniture_in takes el out, for an element of a PRUNABLE tag (lowercased) below the
+    container: named like furniture, or (a span aside) mostly link text by sizes (_text_sizes)."""
+    if is_furniture(el):
+        return True
+    if tag == "span":
+        return False
+    total, link = sizes.get(el, (0, 0))
+    return bool(total) and link * 2 > total
 
 
 def _text_sizes(container) -> dict[object, tuple[int, int]]:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from itertools import islice
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -321,14 +322,16 @@ def _first_texts(root, limit: int) -> list[str]:
     body = next(root.iter("body"), None)
     if body is None:
         return out
-    for seen, el in enumerate(body.iter()):
-        if seen >= _FIRST_ELEMENTS:
-            break
-        if not isinstance(el.tag, str) or el.tag in ("script", "style"):
-            texts = [el.tail]
-        else:
-            texts = [el.text, el.tail]
-        out.extend(t.strip() for t in texts if t and not t.isspace())
+    # (written out: no list and generator an element, the loop runs up to _FIRST_ELEMENTS times)
+    for el in islice(body.iter(), _FIRST_ELEMENTS):
+        tag = el.tag
+        if isinstance(tag, str) and tag != "script" and tag != "style":
+            text = el.text
+            if text and not text.isspace():
+                out.append(text.strip())
+        tail = el.tail
+        if tail and not tail.isspace():
+            out.append(tail.strip())
         if len(out) >= limit:
             break
     return out[:limit]

@@ -54,7 +54,8 @@ SITE = Site(
     article_pages=(),
     # Related stories: links inside a block whose class or heading says related / 相关 / 推荐 / 更多.
     related=(
-        "//*[contains(@class,'related') or contains(@class,'relate') or contains(@class,'recommend') or "
+        # (a class holding "related" holds "relate": one test of the two, each a copy of every class)
+        "//*[contains(@class,'relate') or contains(@class,'recommend') or "
         "contains(@class,'xiangguan') or contains(@class,'tuijian') or contains(@id,'related') or "
         "contains(@id,'recommend')]//a/@href",
         "//*[self::h2 or self::h3 or self::h4 or self::h5 or self::span or self::div or self::p or "
