@@ -2,20 +2,27 @@
 
 * The spider's callbacks that analyse a page return their whole output once the analysis is done: Scrapy
   never iterates an output that waits (each would cost CONCURRENT_ITEMS waiting tasks a response).
+* JSON Lines feeds are written by newsportal.feeds.JsonLinesExporter: Scrapy's bytes, without ItemAdapter.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import io
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from scrapy import Request
+from scrapy.exporters import JsonLinesItemExporter
 from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
+from scrapy.utils.misc import load_object
 from scrapy.utils.test import get_crawler
 
 from newsportal.extract.dates import CHINA_TZ
+from newsportal.feeds import JsonLinesExporter
 from newsportal.items import Article
 from newsportal.spiders.portal import PortalSpider
 
@@ -67,3 +74,43 @@ def test_a_later_page_of_an_article_gives_its_whole_output_at_once(tmp_path):
     out = asyncio.run(spider.parse_article_page(page_two, pages=pages, fetched_at=now))
     assert isinstance(out, list)
     assert [type(o) for o in out] == [Article]  # the two pages merged
+
+
+@dataclasses.dataclass
+class _Priced:
+    name: str
+    price: float = dataclasses.field(default=0.0, metadata={"serializer": lambda v: f"{v:.2f}"})
+    note: str | None = None
+
+
+def _lines(exporter_class, items, **options) -> bytes:
+    out = io.BytesIO()
+    exporter = exporter_class(out, encoding="utf-8", **options)
+    exporter.start_exporting()
+    for item in items:
+        exporter.export_item(item)
+    exporter.finish_exporting()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"fields_to_export": ["title", "url"]}, {"export_empty_fields": True}]
+)
+def test_the_feed_exporter_writes_scrapys_bytes(tmp_path, options):
+    spider = _spider(tmp_path)
+    response = _response("a/1001_301.html", spider.parse_article, hops=0)
+    (article,) = [o for o in asyncio.run(spider.parse_article(response, hops=0)) if isinstance(o, Article)]
+    odd = dataclasses.replace(article, title='引号"与\\斜杠\n', tags=["a", "б"], read_count=None)
+    priced = _Priced("x", 3.14159)
+    items = [article, odd, priced, _Priced("y", note="z"), {"url": "http://x.test/", "n": 1}]
+    ours = _lines(JsonLinesExporter, items, **options)
+    assert ours == _lines(JsonLinesItemExporter, items, **options)
+    assert ours.count(b"\n") == len(items)
+
+
+def test_json_lines_feeds_use_it():
+    settings = Settings()
+    settings.setmodule("newsportal.settings")
+    exporters = settings.getwithbase("FEED_EXPORTERS")
+    for fmt in ("jsonlines", "jsonl", "jl"):
+        assert load_object(exporters[fmt]) is JsonLinesExporter
