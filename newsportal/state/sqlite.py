@@ -109,7 +109,9 @@ _CANDIDATES = (
 # the process; the articles they belong to are marked banded = 0 in the file until flushed.
 # A first copy's band rows buffered in one statement: executemany steps a statement per row, and its
 # per-row binding cost more than the B-tree inserts (~87 against ~51 µs a story of 32 bands).
-_BUFFER_BANDS = "INSERT OR IGNORE INTO temp.pending_band (key, article) VALUES " + ", ".join(["(?, ?)"] * BANDS)
+_BUFFER_BANDS = "INSERT OR IGNORE INTO temp.pending_band (key, article) VALUES " + ", ".join(
+    ["(?, ?)"] * BANDS
+)
 _PENDING_SCHEMA = (
     "CREATE TEMP TABLE IF NOT EXISTS pending_band (key INTEGER NOT NULL, article INTEGER NOT NULL, "
     "PRIMARY KEY (key, article)) WITHOUT ROWID"
