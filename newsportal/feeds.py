@@ -11,6 +11,7 @@ more, and is not published (see newsportal.durability).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import io
 import os
@@ -18,7 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from itemadapter import ItemAdapter
+from itemadapter.adapter import DataclassAdapter
+from scrapy.exporters import BaseItemExporter, JsonLinesItemExporter
 from scrapy.extensions.feedexport import FileFeedStorage
+from scrapy.utils.python import to_bytes
 
 from newsportal.durability import WriteGuard, guard_for
 
@@ -144,3 +149,50 @@ class AtomicFileFeedStorage(FileFeedStorage):
         else:
             os.replace(self.part, target)
         return None
+
+
+class JsonLinesExporter(JsonLinesItemExporter):
+    """Scrapy's JsonLinesItemExporter (FEED_EXPORTERS: jsonlines, jsonl, jl), the same bytes, with a
+    dataclass item's line built from its fields directly.
+
+    Scrapy builds each line through ItemAdapter: per field a membership test, a metadata lookup and a
+    serializer call (~30 µs an Article in the crawl process, more than encoding the line). For an item
+    ItemAdapter handles as a dataclass, with no fields to export named and empty fields not asked for,
+    that gives the fields that are set, in declaration order, each through its metadata's
+    ``serializer`` if it has one: looked up here once per class. Anything else goes through Scrapy's
+    path."""
+
+    def __init__(self, file: Any, **kwargs: Any) -> None:
+        super().__init__(file, **kwargs)
+        self._plain = (
+            self.fields_to_export is None
+            and not self.export_empty_fields
+            and type(self).serialize_field is BaseItemExporter.serialize_field
+        )
+        # item class → its fields as (name, serializer or _UNSET), or None: not a dataclass item
+        self._fields: dict[type, tuple[tuple[str, Any], ...] | None] = {}
+
+    def export_item(self, item: Any) -> None:
+        cls = type(item)
+        fields = self._fields.get(cls, _UNSET) if self._plain else None
+        if fields is _UNSET:
+            fields = self._fields[cls] = _dataclass_fields(item)
+        if fields is None:
+            super().export_item(item)
+            return
+        itemdict = {}
+        for name, serializer in fields:
+            value = getattr(item, name, _UNSET)
+            if value is not _UNSET:
+                itemdict[name] = value if serializer is _UNSET else serializer(value)
+        self.file.write(to_bytes(self.encoder.encode(itemdict) + "\n", self.encoding))
+
+
+_UNSET: Any = object()
+
+
+def _dataclass_fields(item: Any) -> tuple[tuple[str, Any], ...] | None:
+    """(name, serializer or _UNSET) of each field of an item ItemAdapter adapts as a dataclass."""
+    if type(ItemAdapter(item).adapter) is not DataclassAdapter:
+        return None
+    return tuple((f.name, f.metadata.get("serializer", _UNSET)) for f in dataclasses.fields(item))

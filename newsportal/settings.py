@@ -265,3 +265,6 @@ NEWSPORTAL_STOP_PAGING_WHEN_KNOWN = True
 ITEM_PIPELINES["newsportal.pipelines.daterange.DateRangePipeline"] = 250
 # robots.txt downloaded once: the response discovery read is given to Scrapy's RobotsTxtMiddleware
 DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "newsportal.spiders.discovery.RobotsTxtOnce": 60}
+# --- crawl-process CPU (issue 16) --------------------------------------------------------------------
+# JSON Lines feeds: Scrapy's exporter, the same bytes, a dataclass item's line built without ItemAdapter
+FEED_EXPORTERS = {fmt: "newsportal.feeds.JsonLinesExporter" for fmt in ("jsonlines", "jsonl", "jl")}

@@ -29,6 +29,7 @@ from typing import Any
 import fastjsonschema
 from itemadapter import ItemAdapter
 from spidermon.contrib.scrapy.pipelines import ItemValidationPipeline as SpidermonPipeline
+from spidermon.contrib.scrapy.stats import NAMES
 from spidermon.contrib.validation import JSONSchemaValidator
 from spidermon.contrib.validation.jsonschema.formats import format_checker
 
@@ -71,14 +72,20 @@ def _conforms(name: str, value: Any) -> bool:
     return format_checker.conforms(value, name)
 
 
+# Values that hold nothing: not looked into (most of an item's values, and every string in its lists).
+_ATOMS = (str, int, float, type(None))
+
+
 def _holds_tuple(value: Any) -> bool:
     if isinstance(value, tuple):
         return True
     if isinstance(value, list):
-        return any(_holds_tuple(v) for v in value)
-    if isinstance(value, dict):
-        return any(_holds_tuple(v) for v in value.values())
-    return False
+        values = value
+    elif isinstance(value, dict):
+        values = value.values()
+    else:
+        return False
+    return any(_holds_tuple(v) for v in values if not isinstance(v, _ATOMS))
 
 
 class CompiledSchemaValidator(JSONSchemaValidator):
@@ -138,14 +145,22 @@ class ItemValidationPipeline(SpidermonPipeline):
     """Spidermon's ItemValidationPipeline (same settings, stats and drops) with CompiledSchemaValidator,
     validating ``item_values(item)``."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The keys Spidermon's add_item / add_fields count every item under, named (slugified) once,
+        # by Spidermon's own function, instead of twice an item.
+        self._items_key = self.stats._get_stats_name(NAMES.ITEMS)
+        self._fields_key = self.stats._get_stats_name(NAMES.FIELDS)
+
     def process_item(self, item: Any, spider: Any = None) -> Any:
         # Spidermon's process_item (spidermon.contrib.scrapy.pipelines), but for the dict it validates.
         validators = self.find_validators(item)
         if not validators:
             return item
         item_dict = item_values(item)
-        self.stats.add_item()
-        self.stats.add_fields(len(item_dict))
+        counts = self.stats.stats  # Scrapy's stats collector
+        counts.inc_value(self._items_key)  # Spidermon's add_item
+        counts.inc_value(self._fields_key, count=len(item_dict))  # Spidermon's add_fields
         for validator in validators:
             ok, errors = validator.validate(item_dict)
             if not ok:

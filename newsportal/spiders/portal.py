@@ -38,6 +38,12 @@ page that is a bot wall (a captcha, a rate-limit notice, a JS challenge served w
 ``newsportal.extract.botwall``) is ``newsportal/pages/bot_wall`` and gives nothing; enough of them
 and the run's verdict is ``bot_wall``. Every article request ends its resume-journal entry one way
 or another, redirected or not (``article_finished``).
+
+The callbacks that analyse a page (in the extraction worker) are coroutines that return their output
+as a list, not asynchronous generators: the analysis is awaited before Scrapy iterates the output.
+Scrapy 2.19 hands a callback's output to CONCURRENT_ITEMS (100) tasks per response; an output that
+suspends before its first value leaves every one of them waiting on an empty queue (a future, a
+wake-up and a context switch each), which cost the crawl process more than our pipelines did.
 """
 
 from __future__ import annotations
@@ -291,7 +297,7 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
 
     # --- a page with no callback named: `scrapy parse --spider portal URL` -----------------------
 
-    async def parse(self, response: Response, **_: Any) -> AsyncIterator[Request | Article]:
+    async def parse(self, response: Response, **_: Any) -> list[Request | Article]:
         """The callback of a request that names none (``scrapy parse --spider portal URL``): the one
         the crawl would use for this URL's shape (article, listing, else judged by content). With
         neither ``-a site=`` nor ``-a start_url=`` and a URL off the spider's site, the page is read
@@ -302,19 +308,16 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
             self.judge_by_content = self.site.name == "generic"
         kind = url_kind(response.url, self.site)
         if kind == "article":
-            callback = self.parse_article(response)
-        elif kind == "listing":
-            callback = self.parse_listing(response, judge=False)
-        else:
-            callback = self.parse_unknown(response, hops=0)
-        async for out in callback:
-            yield out
+            return await self.parse_article(response)
+        if kind == "listing":
+            return await self.parse_listing(response, judge=False)
+        return await self.parse_unknown(response, hops=0)
 
     # --- listings ------------------------------------------------------------------------------
 
     async def parse_listing(
         self, response: Response, page: int = 1, hops: int = 0, judge: bool = True
-    ) -> AsyncIterator[Request | Article]:
+    ) -> list[Request | Article]:
         """Home, channel and listing pages: follow articles, listings, pagination and unknown links.
 
         @sample_url /news/
@@ -325,36 +328,46 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
         (``judge``: not for start pages and later pages of a listing)."""
         judged = judge and page == 1 and self.judge_by_content
         analysed, prepared = await self._analyse(response, judged, "listing", True)
+        return list(self._listing_page(response, analysed, prepared, page, hops))
+
+    def _listing_page(
+        self,
+        response: Response,
+        analysed: AnalysedPage,
+        prepared: PreparedArticle | None,
+        page: int,
+        hops: int,
+    ) -> Iterator[Request | Article]:
         if analysed.kind == "bot_wall":
             self._bot_wall(response, analysed)
             return
         if analysed.kind == "article":
             self.crawler.stats.inc_value("newsportal/judged/listing_as_article")
-            for out in self._article(response, analysed.fields, analysed.article_links, hops, prepared):
-                yield out
+            yield from self._article(response, analysed.fields, analysed.article_links, hops, prepared)
             return
-        for out in self.listing_sources(response):  # feeds the page announces (issue 17)
-            yield out
+        yield from self.listing_sources(response)  # feeds the page announces (issue 17)
         paging = not self.pages_older_than_since(response)  # a backfill stops at older pages
         if not paging:
             self.crawler.stats.inc_value("newsportal/listings/paging_stopped")
         listings = not response.meta.get(ARCHIVE_META)  # an archive day's channel links wait their turn
-        for out in self._listing(analysed.links, page, hops, paging=paging, listings=listings):
-            yield out
+        yield from self._listing(analysed.links, page, hops, paging=paging, listings=listings)
 
-    async def parse_unknown(self, response: Response, hops: int) -> AsyncIterator[Request | Article]:
+    async def parse_unknown(self, response: Response, hops: int) -> list[Request | Article]:
         """A same-site page whose URL shape said nothing: its content decides what it is."""
         analysed, prepared = await self._analyse(response, True, "unknown", self.judge_by_content)
+        return list(self._unknown_page(response, analysed, prepared, hops))
+
+    def _unknown_page(
+        self, response: Response, analysed: AnalysedPage, prepared: PreparedArticle | None, hops: int
+    ) -> Iterator[Request | Article]:
         if analysed.kind == "bot_wall":
             self._bot_wall(response, analysed)
             return
         self.crawler.stats.inc_value(f"newsportal/unknown/{analysed.kind}")
         if analysed.kind == "article":
-            for out in self._article(response, analysed.fields, analysed.article_links, hops, prepared):
-                yield out
+            yield from self._article(response, analysed.fields, analysed.article_links, hops, prepared)
         elif analysed.kind == "listing":
-            for out in self._listing(analysed.links, 1, hops):
-                yield out
+            yield from self._listing(analysed.links, 1, hops)
         else:
             self.crawler.stats.inc_value("newsportal/pages/other")
 
@@ -423,7 +436,7 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
             priority=ARTICLE_PRIORITY,
         )
 
-    async def parse_article(self, response: Response, hops: int = 0) -> AsyncIterator[Request | Article]:
+    async def parse_article(self, response: Response, hops: int = 0) -> list[Request | Article]:
         """An article's first page: extract, follow its related stories, merge its next pages.
 
         @sample_url /a/1001_301.html
@@ -435,19 +448,22 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
         page without a story's long text (video, gallery) is counted as other and gives no item."""
         judge = self.judge_by_content
         analysed, prepared = await self._analyse(response, judge, "article", judge)
+        return list(self._article_page(response, analysed, prepared, hops))
+
+    def _article_page(
+        self, response: Response, analysed: AnalysedPage, prepared: PreparedArticle | None, hops: int
+    ) -> Iterator[Request | Article]:
         if analysed.kind == "bot_wall":
             self._bot_wall(response, analysed)
             return
         if analysed.kind != "article":
             self.crawler.stats.inc_value(f"newsportal/judged/article_as_{analysed.kind}")
             if analysed.kind == "listing":
-                for out in self._listing(analysed.links, 1, hops):
-                    yield out
+                yield from self._listing(analysed.links, 1, hops)
             else:
                 self.crawler.stats.inc_value("newsportal/pages/other")
             return
-        for out in self._article(response, analysed.fields, analysed.article_links, hops, prepared):
-            yield out
+        yield from self._article(response, analysed.fields, analysed.article_links, hops, prepared)
 
     async def _analyse(
         self,
@@ -511,16 +527,14 @@ class PortalSpider(DiscoverySources, scrapy.Spider):
 
     async def parse_article_page(
         self, response: Response, pages: list[PageFields], fetched_at: datetime
-    ) -> AsyncIterator[Request | Article]:
+    ) -> list[Request | Article]:
         """Page 2+ of a multi-page article."""
         self.crawler.stats.inc_value("newsportal/pages/article_continued")
         analysed, _ = await self._analyse(response, prepare=False)  # its article is the merge
         if analysed.kind == "bot_wall":
             self._bot_wall(response, analysed)
-            yield self.build_article(pages, fetched_at)  # what the earlier pages gave
-            return
-        for out in self._continue(response, [*pages, analysed.fields], fetched_at):
-            yield out
+            return [self.build_article(pages, fetched_at)]  # what the earlier pages gave
+        return list(self._continue(response, [*pages, analysed.fields], fetched_at))
 
     def _continue(
         self,

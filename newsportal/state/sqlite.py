@@ -107,6 +107,11 @@ _CANDIDATES = (
 )
 # The buffer of band rows not written yet: per connection, in memory (temp_store=MEMORY), gone with
 # the process; the articles they belong to are marked banded = 0 in the file until flushed.
+# A first copy's band rows buffered in one statement: executemany steps a statement per row, and its
+# per-row binding cost more than the B-tree inserts (~87 against ~51 µs a story of 32 bands).
+_BUFFER_BANDS = "INSERT OR IGNORE INTO temp.pending_band (key, article) VALUES " + ", ".join(
+    ["(?, ?)"] * BANDS
+)
 _PENDING_SCHEMA = (
     "CREATE TEMP TABLE IF NOT EXISTS pending_band (key INTEGER NOT NULL, article INTEGER NOT NULL, "
     "PRIMARY KEY (key, article)) WITHOUT ROWID"
@@ -297,7 +302,9 @@ class SQLiteStateStore(StateStore):
             "title = excluded.title, published_at = excluded.published_at, "
             "content_hash = excluded.content_hash, version = excluded.version, "
             "duplicate_of = excluded.duplicate_of, last_seen = excluded.last_seen, "
-            "signature = excluded.signature RETURNING id",
+            "signature = excluded.signature, "
+            # a new signature's bands are buffered below: not banded until they are written
+            "banded = CASE WHEN excluded.signature IS NULL THEN banded ELSE 0 END RETURNING id",
             (
                 record.canonical_url,
                 record.url,
@@ -315,14 +322,17 @@ class SQLiteStateStore(StateStore):
         # An updated record keeps the band rows of its old body: a lookup verifies every candidate
         # against the signature stored now, so they cost a little space, never a wrong match.
         if blob is not None:
-            db.execute("UPDATE article SET banded = 0 WHERE id = ? AND banded = 1", (row[0],))
             self._buffer_bands(row[0], signature)
 
     def _buffer_bands(self, article_id: int, signature: NearSignature) -> None:
-        self.db.executemany(
-            "INSERT OR IGNORE INTO temp.pending_band (key, article) VALUES (?, ?)",
-            [(key, article_id) for key in signature.band_keys],
-        )
+        keys = signature.band_keys
+        if len(keys) == BANDS:
+            self.db.execute(_BUFFER_BANDS, [v for key in keys for v in (key, article_id)])
+        else:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO temp.pending_band (key, article) VALUES (?, ?)",
+                [(key, article_id) for key in keys],
+            )
         self._pending_ids.add(article_id)
 
     def touch(self, canonical_url: str) -> None:
