@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 CHINA_TZ = timezone(timedelta(hours=8))
@@ -244,14 +244,7 @@ def _script_key_values(html: str, lowered: object = _UNSET) -> Iterator[re.Match
                     if at and html[at - 1] in "\"'":
                         starts.add(at - 1)
             found = lowered.find(part, found + 1)
-    end = 0
-    for start in sorted(starts):
-        if start < end:
-            continue
-        m = _SCRIPT_KEY_VALUE.match(html, start)
-        if m:
-            end = m.end()
-            yield m
+    yield from _matches_at(_SCRIPT_KEY_VALUE, html, starts)
 
 
 _COMMENT_KEY_CLOSE = re.compile(rf"</(?:date|{_PUBLISH_KEYS})>", re.IGNORECASE)
@@ -283,11 +276,17 @@ def _attr_key_values(html: str, lowered: bytes | None) -> Iterator[re.Match[str]
         while at >= 0:
             starts.append(at)
             at = lowered.find(tag, at + 1)
+    yield from _matches_at(_ATTR_KEY_VALUE, html, starts)
+
+
+def _matches_at(pattern: re.Pattern[str], html: str, starts: Iterable[int]) -> Iterator[re.Match[str]]:
+    """What pattern.finditer(html) gives when it can only match at one of ``starts``: tried there
+    left to right, offsets inside the last match skipped, as finditer does."""
     end = 0
     for start in sorted(starts):
         if start < end:
             continue
-        m = _ATTR_KEY_VALUE.match(html, start)
+        m = pattern.match(html, start)
         if m:
             end = m.end()
             yield m
