@@ -113,14 +113,14 @@ def _tags_first(xpath: str) -> str:
 _TAG_ATTRIBUTE = re.compile(
     r"^descendant-or-self::(meta|link|base)(?:\[@([\w:-]+) = '([^']*)'\])?/@([\w:-]+)$"
 )
-_INDEXED_TAGS = ("meta", "link", "base")
 
 
 class _TagAttributeQuery:
-    """One of those queries, answered from the page's <meta>, <link> and <base> elements, found in
-    one walk per tree and kept (_tag_index): the same strings in the same (document) order as the
-    XPath. Only attribute values are answered this way, never elements, so no query that selects
-    nodes to remove (a profile's body_strip, run on a copy that is then changed) goes through it."""
+    """One of those queries, answered from the page's <meta>, <link> or <base> elements (the page
+    tree's _PageIndex, below: found once a page; another tree is walked): the same strings in the
+    same (document) order as the XPath. Only attribute values are answered this way, never elements,
+    so no query that selects nodes to remove (a profile's body_strip, run on a copy that is then
+    changed) goes through it."""
 
     __slots__ = ("attribute", "path", "tag", "value", "wanted")
 
@@ -129,30 +129,13 @@ class _TagAttributeQuery:
         self.tag, self.attribute, self.value, self.wanted = match.groups()
 
     def __call__(self, root) -> list[str]:
+        page = _page_index(root)
         out = []
-        for el in _tag_index(root)[self.tag]:
+        for el in page.by_tag(self.tag) if page is not None else root.iter(self.tag):
             got = el.get(self.wanted)
             if got is not None and (self.attribute is None or el.get(self.attribute) == self.value):
                 out.append(got)
         return out
-
-
-# The last tree's index: one page is read by many queries in a row. The tree is held (lxml elements
-# take no weak references) until the next page's first such query replaces it; a page's tree is not
-# changed after it is parsed (the body is stripped on a copy).
-_last_index: tuple[object, dict[str, list]] | None = None
-
-
-def _tag_index(root) -> dict[str, list]:
-    global _last_index
-    last = _last_index
-    if last is not None and last[0] is root:
-        return last[1]
-    index: dict[str, list] = {tag: [] for tag in _INDEXED_TAGS}
-    for el in root.iter(*_INDEXED_TAGS):
-        index[el.tag].append(el)
-    _last_index = (root, index)
-    return index
 
 
 # --- queries whose first step picks elements by tag and attribute values --------------------------
@@ -327,7 +310,7 @@ class _PageIndex:
 
 
 # The page tree being read (make_selector registers each page it parses): held until the next page
-# replaces it, as _last_index holds its tree. Only the root element registered is indexed: a copy
+# replaces it (lxml elements take no weak references). Only the root element registered is indexed: a copy
 # (the body is stripped on one, and changed between queries) or another tree is walked each time.
 _page: _PageIndex | None = None
 
