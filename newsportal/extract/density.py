@@ -295,10 +295,10 @@ class _Scorer:
         # 1 when it has any: a search stops at the first mark and builds no list (findall counting
         # every mark: 0.19 M more instructions a wild page of 52 M, callgrind; same blocks' values).
         punct = _SENTENCE_PUNCT.search
-        sizes, values, candidates, furniture = self.sizes, self.values, self.candidates, self.furniture
-        # The loop runs twice per element of every page (~420 on a wild page), so it is written
-        # flat: an inline element's sums are handed to its parent here rather than through _close
-        # (what _close returns for it unchanged).
+        sizes = self.sizes
+        # The loop runs twice per element of every page (~420 on a wild page): an inline element's
+        # sums are handed to its parent here rather than through _close (what _close returns for
+        # it unchanged); blocks and images go through _close.
         for event, el in walker:
             if event == "start":
                 tag = el.tag
@@ -335,31 +335,7 @@ class _Scorer:
             if frame is not None:
                 parent[8] += frame[8]
                 parent[9] += frame[9]
-                tag = frame[1]
-                if tag in BLOCK_TAGS:
-                    # _close for a block, written out (~180 blocks a page): its value, recorded
-                    value = frame[3]
-                    flow = frame[5]
-                    if flow:  # _block_value(flow, link chars, punctuation; none in a headline)
-                        flow_link = frame[6]
-                        if flow_link * 2 > flow:
-                            value += -float(flow)
-                        elif frame[7] and tag not in _HEADINGS and flow - flow_link >= _MIN_SENTENCE:
-                            value += float(flow - flow_link)
-                        else:
-                            value += -float(min(_SHORT_LINE_COST, flow))
-                    chars = frame[4]
-                    block = frame[0]
-                    if is_furniture(block):
-                        if tag not in _DOCUMENT_TAGS:
-                            furniture.add(block)
-                        value = -float(chars)
-                    elif value > 0:
-                        candidates.append((value, block))
-                    values[block] = value
-                    parent[3] += value
-                    parent[4] += chars
-                elif tag == "img":
+                if frame[1] in _CLOSED:  # a block (its value recorded) or an image (its bonus)
                     value, chars, flow, flow_link, flow_punct = self._close(frame)
                     parent[3] += value
                     parent[4] += chars
@@ -401,6 +377,9 @@ class _Scorer:
             self.candidates.append((value, el))
         self.values[el] = value
         return value, chars, 0, 0, 0
+
+
+_CLOSED = BLOCK_TAGS | {"img"}  # what score() hands to _close; the rest only adds up
 
 
 def _shape(el) -> tuple:
