@@ -469,18 +469,12 @@ _FULL_WIDTH = re.compile("[\uff01-\uff5e]")
 _FEW_FORMS = 8  # distinct full-width forms replaced one by one; more: over the code points at once
 
 
+# One entry: the body just folded is folded again at once (content_hash, then near_signature, of
+# the same cleaned body); the lookup hashes the text once (a str keeps its hash) and holds one body.
+@lru_cache(maxsize=1)
 def fold_full_width(text: str) -> str:
     """text with the full-width ASCII forms (！ … ～, U+FF01-FF5E) as ASCII, everything else as it is."""
-    global _last_folded
-    last = _last_folded
-    if last[0] is text:  # the same body, hashed and then signed (content_hash, near_signature)
-        return last[1]
-    folded = _fold_full_width(text)
-    _last_folded = (text, folded)
-    return folded
-
-
-_last_folded: tuple[str | None, str] = (None, "")  # the last text folded (strings never change)
+    return _fold_full_width(text)
 
 
 def _fold_full_width(text: str) -> str:
