@@ -157,7 +157,7 @@ def absolute(base: str, href: str | None) -> str | None:
 # absolute http(s) URL (scheme in lower case, an ASCII host) with no part urljoin would rewrite: no
 # empty, "." or ".." segment ("//", "/."), no ";" parameters, no fragment, no empty query, none of the
 # characters urlsplit removes (tab, CR, LF) or treats specially. Most links of a page are one of the
-# two; anything else goes through urljoin (tests/test_urls.py compares the two on a table of hrefs).
+# two; anything else goes through urljoin (tests/test_urls_join.py compares the two on a table of hrefs).
 _PLAIN_PATH = r"(?:/(?!/)[^\s/;#?]*)*(?:\?[^\s;#]+)?"  # and no "/." before the query (checked apart)
 _ROOT_RELATIVE = re.compile(_PLAIN_PATH)
 _ABSOLUTE = re.compile(r"(https?)://([A-Za-z0-9.:-]+)" + f"(?:{_PLAIN_PATH})?")
