@@ -7,6 +7,7 @@ JSON Schema of an exported record from the dataclass below.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import typing
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +38,14 @@ class Article:
     version: int = 1  # 1 for the first version; +1 each time a changed body is emitted again
 
 
-ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Article))
+@functools.cache
+def field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass item class's field names, in declaration order (the order ItemAdapter gives),
+    read once a class: the crawl's per-item code (validation, field coverage) asks it every item."""
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+ARTICLE_FIELDS: tuple[str, ...] = field_names(Article)
 
 
 def _schema_for(tp: Any) -> dict[str, Any]:

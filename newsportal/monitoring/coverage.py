@@ -23,6 +23,8 @@ from itemadapter import ItemAdapter
 from scrapy.statscollectors import StatsCollector
 from spidermon.contrib.scrapy.extensions import Spidermon
 
+from newsportal.items import field_names
+
 _ABSENT = object()
 
 
@@ -44,7 +46,6 @@ class FieldCountingSpidermon(Spidermon):
             and not isinstance(dict_levels, dict)
             and int(dict_levels) == -1
         )
-        ext._field_names = {}
         return ext
 
     def item_scraped(self, item: Any, response: Any, spider: Any) -> None:
@@ -60,10 +61,7 @@ class FieldCountingSpidermon(Spidermon):
     def _fields(self, item: Any) -> Any:
         """(name, value) pairs as ItemAdapter gives them; a dataclass's field names looked up once."""
         if dataclasses.is_dataclass(item) and not isinstance(item, type):
-            names = self._field_names.get(type(item))
-            if names is None:
-                names = self._field_names[type(item)] = tuple(f.name for f in dataclasses.fields(item))
-            for name in names:
+            for name in field_names(type(item)):
                 value = getattr(item, name, _ABSENT)
                 if value is not _ABSENT:
                     yield name, value

@@ -33,6 +33,8 @@ from spidermon.contrib.scrapy.stats import NAMES
 from spidermon.contrib.validation import JSONSchemaValidator
 from spidermon.contrib.validation.jsonschema.formats import format_checker
 
+from newsportal.items import field_names
+
 # Keywords whose meaning fastjsonschema and jsonschema share (and annotations): a schema with only
 # these is compiled; any other keeps Spidermon's validation alone.
 COMPILED_KEYWORDS = frozenset(
@@ -124,7 +126,6 @@ def _plain(value: Any) -> bool:
 
 
 _SCALARS = frozenset({str, int, float, bool})
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # dataclass → its field names, in ItemAdapter's order
 
 
 def item_values(item: Any) -> dict[str, Any]:
@@ -132,10 +133,7 @@ def item_values(item: Any) -> dict[str, Any]:
     be equal: a dataclass item of plain values gives its own values (read, never changed here)."""
     cls = type(item)
     if dataclasses.is_dataclass(cls):
-        names = _FIELD_NAMES.get(cls)
-        if names is None:
-            names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
-        values = {name: getattr(item, name) for name in names}
+        values = {name: getattr(item, name) for name in field_names(cls)}
         if all(map(_plain, values.values())):
             return values
     return ItemAdapter(item).asdict()
