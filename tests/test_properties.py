@@ -352,7 +352,7 @@ def assert_typed(obj) -> None:
 def test_analyse_page_never_raises_and_gives_typed_fields(body, url, site, content_type, judge, prior):
     page = analyse_page(body, url, site, NOW, content_type, judge=judge, prior=prior, article_links=True)
     assert isinstance(page, AnalysedPage)
-    assert page.kind in ("article", "listing", "other")
+    assert page.kind in ("article", "listing", "other", "bot_wall")  # page.AnalysedPage.kind
     if page.fields is not None:
         assert isinstance(page.fields, PageFields)
         assert_typed(page.fields)
