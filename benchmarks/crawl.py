@@ -202,6 +202,11 @@ def portal_command(url: str, concurrency: int, work: Path, workers: str | None =
         str(work / "portal.jsonl"),
         "-s",
         f"NEWSPORTAL_STATE_DIR={work / 'state'}",
+        # Its run stats too: in the project's output/ they would become the sample site's history,
+        # which the next crawl's monitors compare with (a 5,000-article run after a 50,000 one
+        # ended "degraded", exit 79).
+        "-s",
+        f"NEWSPORTAL_OUTPUT_DIR={work / 'output'}",
         *pool,
         *engine_settings(concurrency),
     ]
