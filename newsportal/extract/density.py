@@ -32,6 +32,7 @@ Three rules of issue 13 (a short post in a busy layout, old pages):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from lxml import etree
@@ -468,3 +469,143 @@ def _text_sizes(container) -> dict[object, tuple[int, int]]:
             parent[1] += total + tail
             parent[2] += link + (tail if parent[0] else 0)
     return sizes
+
+
+class StrippedView:
+    """A container as if the elements of strip (found on the page's own tree, below the container)
+    were removed from it with their tails kept where removal puts them (article._remove: appended to
+    the previous sibling's tail, or to the parent's text): what furniture_in decides on such a
+    stripped copy, answered on the tree itself, without copying it (issue 16, speed)."""
+
+    __slots__ = ("strip", "touched")
+
+    def __init__(self, container, strip: Iterable) -> None:
+        self.strip = {el for el in strip if el is not container}
+        # The elements whose own view changes: those holding a stripped element (their children,
+        # their first child's text, their text sizes); the container's own is never asked.
+        touched: set = set()
+        for el in self.strip:
+            for above in el.iterancestors():
+                if above is container or above in touched:
+                    break
+                touched.add(above)
+        self.touched = touched
+
+    def text_sizes(self, container) -> dict[object, tuple[int, int]]:
+        """_text_sizes of the stripped container. A stripped element counts nothing, and its tail
+        joins the text before it (the previous sibling's tail, or the parent's text) into one text
+        whose stripped length is counted once, as on the stripped copy."""
+        strip = self.strip
+        if not strip:
+            return _text_sizes(container)
+        sizes: dict[object, tuple[int, int]] = {}
+        if _tag(container) in _SKIP:
+            return sizes
+        walker = etree.iterwalk(container, events=("start", "end", "comment", "pi"))
+        # frames: [in a link, total, link, the text run before the next child, its counted length];
+        # None for a skipped element, False for a stripped one
+        stack: list = []
+        for event, el in walker:
+            if event == "start":
+                if el in strip:
+                    walker.skip_subtree()
+                    stack.append(False)
+                    continue
+                tag = el.tag.lower()
+                if tag in _SKIP:
+                    walker.skip_subtree()
+                    stack.append(None)
+                    continue
+                in_link = tag == "a" or (bool(stack) and stack[-1][0])
+                text = el.text or ""
+                total = len(text.strip())
+                stack.append([in_link, total, total if in_link else 0, text, total])
+                continue
+            if event == "end":
+                frame = stack.pop()
+                if frame is False:  # stripped: its tail joins the parent's current run
+                    parent = stack[-1]
+                    run = parent[3] + (el.tail or "")
+                    counted = len(run.strip())
+                    parent[1] += counted - parent[4]
+                    if parent[0]:
+                        parent[2] += counted - parent[4]
+                    parent[3], parent[4] = run, counted
+                    continue
+                total, link = (0, 0) if frame is None else (frame[1], frame[2])
+                if frame is not None:
+                    sizes[el] = (total, link)
+            else:  # a comment or processing instruction: only its tail counts, in the open element
+                total = link = 0
+            if stack:
+                parent = stack[-1]
+                tail = el.tail or ""
+                counted = len(tail.strip())
+                parent[1] += total + counted
+                parent[2] += link + (counted if parent[0] else 0)
+                parent[3], parent[4] = tail, counted
+        return sizes
+
+    def is_pruned(self, el, tag: str, sizes: dict[object, tuple[int, int]]) -> bool:
+        """is_pruned on the stripped container (sizes: text_sizes)."""
+        if el not in self.touched:
+            return is_pruned(el, tag, sizes)
+        if self._is_furniture(el):
+            return True
+        if tag == "span":
+            return False
+        total, link = sizes.get(el, (0, 0))
+        return bool(total) and link * 2 > total
+
+    def _is_furniture(self, el) -> bool:
+        """is_furniture of el on the stripped container, step by step as is_furniture asks it."""
+        strip = self.strip
+        cls, id_ = el.get("class"), el.get("id")
+        if (cls or id_) and _names_furniture(f"{cls or ''} {id_ or ''}"):
+            return True
+        kept = [c for c in el if c not in strip]
+        if not kept:
+            return False
+        first = kept[0]
+        if not isinstance(first.tag, str):
+            first = next((c for c in kept if isinstance(c.tag, str)), None)
+            if first is None:
+                return False
+        if first.tag.lower() not in _HEADING_TAGS:
+            return False
+        inside = sum(1 for c in first if c not in strip)
+        if inside > 3:
+            return False
+        head = first.text
+        for child in first:  # stripped children before any other: their tails join its text
+            if child not in strip:
+                break
+            if child.tail:
+                head = (head or "") + child.tail
+        if not inside:
+            text = head.strip() if head else ""
+        elif head and len(head.strip()) > 12:
+            return False
+        else:
+            text = (self._string(first) if first in self.touched else _STRING(first)).strip()
+        return 0 < len(text) <= 12 and bool(RELATED_HEADING.match(text))
+
+    def _string(self, el) -> str:
+        """XPath string() of el on the stripped container: its text nodes in document order, a
+        stripped element's tail kept, its content left out (explicit stack: any depth)."""
+        strip = self.strip
+        parts = [el.text or ""]
+        stack = list(reversed(el))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, str):  # a tail, queued after the element's content
+                parts.append(node)
+                continue
+            if node.tail:
+                stack.append(node.tail)
+            if node in strip or not isinstance(node.tag, str):
+                continue  # a comment's or processing instruction's content is no text node
+            if node.text:
+                parts.append(node.text)
+            stack.extend(reversed(node))
+        return "".join(parts)

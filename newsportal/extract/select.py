@@ -363,6 +363,30 @@ def _compiled_query(query: str) -> etree.XPath | _TagAttributeQuery | _SplitQuer
         raise ValueError(f"bad selector {query!r}: {exc}") from exc
 
 
+# A CSS query that selects by tag, class, id and attributes of an element and of its ancestors, the
+# descendant and child combinators between (no pseudo-class, no sibling combinator): what it selects
+# on a copy from which other such queries removed subtrees is what it selects on the untouched tree,
+# less what those subtrees held.
+_STRUCTURAL_CSS = re.compile(r"[\w\s.#>,*-]+")
+_CSS_ATTRIBUTE = re.compile(r"\[[^\[\]]*\]")
+
+
+@lru_cache(maxsize=256)
+def structural_union(queries: tuple[str, ...]) -> etree.XPath | None:
+    """One XPath selecting what any of the CSS queries selects (a union: one evaluation, in C, not
+    one query and its Selectors each), when every query is structural (see _STRUCTURAL_CSS); None
+    when one is XPath or of another kind. A malformed query raises ValueError naming it."""
+    paths = []
+    for query in queries:
+        if is_xpath(query) or not _STRUCTURAL_CSS.fullmatch(_CSS_ATTRIBUTE.sub("", query)):
+            return None
+        try:
+            paths.append(_CSS.css_to_xpath(query))
+        except Exception as exc:  # cssselect raises several types for bad queries
+            raise ValueError(f"bad selector {query!r}: {exc}") from exc
+    return etree.XPath(" | ".join(paths), smart_strings=False)
+
+
 def _evaluate(root: etree._Element, query: str) -> list:
     """What the query selects under root: elements, strings (text, attributes) or one scalar value."""
     try:
