@@ -71,9 +71,9 @@ def url_kind(url: str, site: Site) -> UrlKind:
     """
     if site.is_denied(url) or (site.domains and not site.owns(url)):
         return "other"
-    if site.is_article_url(url):
+    if site.is_article_shaped(url):  # (not denied: asked above)
         return "article"
-    if site.is_listing_url(url):
+    if site.is_listing_shaped(url):
         return "listing"
     return "unknown"
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import urlsplit
 
 Rule = str | tuple[str, str]
@@ -78,31 +78,79 @@ class Site:
 
     def owns(self, url: str) -> bool:
         """True when url's host is one of the site's domains or a subdomain of one."""
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.domains)
+        return _owned(_host(url), self.domains)
+
+    # Each kind's patterns searched as one regex (see _searcher): a page's every link is asked
+    # whether it is denied, an article, a listing (the denial up to three times).
+    @cached_property
+    def _article_search(self) -> _Searcher:
+        return _Searcher(self.article_urls)
 
     @cached_property
-    def _article_res(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(re.compile(p) for p in self.article_urls)
+    def _listing_search(self) -> _Searcher:
+        return _Searcher(self.listing_urls)
 
     @cached_property
-    def _listing_res(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(re.compile(p) for p in self.listing_urls)
-
-    @cached_property
-    def _deny_res(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(re.compile(p) for p in self.deny_urls)
+    def _deny_search(self) -> _Searcher:
+        return _Searcher(self.deny_urls)
 
     def is_article_url(self, url: str) -> bool:
-        return not self.is_denied(url) and any(r.search(url) for r in self._article_res)
+        return not self._deny_search(url) and self._article_search(url)
 
     def is_listing_url(self, url: str) -> bool:
-        return not self.is_denied(url) and any(r.search(url) for r in self._listing_res)
+        return not self._deny_search(url) and self._listing_search(url)
+
+    def is_article_shaped(self, url: str) -> bool:
+        """Whether an article pattern matches url, denied or not (is_article_url for a URL known
+        not to be denied, without asking again)."""
+        return self._article_search(url)
+
+    def is_listing_shaped(self, url: str) -> bool:
+        """Whether a listing pattern matches url, denied or not (see is_article_shaped)."""
+        return self._listing_search(url)
 
     def is_denied(self, url: str) -> bool:
-        return any(r.search(url) for r in self._deny_res)
+        return self._deny_search(url)
 
     def with_start(self, start_url: str) -> Site:
         """This profile started from start_url instead (its host joins the site's domains)."""
         host = (urlsplit(start_url).hostname or "").lower()
         return replace(self, start_urls=(start_url,), domains=(*self.domains, host), served_from=None)
+
+
+# A crawl asks owns() of every link of every page, most of them seen before (menus, hot lists):
+# the host read once a URL (urlsplit's hostname parsing is the cost), the answer once a host.
+@lru_cache(maxsize=4096)
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+@lru_cache(maxsize=256)
+def _owned(host: str, domains: tuple[str, ...]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+class _Searcher:
+    """Whether any of some patterns is found in a string: one alternation (?:p1)|(?:p2)|..., which
+    matches where one of them does, when none has a group (so none refers to one) or a global
+    flag; each in turn otherwise. A class, not a closure: a Site goes to the extraction worker's
+    process pickled, with what its cached properties hold."""
+
+    __slots__ = ("each", "one")
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.each = tuple(re.compile(p) for p in patterns)
+        self.one = None
+        if self.each and all(c.groups == 0 and c.flags == re.UNICODE for c in self.each):
+            self.one = re.compile("|".join(f"(?:{p})" for p in patterns))
+
+    def __call__(self, url: str) -> bool:
+        if self.one is not None:
+            return self.one.search(url) is not None
+        return any(r.search(url) for r in self.each)
+
+    def __getstate__(self) -> tuple:
+        return self.each, self.one
+
+    def __setstate__(self, state: tuple) -> None:
+        self.each, self.one = state
