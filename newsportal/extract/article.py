@@ -859,7 +859,7 @@ def _container_paragraphs(
             # profile page's extraction; same paragraphs and images).
             root = container.root
             view = density.StrippedView(root, strip)
-            return _paragraphs_and_images(root, url, pruned=view.text_sizes(root), view=view)
+            return _paragraphs_and_images(root, url, pruned=view.pruning_sizes(root), view=view)
     return _copied_paragraphs(container, url, site, drop_links=drop_links)
 
 

@@ -32,7 +32,7 @@ Three rules of issue 13 (a short post in a busy layout, old pages):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from lxml import etree
@@ -546,8 +546,19 @@ class StrippedView:
                 parent[3], parent[4] = tail, counted
         return sizes
 
+    def pruning_sizes(self, container) -> dict[object, tuple[int, int]]:
+        """What is_pruned needs of text_sizes: all of it, or nothing when no link is left in the
+        stripped container (then no element is mostly link text, as every one holds 0 link
+        characters, and is_pruned reads (0, 0) for an element missing: the same answers). A
+        profile's article body often holds no link once stripped: its walk is skipped."""
+        strip = self.strip
+        for link in container.iter("a", "A"):
+            if link not in strip and not any(a in strip for a in _up_to(link, container)):
+                return self.text_sizes(container)
+        return {}
+
     def is_pruned(self, el, tag: str, sizes: dict[object, tuple[int, int]]) -> bool:
-        """is_pruned on the stripped container (sizes: text_sizes)."""
+        """is_pruned on the stripped container (sizes: text_sizes or pruning_sizes)."""
         if el not in self.touched:
             return is_pruned(el, tag, sizes)
         if self._is_furniture(el):
@@ -609,3 +620,11 @@ class StrippedView:
                 parts.append(node.text)
             stack.extend(reversed(node))
         return "".join(parts)
+
+
+def _up_to(el, container) -> Iterator:
+    """el's ancestors below container."""
+    for above in el.iterancestors():
+        if above is container:
+            return
+        yield above
