@@ -855,8 +855,8 @@ def _container_paragraphs(
         if strip is not None:
             # The strip queries' elements skipped on the page's own tree, as if removed (their tails
             # flowing on), furniture_in's decisions taken as on the stripped copy: no copy, and one
-            # walk of the body (a copy, the queries on it and furniture_in's walk: ~15 % of a
-            # profile page's extraction; same paragraphs and images).
+            # walk of the body (the copy, its seven queries, furniture_in's walk: 7.64 -> 7.46 M instructions
+            # a synthetic article, callgrind, before pruning_sizes; same paragraphs and images).
             root = container.root
             view = density.StrippedView(root, strip)
             return _paragraphs_and_images(root, url, pruned=view.pruning_sizes(root), view=view)
