@@ -4,7 +4,8 @@ Scrapy does its networking, scheduling, pipelines and feed in one thread; parsin
 page is pure CPU work on bytes (newsportal.extract.page.analyse_page) and runs as well in another
 process. ``ExtractionPool`` hands pages to ``NEWSPORTAL_EXTRACT_WORKERS`` processes and gives each
 result back to the asyncio reactor as an awaitable. With 0 workers, or once a worker dies (killed,
-or out of memory), extraction runs in the crawl's own process, so a page is never lost to the pool.
+or out of memory), extraction runs in the crawl's own process, so a page is never lost to the pool;
+so does a call that finds every worker ``MAX_WAITING`` calls behind, so pages do not pile up waiting.
 
 Written by hand rather than on ``concurrent.futures.ProcessPoolExecutor``: the executor pickles and
 writes from its own threads (a manager thread and a queue feeder thread), which contend for the GIL
@@ -107,6 +108,13 @@ def _worker_env() -> dict[str, str]:
 
 
 _F_SETPIPE_SZ = 1031  # Linux fcntl
+
+# Calls a worker may have waiting; with every worker that far behind (stalled, or descheduled on a busy
+# machine) a call runs in the crawl's own process instead. Else each page the downloader brings in
+# meanwhile waits in the crawl process (its response, decoded text, the callback's frames), and all
+# go through the pipelines together once the worker catches up: up to ~300 pages and +15 MB of the
+# crawl's peak RSS on benchmarks/crawl.py's portal (issue 16). In step, a worker has at most ~10 waiting.
+MAX_WAITING = 32
 
 
 def _widen(pipe: Any) -> None:
@@ -214,11 +222,13 @@ class _WriterProtocol(asyncio.BaseProtocol):
 
 
 class ExtractionPool:
-    """``await pool.call(func, ...)`` is ``func(...)``, in a worker when one is ready, else here.
-    Workers start with the engine (``warm_up``), or on the first call."""
+    """``await pool.call(func, ...)`` is ``func(...)``, in a worker when one is ready and has fewer
+    than ``max_waiting`` calls waiting, else here. Workers start with the engine (``warm_up``), or on
+    the first call."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, max_waiting: int = MAX_WAITING) -> None:
         self.workers = workers
+        self.max_waiting = max(1, max_waiting)
         self._workers: list[_Worker] = []
         self._started = False
         self._closed = False
@@ -263,6 +273,8 @@ class ExtractionPool:
         if not live or loop is not self._loop:
             return func(*args, **kwargs)
         worker = min(live, key=lambda w: len(w.jobs))
+        if len(worker.jobs) >= self.max_waiting:  # every worker is behind: this one is done here
+            return func(*args, **kwargs)
         future = loop.create_future()
         message = bytearray()
 

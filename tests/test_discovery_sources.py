@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from parsel import Selector
+from scrapy.http import HtmlResponse
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
@@ -146,6 +147,22 @@ def test_feed_links_are_the_alternate_rss_and_atom_links() -> None:
         '<link rel="alternate" type="application/rss+xml" href="/rss.xml"></head></html>'
     )
     assert feed_links(sel, "http://h/news/") == ["http://h/rss.xml", "http://h/news/atom.xml"]
+
+
+def test_a_listings_feed_links_are_read_without_keeping_its_tree_on_the_response() -> None:
+    """The parsed page is freed once its feed links are read: cached on the response, a listing's
+    lxml tree lived as long as its links took to schedule (issue 16: the crawl's peak RSS)."""
+    spider = PortalSpider.from_crawler(_crawler(), start_url="https://news.example.com/china/")
+    response = HtmlResponse(
+        "https://news.example.com/china/",
+        body=b'<html><head><link rel="alternate" type="application/rss+xml" href="/rss.xml"></head></html>',
+        encoding="utf-8",
+    )
+    requests = list(spider.listing_sources(response))
+    assert [(r.url, r.callback.__name__) for r in requests] == [
+        ("https://news.example.com/rss.xml", "parse_feed")
+    ]
+    assert response._cached_selector is None  # Scrapy's cache behind response.selector: never filled
 
 
 def test_archive_urls_cover_each_day_newest_first() -> None:

@@ -114,6 +114,37 @@ def test_a_killed_worker_loses_no_page():
     assert results == expected
 
 
+def test_pages_do_not_pile_up_behind_a_stalled_worker():
+    """A worker with max_waiting calls waiting gets no more: later pages are extracted in the crawl's
+    process at once (issue 16: pages waiting on a stalled worker were the crawl's peak RSS)."""
+    pages = ARTICLES[:6]
+
+    async def run():
+        pool = ExtractionPool(1, max_waiting=2)
+        try:
+            assert await pool.ready()
+            worker = pool._workers[0]
+            os.kill(worker.proc.pid, signal.SIGSTOP)  # stalled: it answers nothing until continued
+            try:
+                tasks = [
+                    asyncio.ensure_future(pool.analyse(p.read_bytes(), _url(p), SITE, NOW, "text/html"))
+                    for p in pages
+                ]
+                await asyncio.sleep(0.5)
+                done = [t.done() for t in tasks]
+                waiting = len(worker.jobs)
+            finally:
+                os.kill(worker.proc.pid, signal.SIGCONT)
+            return await asyncio.gather(*tasks), done, waiting, dict(pool.sent)
+        finally:
+            pool.close()
+
+    results, done, waiting, sent = asyncio.run(run())
+    assert done == [False, False, True, True, True, True] and waiting == 2
+    assert sent == {"newsportal.extract.page:analyse_page": 2}
+    assert results == [analyse_page(p.read_bytes(), _url(p), SITE, NOW, "text/html") for p in pages]
+
+
 def test_a_worker_exits_when_its_input_closes():
     """The crawl killed with -9 closes the worker's stdin: the worker leaves on its own."""
     proc = subprocess.Popen(

@@ -41,6 +41,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
 from scrapy.http.request import NO_CALLBACK
+from scrapy.selector import Selector
 from twisted.python.failure import Failure
 
 from newsportal.discovery import (
@@ -263,7 +264,10 @@ class DiscoverySources:
         """Feeds a listing page announces (``<link rel="alternate">``), when the profile names none."""
         if not self.discovery or self.site.feeds or not isinstance(response, TextResponse):  # type: ignore[attr-defined]
             return
-        for url in feed_links(response.selector, response.url):
+        # A tree of its own, not response.selector: that one stays cached on the response while its
+        # 40-odd links go through the middlewares and the scheduler, and the listings that come
+        # together at a crawl's end held ~10 MB of lxml trees at its peak RSS (issue 16).
+        for url in feed_links(Selector(response), response.url):
             if request := self._feed_request(url):
                 yield request
 
