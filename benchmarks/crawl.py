@@ -83,6 +83,10 @@ STAT_KEYS = (
     "request_depth_max",
     "newsportal/pages/article",
     "newsportal/pages/listing",
+    # pages analysed, and how many of them in the extraction worker (the rest in the crawl process:
+    # before the worker is ready, or with it MAX_WAITING pages behind)
+    "newsportal/extraction/calls/analyse_and_prepare",
+    "newsportal/extraction/in_worker/analyse_and_prepare",
 )
 
 
