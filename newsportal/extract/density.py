@@ -434,30 +434,47 @@ def is_pruned(el, tag: str, sizes: dict[object, tuple[int, int]]) -> bool:
     return bool(total) and link * 2 > total
 
 
-def _text_sizes(container) -> dict[object, tuple[int, int]]:
+def _text_sizes(container, strip: set | frozenset = frozenset()) -> dict[object, tuple[int, int]]:
     """(text characters, of which inside links) of every element under container (container
-    included; skipped tags count nothing and are not listed). One pass of lxml's iterwalk (the tree
-    walked in C, no recursion), each open element a flat frame [in a link, total, link]; a skipped
-    element's frame is None (its tail still counts for its parent), a comment's or processing
-    instruction's tail counts for the element it stands in."""
+    included; skipped tags count nothing and are not listed), as if the elements of strip were
+    removed with their tails kept where removal puts them (StrippedView). One pass of lxml's
+    iterwalk (the tree walked in C, no recursion), each open element a flat frame [in a link,
+    total, link, the text run before its next child, that run's counted length]; a skipped
+    element's frame is None (its tail still counts for its parent), a stripped one's False (its
+    tail joins the run before it, whose stripped length is counted once, as on a stripped copy); a
+    comment's or processing instruction's tail counts for the element it stands in."""
     sizes: dict[object, tuple[int, int]] = {}
     if _tag(container) in _SKIP:
         return sizes
     walker = etree.iterwalk(container, events=("start", "end", "comment", "pi"))
-    stack: list[list | None] = []
+    stack: list = []
     for event, el in walker:
         if event == "start":
+            if el in strip:
+                walker.skip_subtree()
+                stack.append(False)
+                continue
             tag = el.tag.lower()
             if tag in _SKIP:
                 walker.skip_subtree()
                 stack.append(None)
                 continue
             in_link = tag == "a" or (bool(stack) and stack[-1][0])
-            total = len((el.text or "").strip())
-            stack.append([in_link, total, total if in_link else 0])
+            text = el.text or ""
+            total = len(text.strip())
+            stack.append([in_link, total, total if in_link else 0, text, total])
             continue
         if event == "end":
             frame = stack.pop()
+            if frame is False:  # stripped: its tail joins the parent's current run
+                parent = stack[-1]
+                run = parent[3] + (el.tail or "")
+                counted = len(run.strip())
+                parent[1] += counted - parent[4]
+                if parent[0]:
+                    parent[2] += counted - parent[4]
+                parent[3], parent[4] = run, counted
+                continue
             total, link = (0, 0) if frame is None else (frame[1], frame[2])
             if frame is not None:
                 sizes[el] = (total, link)
@@ -465,9 +482,11 @@ def _text_sizes(container) -> dict[object, tuple[int, int]]:
             total = link = 0
         if stack:
             parent = stack[-1]
-            tail = len((el.tail or "").strip())
-            parent[1] += total + tail
-            parent[2] += link + (tail if parent[0] else 0)
+            tail = el.tail or ""
+            counted = len(tail.strip())
+            parent[1] += total + counted
+            parent[2] += link + (counted if parent[0] else 0)
+            parent[3], parent[4] = tail, counted
     return sizes
 
 
@@ -492,59 +511,8 @@ class StrippedView:
         self.touched = touched
 
     def text_sizes(self, container) -> dict[object, tuple[int, int]]:
-        """_text_sizes of the stripped container. A stripped element counts nothing, and its tail
-        joins the text before it (the previous sibling's tail, or the parent's text) into one text
-        whose stripped length is counted once, as on the stripped copy."""
-        strip = self.strip
-        if not strip:
-            return _text_sizes(container)
-        sizes: dict[object, tuple[int, int]] = {}
-        if _tag(container) in _SKIP:
-            return sizes
-        walker = etree.iterwalk(container, events=("start", "end", "comment", "pi"))
-        # frames: [in a link, total, link, the text run before the next child, its counted length];
-        # None for a skipped element, False for a stripped one
-        stack: list = []
-        for event, el in walker:
-            if event == "start":
-                if el in strip:
-                    walker.skip_subtree()
-                    stack.append(False)
-                    continue
-                tag = el.tag.lower()
-                if tag in _SKIP:
-                    walker.skip_subtree()
-                    stack.append(None)
-                    continue
-                in_link = tag == "a" or (bool(stack) and stack[-1][0])
-                text = el.text or ""
-                total = len(text.strip())
-                stack.append([in_link, total, total if in_link else 0, text, total])
-                continue
-            if event == "end":
-                frame = stack.pop()
-                if frame is False:  # stripped: its tail joins the parent's current run
-                    parent = stack[-1]
-                    run = parent[3] + (el.tail or "")
-                    counted = len(run.strip())
-                    parent[1] += counted - parent[4]
-                    if parent[0]:
-                        parent[2] += counted - parent[4]
-                    parent[3], parent[4] = run, counted
-                    continue
-                total, link = (0, 0) if frame is None else (frame[1], frame[2])
-                if frame is not None:
-                    sizes[el] = (total, link)
-            else:  # a comment or processing instruction: only its tail counts, in the open element
-                total = link = 0
-            if stack:
-                parent = stack[-1]
-                tail = el.tail or ""
-                counted = len(tail.strip())
-                parent[1] += total + counted
-                parent[2] += link + (counted if parent[0] else 0)
-                parent[3], parent[4] = tail, counted
-        return sizes
+        """_text_sizes of the stripped container."""
+        return _text_sizes(container, self.strip)
 
     def pruning_sizes(self, container) -> dict[object, tuple[int, int]]:
         """What is_pruned needs of text_sizes: all of it, or nothing when no link is left in the
