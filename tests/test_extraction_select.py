@@ -116,10 +116,9 @@ EXTRA_QUERIES = [
 
 
 def _select_pages() -> list:
-    from tests.conftest import ROOT, SAMPLE_PORTAL, SHARED_PAGES
+    from tests.conftest import every_page_file
 
-    roots = [SHARED_PAGES, ROOT.parent / "shared" / "pages-wild", ROOT / "tests" / "pages", SAMPLE_PORTAL]
-    pages = [p for root in roots if root.exists() for p in sorted(root.rglob("*.html"))]
+    pages = every_page_file()
     assert len(pages) > 100
     return pages
 

@@ -6,26 +6,18 @@ from __future__ import annotations
 
 import pickle
 import re
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from lxml import html
 
-from newsportal.extract.scoring import devset_dir, wildset_dir
 from newsportal.sites import all_sites
 from newsportal.sites.base import Site, _Searcher
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import every_page_file
 
 
 def _urls() -> list[str]:
-    files: list[Path] = []
-    for folder in (devset_dir(), wildset_dir()):
-        if folder is not None and folder.is_dir():
-            files.extend(sorted(folder.glob("*.html")))
-    files += sorted((ROOT / "tests" / "pages").rglob("*.html"))
-    files += sorted((ROOT / "samples" / "portal").rglob("*.html"))
+    files = every_page_file()
     urls: set[str] = set()
     for site in all_sites().values():
         for domain in site.domains:

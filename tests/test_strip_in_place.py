@@ -12,8 +12,8 @@ import pytest
 
 from newsportal.extract import article, density
 from newsportal.extract.article import make_selector
-from newsportal.extract.scoring import devset_dir, wildset_dir
 from newsportal.sites import all_sites
+from tests.conftest import every_page_file
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = "https://example.com/a/1.html"
@@ -67,12 +67,7 @@ def _synthetic_pages() -> list[bytes]:
 
 
 def _pages() -> list[tuple[str, bytes]]:
-    files: list[Path] = []
-    for folder in (devset_dir(), wildset_dir()):
-        if folder is not None and folder.is_dir():
-            files.extend(sorted(folder.glob("*.html")))
-    files += sorted((ROOT / "tests" / "pages").rglob("*.html"))
-    files += sorted((ROOT / "samples" / "portal").rglob("*.html"))
+    files = every_page_file()
     pages = [("written", PAGE.encode("utf-8"))]
     pages += [(f.name, f.read_bytes()) for f in files]
     pages += [(f"synthetic{i}", p) for i, p in enumerate(_synthetic_pages())]
