@@ -125,25 +125,40 @@ def _names_furniture(raw: str) -> bool:
 def is_furniture(el) -> bool:
     """Whether the element's class or id names page furniture (comments, share bars, related...),
     or its first child is a heading such as 推荐阅读 / 相关新闻."""
-    cls, id_ = el.get("class"), el.get("id")
-    if (cls or id_) and _names_furniture(f"{cls or ''} {id_ or ''}"):
+    if _named_furniture(el):
         return True
     if not len(el):
         return False
-    first = el[0]  # the first child element: most often the first child
-    if not isinstance(first.tag, str):
-        first = next((c for c in el if isinstance(c.tag, str)), None)
-        if first is None:
-            return False
-    if first.tag.lower() not in _HEADING_TAGS:
+    first = _first_heading(el)
+    if first is None:
         return False
     inside = len(first)
-    if inside > 3:
-        return False
+    return inside <= 3 and _heading_names_related(first, first.text, inside, _STRING)
+
+
+def _named_furniture(el) -> bool:
+    """Whether the element's class or id names page furniture."""
+    cls, id_ = el.get("class"), el.get("id")
+    return bool(cls or id_) and _names_furniture(f"{cls or ''} {id_ or ''}")
+
+
+def _first_heading(children) -> etree._Element | None:
+    """The first element of children (an element's, or a list of them) when it is a heading, else
+    None."""
+    first = children[0]  # most often the first child element
+    if not isinstance(first.tag, str):
+        first = next((c for c in children if isinstance(c.tag, str)), None)
+        if first is None:
+            return None
+    return first if first.tag.lower() in _HEADING_TAGS else None
+
+
+def _heading_names_related(heading, head: str | None, inside: int, string) -> bool:
+    """Whether a furniture heading reads like 推荐阅读 / 相关新闻: its text (head: its own text;
+    inside: how many child elements it holds; string: its XPath string()) at most 12 characters."""
     # The scorer asks this of every block of the page (0.3 of its 1.2 ms a wild page went to the
     # XPath call below), so the heading's own text answers first where it can: with nothing inside
     # it, its text is its string(); a text already longer than 12 characters makes string() longer.
-    head = first.text
     if not inside:
         text = head.strip() if head else ""
     elif head and len(head.strip()) > 12:
@@ -151,7 +166,7 @@ def is_furniture(el) -> bool:
     else:
         # XPath string() is itertext joined, in C: no element proxy per node (a deep page asks this
         # of every level, each time over everything below it)
-        text = _STRING(first).strip()
+        text = string(heading).strip()
     return 0 < len(text) <= 12 and bool(RELATED_HEADING.match(text))
 
 
@@ -539,18 +554,13 @@ class StrippedView:
     def _is_furniture(self, el) -> bool:
         """is_furniture of el on the stripped container, step by step as is_furniture asks it."""
         strip = self.strip
-        cls, id_ = el.get("class"), el.get("id")
-        if (cls or id_) and _names_furniture(f"{cls or ''} {id_ or ''}"):
+        if _named_furniture(el):
             return True
         kept = [c for c in el if c not in strip]
         if not kept:
             return False
-        first = kept[0]
-        if not isinstance(first.tag, str):
-            first = next((c for c in kept if isinstance(c.tag, str)), None)
-            if first is None:
-                return False
-        if first.tag.lower() not in _HEADING_TAGS:
+        first = _first_heading(kept)
+        if first is None:
             return False
         inside = sum(1 for c in first if c not in strip)
         if inside > 3:
@@ -561,13 +571,8 @@ class StrippedView:
                 break
             if child.tail:
                 head = (head or "") + child.tail
-        if not inside:
-            text = head.strip() if head else ""
-        elif head and len(head.strip()) > 12:
-            return False
-        else:
-            text = (self._string(first) if first in self.touched else _STRING(first)).strip()
-        return 0 < len(text) <= 12 and bool(RELATED_HEADING.match(text))
+        string = self._string if first in self.touched else _STRING
+        return _heading_names_related(first, head, inside, string)
 
     def _string(self, el) -> str:
         """XPath string() of el on the stripped container: its text nodes in document order, a
