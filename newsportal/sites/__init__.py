@@ -16,7 +16,7 @@ from lxml import etree
 from parsel import Selector
 
 from newsportal.extract.select import rule_values, select, strings
-from newsportal.sites.base import Site
+from newsportal.sites.base import Site, host_in, host_of
 
 __all__ = ["Site", "all_sites", "get_site", "page_urls", "site_for", "site_for_page"]
 
@@ -50,18 +50,14 @@ def get_site(name: str) -> Site:
 def site_for(url: str) -> Site:
     """The profile whose domains own url's host (the most specific domain wins), else generic."""
     best: tuple[int, Site] | None = None
+    host = host_of(url)
     for site in all_sites().values():
         if site.served_from or site.name == "generic":
             continue
         for domain in site.domains:
-            if _host_matches(url, domain) and (best is None or len(domain) > best[0]):
+            if host_in(host, (domain,)) and (best is None or len(domain) > best[0]):
                 best = (len(domain), site)
     return best[1] if best else all_sites()["generic"]
-
-
-def _host_matches(url: str, domain: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return host == domain or host.endswith("." + domain)
 
 
 # Where a saved page tells its own address: canonical link, Open Graph, <base>, mobile/alternate links.

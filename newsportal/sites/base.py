@@ -78,9 +78,9 @@ class Site:
 
     def owns(self, url: str) -> bool:
         """True when url's host is one of the site's domains or a subdomain of one."""
-        return _owned(_host(url), self.domains)
+        return host_in(host_of(url), self.domains)
 
-    # Each kind's patterns searched as one regex (see _searcher): a page's every link is asked
+    # Each kind's patterns searched as one regex (see _Searcher): a page's every link is asked
     # whether it is denied, an article, a listing (the denial up to three times).
     @cached_property
     def _article_search(self) -> _Searcher:
@@ -114,19 +114,22 @@ class Site:
 
     def with_start(self, start_url: str) -> Site:
         """This profile started from start_url instead (its host joins the site's domains)."""
-        host = (urlsplit(start_url).hostname or "").lower()
-        return replace(self, start_urls=(start_url,), domains=(*self.domains, host), served_from=None)
+        return replace(
+            self, start_urls=(start_url,), domains=(*self.domains, host_of(start_url)), served_from=None
+        )
 
 
 # A crawl asks owns() of every link of every page, most of them seen before (menus, hot lists):
 # the host read once a URL (urlsplit's hostname parsing is the cost), the answer once a host.
 @lru_cache(maxsize=4096)
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
+    """url's host, lower case ("" for none)."""
     return (urlsplit(url).hostname or "").lower()
 
 
 @lru_cache(maxsize=256)
-def _owned(host: str, domains: tuple[str, ...]) -> bool:
+def host_in(host: str, domains: tuple[str, ...]) -> bool:
+    """Whether host is one of domains or a subdomain of one."""
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
