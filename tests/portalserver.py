@@ -6,6 +6,8 @@ benchmarks/cluster.py.
 * ``pages``: a ``benchmarks.synthetic_portal.SyntheticPortal`` (pages rendered from their URL) or
   a directory (a static site such as samples/portal: a directory serves its index.html);
 * ``latency``: seconds each answer waits before it is sent (a slow portal, far away);
+* ``hold()`` / ``release()``: requests received while held are answered only once released (a test
+  that needs every worker of a cluster up before the first page is served);
 * ``log``: one ``Hit`` (path, start, end, agent: its User-Agent, which tells a benchmark's workers
   apart) per request, and ``max_in_flight``: the most requests
   it was answering at once (received, not yet answered): what a portal sees of a crawler's
@@ -76,7 +78,11 @@ class _Protocol(asyncio.Protocol):
         agent = _USER_AGENT.search(head)
         hit.agent = agent[1].decode("latin-1") if agent else ""
         close = m[3] == b"0" or b"\r\nconnection: close" in head.lower()
-        asyncio.get_running_loop().call_later(self.server.latency, self._answer, hit, m[1], close)
+        answer = (self.server.latency, self._answer, hit, m[1], close)
+        if self.server._held is not None:
+            self.server._held.append(answer)
+        else:
+            asyncio.get_running_loop().call_later(*answer)
 
     def _answer(self, hit: Hit, method: bytes, close: bool) -> None:
         status, ctype, body = self.server.render(hit.path)
@@ -105,6 +111,7 @@ class PortalServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
+        self._held: list[tuple] | None = None  # answers waiting for release(), while held
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -149,6 +156,28 @@ class PortalServer:
         hit.end = time.monotonic()
         with self._lock:
             self.in_flight -= 1
+
+    def hold(self) -> None:
+        """Answer nothing from now until release()."""
+        done = threading.Event()
+
+        def start() -> None:
+            if self._held is None:
+                self._held = []
+            done.set()
+
+        self._loop.call_soon_threadsafe(start)
+        done.wait(5)
+
+    def release(self) -> None:
+        """Send the held answers (each after its latency) and answer as usual from now on."""
+
+        def stop() -> None:
+            held, self._held = self._held or [], None
+            for answer in held:
+                self._loop.call_later(*answer)
+
+        self._loop.call_soon_threadsafe(stop)
 
     def reset(self) -> None:
         with self._lock:
